@@ -1,0 +1,98 @@
+//! The resolved, validated configuration the binaries run with (no parsing concerns left).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::proto::codec::{QoS, Version, Will};
+
+/// How the client id is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientIdChoice {
+    /// `-i ID`.
+    Fixed(String),
+    /// `-I PREFIX`: the prefix followed by the process id.
+    Prefix(String),
+    /// Neither: empty id on 3.1.1 (`(null)` in `-d` lines), `mosq-` + 18 random characters on 3.1.
+    Default,
+}
+
+/// Where the broker is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `-h host -p port` (host name or address literal, resolved like getaddrinfo does).
+    Tcp { host: String, port: u16 },
+    /// `-p 0` (or `-p abc`, atoi gives 0): mosquitto then treats the host as a unix socket path.
+    Unix { path: PathBuf },
+}
+
+/// Options shared by rpub and rsub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommonConfig {
+    pub endpoint: Endpoint,
+    /// `-A`: local address to bind before connecting.
+    pub bind_address: Option<String>,
+    /// `--nodelay`.
+    pub nodelay: bool,
+    pub version: Version,
+    pub client_id: ClientIdChoice,
+    /// `-k`, 5..=65535, default 60.
+    pub keep_alive: u16,
+    /// `-c` gives false.
+    pub clean_session: bool,
+    pub username: Option<String>,
+    pub password: Option<Vec<u8>>,
+    pub will: Option<Will>,
+    /// `-d`.
+    pub debug: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `-q`: pub: message QoS; sub: requested QoS for every filter.
+    pub qos: QoS,
+    /// `-M`, default 20, at least 1.
+    pub max_inflight: u16,
+}
+
+/// Where rpub's payload comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageSource {
+    /// `-m TEXT` (raw bytes of the argument).
+    Message(Vec<u8>),
+    /// `-n`.
+    Null,
+    /// `-f FILE`: read after parsing (errors are runtime errors with mosquitto's texts).
+    File(PathBuf),
+    /// `-s`: all of stdin as one message.
+    StdinWhole,
+    /// `-l`: one message per line of stdin.
+    StdinLines,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PubConfig {
+    pub common: CommonConfig,
+    pub topic: String,
+    pub source: MessageSource,
+    /// `-r`.
+    pub retain: bool,
+    /// `--repeat`, at least 1 (default 1); ignored with `-l`.
+    pub repeat: u32,
+    /// `--repeat-delay` (only used when repeat > 1).
+    pub repeat_delay: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubConfig {
+    pub common: CommonConfig,
+    /// `-t` (repeatable, at least one), in command-line order.
+    pub topics: Vec<String>,
+    /// `-v`.
+    pub verbose: bool,
+    /// `-N`: no end of line after each message.
+    pub no_eol: bool,
+    /// `-C`: exit after this many messages.
+    pub count: Option<u32>,
+    /// `-W`: exit after this many seconds (exit code 27, `Timed out`).
+    pub timeout: Option<u32>,
+    /// `-E`: exit once the SUBACK arrived.
+    pub exit_after_subscribe: bool,
+}

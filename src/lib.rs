@@ -1,0 +1,12 @@
+//! rpubsub: drop-in replacements for `mosquitto_pub` / `mosquitto_sub`.
+//!
+//! Layers (see `docs/architecture.md`):
+//! - [`proto`]: the sans-IO protocol core (codec + client state machine), no sockets, no clock;
+//! - [`net`]: the synchronous mio driver, the only code that touches sockets and time;
+//! - [`trace`], [`exit`], [`cli`]: presentation (`-d` lines, errors/exit codes, flags).
+
+pub mod cli;
+pub mod exit;
+pub mod net;
+pub mod proto;
+pub mod trace;

@@ -1,0 +1,117 @@
+//! What the driver learns from the client state machine.
+
+use super::codec::{DecodeError, Publish, QoS};
+use std::fmt;
+
+/// Everything a `-d` line needs about one packet sent or received (see `trace.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PacketInfo {
+    Connect,
+    /// Return code as received.
+    ConnAck { code: u8 },
+    /// `mid` is the client's message id: the packet id for QoS 1/2; for an outgoing QoS 0 message the
+    /// client still numbers it (mosquitto prints `m1`, `m2`...); for an incoming QoS 0 message it is 0.
+    Publish {
+        dup: bool,
+        qos: QoS,
+        retain: bool,
+        mid: u16,
+        topic: String,
+        payload_len: usize,
+    },
+    PubAck { mid: u16, code: u8 },
+    PubRec { mid: u16, code: u8 },
+    PubRel { mid: u16 },
+    PubComp { mid: u16, code: u8 },
+    /// One entry per filter: (filter, requested QoS, subscription options byte other than QoS).
+    Subscribe { mid: u16, filters: Vec<(String, QoS, u8)> },
+    SubAck { mid: u16 },
+    Unsubscribe { mid: u16, filter: String },
+    UnsubAck { mid: u16 },
+    PingReq,
+    PingResp,
+    Disconnect,
+}
+
+/// A received application message (after its QoS flow completed far enough to deliver it).
+pub type Message = Publish;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A packet was queued for sending (only when packet tracing is enabled).
+    Sent(PacketInfo),
+    /// A packet was received (only when packet tracing is enabled).
+    Received(PacketInfo),
+    /// CONNACK with return code 0.
+    Connected { session_present: bool },
+    /// An application message to hand to the user.
+    Message(Message),
+    /// An outgoing message completed: QoS 0 written to the output buffer, QoS 1 PUBACK, QoS 2 PUBCOMP.
+    Published { mid: u16 },
+    /// SUBACK: one return code per filter, in request order.
+    Subscribed { mid: u16, return_codes: Vec<u8> },
+    Unsubscribed { mid: u16 },
+    /// The connection ended; the client is closed until the driver calls `connect` again.
+    Closed(ConnectionError),
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionError {
+    /// We sent DISCONNECT (normal end).
+    Disconnected,
+    /// CONNACK with a non-zero return code.
+    Refused(u8),
+    /// The peer closed the connection or the transport failed.
+    Lost,
+    /// No CONNACK, or no PINGRESP, within the keepalive interval.
+    KeepaliveTimeout,
+    /// The peer sent bytes that are not a valid packet.
+    Decode(DecodeError),
+    /// The peer sent a valid packet that is wrong in the current state.
+    Protocol(ProtocolError),
+}
+
+/// A valid packet received in the wrong state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// A packet other than CONNACK arrived before CONNACK.
+    ExpectedConnAck { packet_type: u8 },
+    /// A second CONNACK arrived.
+    UnexpectedConnAck,
+    /// A packet type a server never sends to a client (CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT in 3.1.1).
+    ServerOnlyPacket { packet_type: u8 },
+    /// SUBACK return-code count differs from the number of filters requested.
+    SubAckCountMismatch { mid: u16, expected: usize, got: usize },
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionError::Disconnected => write!(f, "disconnected by the client"),
+            ConnectionError::Refused(code) => write!(f, "connection refused by the broker (CONNACK {code})"),
+            ConnectionError::Lost => write!(f, "the connection was lost"),
+            ConnectionError::KeepaliveTimeout => write!(f, "keepalive timeout"),
+            ConnectionError::Decode(err) => write!(f, "malformed packet from the broker: {err}"),
+            ConnectionError::Protocol(err) => write!(f, "protocol error: {err}"),
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::ExpectedConnAck { packet_type } => {
+                write!(f, "packet type {packet_type} received before CONNACK")
+            }
+            ProtocolError::UnexpectedConnAck => write!(f, "second CONNACK received"),
+            ProtocolError::ServerOnlyPacket { packet_type } => {
+                write!(f, "packet type {packet_type} must not be sent by a server")
+            }
+            ProtocolError::SubAckCountMismatch { mid, expected, got } => write!(
+                f,
+                "SUBACK for mid {mid} has {got} return codes, {expected} filters were requested"
+            ),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Timers of the client state machine (being written).

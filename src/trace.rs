@@ -1,0 +1,1 @@
+//! `-d` lines (being written).
