@@ -82,3 +82,63 @@ pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
     }
     failure.exit_code()
 }
+
+/// Prints a runtime error line right away (the run continues or ends with its own exit code), unless
+/// `--quiet`. stdout is flushed first so a terminal shows both streams in the order they happened.
+pub fn print_error(output: &mut crate::net::Output, line: &str, quiet: bool) {
+    if quiet {
+        return;
+    }
+    output.flush();
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Opening the transport failed: mosquitto exits 1 with the resolver's or the OS's message.
+pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
+    match failure {
+        crate::net::ConnectFailure::Lookup => {
+            Failure::runtime("Unable to connect (Lookup error.).", 1)
+        }
+        crate::net::ConnectFailure::Io(err) => {
+            Failure::runtime(format!("Error: {}", crate::net::os_error_text(err)), 1)
+        }
+    }
+}
+
+/// `Connection error: ...` for a refused CONNACK (MQTT 3.x return codes).
+pub fn connack_refused_line(code: u8) -> String {
+    let reason = match code {
+        1 => "Connection Refused: unacceptable protocol version.",
+        2 => "Connection Refused: identifier rejected.",
+        3 => "Connection Refused: broker unavailable.",
+        4 => "Connection Refused: bad user name or password.",
+        5 => "Connection Refused: not authorised.",
+        _ => "Connection Refused: unknown reason.",
+    };
+    format!("Connection error: {reason}")
+}
+
+/// libmosquitto error numbers that reach the exit code, with mosquitto_strerror's text.
+const MOSQ_ERR_PROTOCOL: (i32, &str) = (
+    2,
+    "A network protocol error occurred when communicating with the broker.",
+);
+const MOSQ_ERR_CONN_REFUSED: &str = "The connection was refused.";
+const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
+/// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
+const MOSQ_ERR_KEEPALIVE: (i32, &str) = (19, "Unknown error.");
+
+/// How a run that ends because the connection ended is reported by rpub (mosquitto_pub prints the
+/// loop's error with `Error: <strerror>` and exits with its number; a refused CONNACK exits with the
+/// return code). The `Connection error:` line of a refusal is printed separately, when CONNACK arrives.
+pub fn publisher_connection_end(error: &crate::proto::event::ConnectionError) -> Option<Failure> {
+    use crate::proto::event::ConnectionError;
+    let (code, text) = match error {
+        ConnectionError::Disconnected => return None,
+        ConnectionError::Refused(code) => (i32::from(*code), MOSQ_ERR_CONN_REFUSED),
+        ConnectionError::Lost => MOSQ_ERR_CONN_LOST,
+        ConnectionError::KeepaliveTimeout => MOSQ_ERR_KEEPALIVE,
+        ConnectionError::Decode(_) | ConnectionError::Protocol(_) => MOSQ_ERR_PROTOCOL,
+    };
+    Some(Failure::runtime(format!("Error: {text}"), code))
+}

@@ -5,6 +5,7 @@
 //! - [`net`]: the synchronous mio driver, the only code that touches sockets and time;
 //! - [`trace`], [`exit`], [`cli`]: presentation (`-d` lines, errors/exit codes, flags).
 
+pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod net;

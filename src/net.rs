@@ -1,1 +1,599 @@
-//! The mio driver (being written).
+//! The driver: the only code that touches sockets, stdin/stdout streams and the clock.
+//!
+//! A [`Driver`] owns the mio `Poll`, the transport of the current connection and the [`Client`] state
+//! machine. The application loop (see `app/`) alternates between draining `client.poll_event()` and
+//! calling [`Driver::turn`], which writes what the client wants to send, waits (flushing stdout first, so
+//! a person or a pipe reader sees output immediately, while bursts are batched), reads until the socket
+//! would block and fires timers.
+
+use std::ffi::CStr;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token, Waker};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::cli::config::{CommonConfig, Endpoint};
+use crate::proto::client::Client;
+
+const SOCKET: Token = Token(0);
+const WAKER: Token = Token(1);
+
+/// Largest chunk read from the socket in one call.
+const READ_CHUNK: usize = 64 * 1024;
+/// Bytes read from the socket per turn before the application gets to drain events: keeps the event
+/// queue (and memory) bounded when the broker sends faster than we print.
+const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
+/// Buffered stdout bytes that trigger a write even while more input is ready.
+const OUTPUT_HIGH_WATER: usize = 64 * 1024;
+
+/// Why no transport could be opened (all of these exit 1 in mosquitto).
+#[derive(Debug)]
+pub enum ConnectFailure {
+    /// Name resolution failed (`Unable to connect (Lookup error.).`).
+    Lookup,
+    /// connect()/bind() failed with this OS error (`Error: <strerror>`).
+    Io(io::Error),
+}
+
+/// The connected transport.
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Unix(mio::net::UnixStream),
+}
+
+impl Stream {
+    fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Stream::Tcp(stream) => stream,
+            Stream::Unix(stream) => stream,
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(stream) => stream.read(buf),
+            Stream::Unix(stream) => stream.read(buf),
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(stream) => stream.write(buf),
+            Stream::Unix(stream) => stream.write(buf),
+        }
+    }
+
+    fn shutdown(&self) {
+        // Errors are irrelevant: the socket is dropped right after.
+        let _ = match self {
+            Stream::Tcp(stream) => stream.shutdown(std::net::Shutdown::Both),
+            Stream::Unix(stream) => stream.shutdown(std::net::Shutdown::Both),
+        };
+    }
+}
+
+/// Opens the transport to the broker the way libmosquitto does: blocking connect (so a refused
+/// connection is reported at once), trying every resolved address in order, then non-blocking.
+pub fn open_stream(config: &CommonConfig) -> Result<Stream, ConnectFailure> {
+    match &config.endpoint {
+        Endpoint::Unix { path } => open_unix(path),
+        Endpoint::Tcp { host, port } => {
+            open_tcp(host, *port, config.bind_address.as_deref(), config.nodelay)
+        }
+    }
+}
+
+fn open_unix(path: &Path) -> Result<Stream, ConnectFailure> {
+    let stream = std::os::unix::net::UnixStream::connect(path).map_err(ConnectFailure::Io)?;
+    stream.set_nonblocking(true).map_err(ConnectFailure::Io)?;
+    Ok(Stream::Unix(mio::net::UnixStream::from_std(stream)))
+}
+
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
+    // ToSocketAddrs goes through getaddrinfo (AF_UNSPEC, SOCK_STREAM) like libmosquitto, so `localhost`
+    // and the address order are the system's.
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|_| ConnectFailure::Lookup)?
+        .collect();
+    if addrs.is_empty() {
+        Err(ConnectFailure::Lookup)
+    } else {
+        Ok(addrs)
+    }
+}
+
+fn open_tcp(
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Stream, ConnectFailure> {
+    let addrs = resolve(host, port)?;
+    let bind_addrs = match bind_address {
+        Some(bind) => Some(resolve(bind, 0)?),
+        None => None,
+    };
+    let mut last_error = None;
+    for addr in addrs {
+        let domain = Domain::for_address(addr);
+        let socket = match Socket::new(domain, Type::STREAM, Some(Protocol::TCP)) {
+            Ok(socket) => socket,
+            Err(err) => {
+                last_error = Some(err);
+                continue;
+            }
+        };
+        if let Some(bind_addrs) = &bind_addrs {
+            // Bind to the first local address of the same family, as libmosquitto does.
+            let Some(local) = bind_addrs
+                .iter()
+                .find(|local| local.is_ipv4() == addr.is_ipv4())
+            else {
+                last_error = Some(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL));
+                continue;
+            };
+            if let Err(err) = socket.bind(&SockAddr::from(*local)) {
+                last_error = Some(err);
+                continue;
+            }
+        }
+        match socket.connect(&SockAddr::from(addr)) {
+            Ok(()) => {
+                if nodelay {
+                    // mosquitto only warns when this fails; a slower socket still works.
+                    let _ = socket.set_tcp_nodelay(true);
+                }
+                socket.set_nonblocking(true).map_err(ConnectFailure::Io)?;
+                let std_stream: std::net::TcpStream = socket.into();
+                return Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)));
+            }
+            Err(err) if err.kind() == ErrorKind::Interrupted => {
+                last_error = Some(err);
+            }
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(ConnectFailure::Io(last_error.unwrap_or_else(|| {
+        io::Error::from_raw_os_error(libc::ECONNREFUSED)
+    })))
+}
+
+/// The C library's text for an OS error (`strerror`), without Rust's " (os error N)" suffix.
+pub fn os_error_text(err: &io::Error) -> String {
+    match err.raw_os_error() {
+        Some(code) => {
+            // SAFETY: strerror returns a pointer to a NUL-terminated static or thread-local string; it
+            // is copied at once, and this program calls strerror from one thread only.
+            let text = unsafe { CStr::from_ptr(libc::strerror(code)) };
+            text.to_string_lossy().into_owned()
+        }
+        None => err.to_string(),
+    }
+}
+
+/// The one buffered stdout writer shared by `-d` lines and printed messages, so their relative order is
+/// exactly the order in which they were produced.
+pub struct Output {
+    buffer: Vec<u8>,
+    broken: bool,
+}
+
+impl Output {
+    pub fn new() -> Output {
+        Output {
+            buffer: Vec::with_capacity(OUTPUT_HIGH_WATER),
+            broken: false,
+        }
+    }
+
+    /// Where to append output.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    /// Writes what is buffered. A failed write (closed pipe) marks the output broken and drops it.
+    pub fn flush(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        if !self.broken {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            if lock
+                .write_all(&self.buffer)
+                .and_then(|()| lock.flush())
+                .is_err()
+            {
+                self.broken = true;
+            }
+        }
+        self.buffer.clear();
+    }
+
+    /// Flushes if enough has accumulated (used while input keeps arriving).
+    pub fn flush_if_large(&mut self) {
+        if self.buffer.len() >= OUTPUT_HIGH_WATER {
+            self.flush();
+        }
+    }
+
+    /// stdout could not be written (e.g. the reading end of a pipe went away).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output::new()
+    }
+}
+
+/// What happened during one [`Driver::turn`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    /// The waker fired (e.g. stdin data is ready).
+    pub woken: bool,
+}
+
+pub struct Driver {
+    poll: Poll,
+    events: Events,
+    stream: Option<Stream>,
+    pub client: Client,
+    pub output: Output,
+    /// Bytes taken from the client and not yet written to the socket, from `write_pos` on.
+    write_buffer: Vec<u8>,
+    write_pos: usize,
+    writable_interest: bool,
+    /// The socket may still hold data: the last read stopped on the budget, not on WouldBlock.
+    read_pending: bool,
+    read_chunk: Vec<u8>,
+    waker: Arc<Waker>,
+}
+
+impl Driver {
+    pub fn new(client: Client) -> io::Result<Driver> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        Ok(Driver {
+            poll,
+            events: Events::with_capacity(16),
+            stream: None,
+            client,
+            output: Output::new(),
+            write_buffer: Vec::new(),
+            write_pos: 0,
+            writable_interest: false,
+            read_pending: false,
+            read_chunk: vec![0; READ_CHUNK],
+            waker,
+        })
+    }
+
+    /// The clock. Applications take their `now` from here.
+    pub fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// A handle other threads use to wake the loop.
+    pub fn waker(&self) -> Arc<Waker> {
+        Arc::clone(&self.waker)
+    }
+
+    /// Starts a connection on a freshly opened transport (CONNECT is queued).
+    pub fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
+        self.close_stream();
+        self.poll
+            .registry()
+            .register(stream.source(), SOCKET, Interest::READABLE)?;
+        self.stream = Some(stream);
+        self.writable_interest = false;
+        self.read_pending = true;
+        self.write_buffer.clear();
+        self.write_pos = 0;
+        let now = self.now();
+        self.client.connect(now);
+        Ok(())
+    }
+
+    /// A transport is open.
+    pub fn has_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Nothing is waiting to be written to the socket.
+    pub fn is_flushed(&self) -> bool {
+        self.write_pos >= self.write_buffer.len() && !self.client.wants_write()
+    }
+
+    /// Drops the transport (after a final flush attempt by the caller).
+    pub fn close_stream(&mut self) {
+        if let Some(mut stream) = self.stream.take() {
+            let _ = self.poll.registry().deregister(stream.source());
+            stream.shutdown();
+        }
+        self.write_buffer.clear();
+        self.write_pos = 0;
+        self.read_pending = false;
+    }
+
+    /// Writes what the client has queued, as far as the socket takes it without blocking.
+    pub fn write_out(&mut self) {
+        if self.stream.is_some() {
+            self.write_some();
+        }
+    }
+
+    /// Writes everything still queued (used after DISCONNECT), waiting for the socket at most `limit`,
+    /// then closes the transport.
+    pub fn finish(&mut self, limit: Duration) {
+        let deadline = self.now() + limit;
+        while self.stream.is_some() && !self.is_flushed() {
+            if !self.write_some() {
+                break;
+            }
+            if self.is_flushed() {
+                break;
+            }
+            let now = self.now();
+            if now >= deadline {
+                break;
+            }
+            if self
+                .poll
+                .poll(&mut self.events, Some(deadline - now))
+                .is_err()
+            {
+                break;
+            }
+        }
+        self.close_stream();
+        self.output.flush();
+    }
+
+    /// One loop iteration: write, wait (until socket activity, the waker, the client's timer or
+    /// `app_deadline`), read, fire timers. Events produced are left in `client.poll_event()`.
+    pub fn turn(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        let mut turn = Turn::default();
+        if self.stream.is_some() && !self.write_some() {
+            return Ok(turn);
+        }
+        if self.stream.is_some() && self.client.is_closed() && self.is_flushed() {
+            // Everything the closed client had to say is written: close the transport.
+            self.close_stream();
+        }
+
+        let now = self.now();
+        let deadline = match (self.client.poll_timeout(), app_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut timeout = deadline.map(|at| at.saturating_duration_since(now));
+        if self.read_pending {
+            timeout = Some(Duration::ZERO);
+        }
+
+        // Look without blocking first; only flush stdout when we are about to wait, so bursts of
+        // messages are written in large batches while a slow trickle is still printed at once.
+        self.poll_events(Some(Duration::ZERO))?;
+        if self.events.is_empty() && timeout != Some(Duration::ZERO) {
+            self.output.flush();
+            self.poll_events(timeout)?;
+        }
+
+        let mut readable = self.read_pending;
+        for event in self.events.iter() {
+            match event.token() {
+                SOCKET => {
+                    if event.is_readable() || event.is_read_closed() || event.is_error() {
+                        readable = true;
+                    }
+                }
+                WAKER => turn.woken = true,
+                _ => {}
+            }
+        }
+        if readable {
+            self.read_some();
+        }
+        let now = self.now();
+        if self.client.poll_timeout().is_some_and(|at| at <= now) {
+            self.client.handle_timeout(now);
+        }
+        Ok(turn)
+    }
+
+    fn poll_events(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == ErrorKind::Interrupted => {
+                self.events.clear();
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Reads until WouldBlock or the per-turn budget, feeding the client.
+    fn read_some(&mut self) {
+        self.read_pending = false;
+        let mut total = 0;
+        while let Some(stream) = self.stream.as_mut() {
+            match stream.read(&mut self.read_chunk) {
+                Ok(0) => {
+                    self.client.handle_eof();
+                    self.close_stream();
+                    return;
+                }
+                Ok(n) => {
+                    let now = Instant::now();
+                    self.client.handle_input(&self.read_chunk[..n], now);
+                    total += n;
+                    if total >= READ_BUDGET_PER_TURN {
+                        self.read_pending = true;
+                        return;
+                    }
+                }
+                Err(err) if err.kind() == ErrorKind::WouldBlock => return,
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.client.handle_eof();
+                    self.close_stream();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Writes queued bytes until done or WouldBlock. Returns false if the transport failed (the
+    /// client has then been told).
+    fn write_some(&mut self) -> bool {
+        loop {
+            if self.write_pos >= self.write_buffer.len() {
+                self.write_buffer.clear();
+                self.write_pos = 0;
+                if !self.client.poll_transmit(&mut self.write_buffer) {
+                    break;
+                }
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return false;
+            };
+            match stream.write(&self.write_buffer[self.write_pos..]) {
+                Ok(0) => {
+                    self.fail_transport();
+                    return false;
+                }
+                Ok(n) => self.write_pos += n,
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    return self.set_writable_interest(true);
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.fail_transport();
+                    return false;
+                }
+            }
+        }
+        self.set_writable_interest(false)
+    }
+
+    fn set_writable_interest(&mut self, wanted: bool) -> bool {
+        if wanted == self.writable_interest {
+            return true;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return false;
+        };
+        let interest = if wanted {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        if self
+            .poll
+            .registry()
+            .reregister(stream.source(), SOCKET, interest)
+            .is_err()
+        {
+            self.fail_transport();
+            return false;
+        }
+        self.writable_interest = wanted;
+        true
+    }
+
+    fn fail_transport(&mut self) {
+        self.client.handle_eof();
+        self.close_stream();
+    }
+}
+
+/// Stdin read on its own thread in large chunks, handed over through a small bounded channel: the
+/// reader blocks when the main loop does not take chunks (back-pressure), so memory stays bounded
+/// whatever the input size.
+pub struct StdinFeed {
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    finished: bool,
+}
+
+/// Number of chunks that may wait in the channel.
+const STDIN_QUEUE_CHUNKS: usize = 4;
+const STDIN_CHUNK: usize = 64 * 1024;
+
+/// What [`StdinFeed::try_next`] found.
+pub enum StdinChunk {
+    Data(Vec<u8>),
+    /// Nothing ready right now; the waker fires when there is.
+    Pending,
+    Eof,
+    Failed(io::Error),
+}
+
+impl StdinFeed {
+    pub fn start(waker: Arc<Waker>) -> StdinFeed {
+        let (sender, chunks) = sync_channel(STDIN_QUEUE_CHUNKS);
+        std::thread::spawn(move || read_stdin_into(sender, waker));
+        StdinFeed {
+            chunks,
+            finished: false,
+        }
+    }
+
+    pub fn try_next(&mut self) -> StdinChunk {
+        if self.finished {
+            return StdinChunk::Eof;
+        }
+        match self.chunks.try_recv() {
+            Ok(Ok(chunk)) if chunk.is_empty() => {
+                self.finished = true;
+                StdinChunk::Eof
+            }
+            Ok(Ok(chunk)) => StdinChunk::Data(chunk),
+            Ok(Err(err)) => {
+                self.finished = true;
+                StdinChunk::Failed(err)
+            }
+            Err(TryRecvError::Empty) => StdinChunk::Pending,
+            Err(TryRecvError::Disconnected) => {
+                self.finished = true;
+                StdinChunk::Eof
+            }
+        }
+    }
+}
+
+fn read_stdin_into(sender: SyncSender<io::Result<Vec<u8>>>, waker: Arc<Waker>) {
+    let stdin = io::stdin();
+    let mut lock = stdin.lock();
+    loop {
+        let mut chunk = vec![0; STDIN_CHUNK];
+        let result = loop {
+            match lock.read(&mut chunk) {
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let (message, done) = match result {
+            Ok(n) => {
+                chunk.truncate(n);
+                (Ok(chunk), n == 0)
+            }
+            Err(err) => (Err(err), true),
+        };
+        if sender.send(message).is_err() {
+            return;
+        }
+        let _ = waker.wake();
+        if done {
+            return;
+        }
+    }
+}

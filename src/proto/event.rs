@@ -51,8 +51,17 @@ pub enum Event {
     /// SUBACK: one return code per filter, in request order.
     Subscribed { mid: u16, return_codes: Vec<u8> },
     Unsubscribed { mid: u16 },
+    /// Something odd but not fatal happened (mosquitto logs these at WARNING level with `-d`).
+    Warning(Warning),
     /// The connection ended; the client is closed until the driver calls `connect` again.
     Closed(ConnectionError),
+}
+
+/// Non-fatal oddities reported by the state machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// PUBREC for a packet id we have no outgoing QoS 2 message for (PUBREL is still sent).
+    UnknownPubRec { mid: u16 },
 }
 
 /// Why a connection ended.
@@ -60,7 +69,8 @@ pub enum Event {
 pub enum ConnectionError {
     /// We sent DISCONNECT (normal end).
     Disconnected,
-    /// CONNACK with a non-zero return code.
+    /// CONNACK with a non-zero return code. The transport is still open: the application may call
+    /// `Client::disconnect` to send a DISCONNECT before closing it (mosquitto_sub does, mosquitto_pub not).
     Refused(u8),
     /// The peer closed the connection or the transport failed.
     Lost,

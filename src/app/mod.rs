@@ -1,0 +1,85 @@
+//! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
+
+pub mod publisher;
+pub mod subscriber;
+
+use std::hash::{BuildHasher, Hasher};
+use std::io::Read;
+
+use crate::cli::config::{ClientIdChoice, CommonConfig};
+use crate::exit::{self, Failure};
+use crate::net::{self, Driver};
+use crate::proto::client::{Client, ClientOptions};
+use crate::proto::codec::Version;
+
+/// The largest packet we accept from the broker: the protocol's own maximum.
+const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
+
+/// The client id sent in CONNECT, resolved as mosquitto does.
+pub fn resolve_client_id(config: &CommonConfig) -> String {
+    match &config.client_id {
+        ClientIdChoice::Fixed(id) => id.clone(),
+        ClientIdChoice::Prefix(prefix) => format!("{prefix}{}", std::process::id()),
+        ClientIdChoice::Default => match config.version {
+            // 3.1.1 sends an empty id and lets the broker assign one.
+            Version::V311 => String::new(),
+            // 3.1 requires an id: libmosquitto makes up `mosq-` + 18 random alphanumerics.
+            Version::V31 => random_client_id(),
+        },
+    }
+}
+
+fn random_client_id() -> String {
+    const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut bytes = [0u8; 18];
+    let from_urandom = std::fs::File::open("/dev/urandom")
+        .and_then(|mut file| file.read_exact(&mut bytes))
+        .is_ok();
+    if !from_urandom {
+        // RandomState is seeded from the OS; good enough for an id that only needs to be unlikely
+        // to collide.
+        for chunk in bytes.chunks_mut(8) {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(u64::from(std::process::id()));
+            let value = hasher.finish().to_le_bytes();
+            chunk.copy_from_slice(&value[..chunk.len()]);
+        }
+    }
+    let mut id = String::from("mosq-");
+    for byte in bytes {
+        id.push(char::from(
+            ALPHANUMERIC[usize::from(byte & 0x7f) % ALPHANUMERIC.len()],
+        ));
+    }
+    id
+}
+
+/// Builds the state machine's options from the command line.
+fn client_options(config: &CommonConfig, client_id: String) -> ClientOptions {
+    ClientOptions {
+        version: config.version,
+        client_id,
+        clean_session: config.clean_session,
+        keep_alive: config.keep_alive,
+        will: config.will.clone(),
+        username: config.username.clone(),
+        password: config.password.clone(),
+        max_inflight: config.max_inflight,
+        max_incoming_packet: MAX_INCOMING_PACKET,
+        trace_packets: config.debug,
+    }
+}
+
+/// Creates the driver and opens the first connection (CONNECT queued).
+fn start(config: &CommonConfig, client_id: String) -> Result<Driver, Failure> {
+    let client = Client::new(client_options(config, client_id));
+    let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
+    let stream = net::open_stream(config).map_err(|failure| exit::connect_failure(&failure))?;
+    driver.attach(stream).map_err(|err| io_failure(&err))?;
+    Ok(driver)
+}
+
+/// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.
+fn io_failure(err: &std::io::Error) -> Failure {
+    Failure::runtime(format!("Error: {}", net::os_error_text(err)), 1)
+}
