@@ -391,10 +391,8 @@ impl Driver {
         let mut readable = self.read_pending;
         for event in self.events.iter() {
             match event.token() {
-                SOCKET => {
-                    if event.is_readable() || event.is_read_closed() || event.is_error() {
-                        readable = true;
-                    }
+                SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
+                    readable = true;
                 }
                 WAKER => turn.woken = true,
                 _ => {}

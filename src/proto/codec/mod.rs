@@ -12,8 +12,11 @@ mod error;
 mod primitives;
 mod publish;
 mod subscribe;
+#[cfg(test)]
+mod tests;
 
-pub use error::{DecodeError, EncodeError};
+pub use error::{DecodeError, EncodeError, Field};
+pub use subscribe::SUBACK_FAILURE;
 
 /// The largest remaining length the fixed header can express (4-byte variable byte integer).
 pub const MAX_REMAINING_LENGTH: usize = 268_435_455;
@@ -166,28 +169,152 @@ pub enum Packet {
 impl Packet {
     /// The control packet type number (high nibble of the first byte), 1..=14.
     pub fn type_number(&self) -> u8 {
+        self.packet_type() as u8
+    }
+
+    /// The control packet type, without its contents.
+    pub fn packet_type(&self) -> PacketType {
         match self {
-            Packet::Connect(_) => 1,
-            Packet::ConnAck(_) => 2,
-            Packet::Publish(_) => 3,
-            Packet::PubAck(_) => 4,
-            Packet::PubRec(_) => 5,
-            Packet::PubRel(_) => 6,
-            Packet::PubComp(_) => 7,
-            Packet::Subscribe(_) => 8,
-            Packet::SubAck(_) => 9,
-            Packet::Unsubscribe(_) => 10,
-            Packet::UnsubAck(_) => 11,
-            Packet::PingReq => 12,
-            Packet::PingResp => 13,
-            Packet::Disconnect => 14,
+            Packet::Connect(_) => PacketType::Connect,
+            Packet::ConnAck(_) => PacketType::ConnAck,
+            Packet::Publish(_) => PacketType::Publish,
+            Packet::PubAck(_) => PacketType::PubAck,
+            Packet::PubRec(_) => PacketType::PubRec,
+            Packet::PubRel(_) => PacketType::PubRel,
+            Packet::PubComp(_) => PacketType::PubComp,
+            Packet::Subscribe(_) => PacketType::Subscribe,
+            Packet::SubAck(_) => PacketType::SubAck,
+            Packet::Unsubscribe(_) => PacketType::Unsubscribe,
+            Packet::UnsubAck(_) => PacketType::UnsubAck,
+            Packet::PingReq => PacketType::PingReq,
+            Packet::PingResp => PacketType::PingResp,
+            Packet::Disconnect => PacketType::Disconnect,
         }
     }
 }
 
+/// The 14 control packet types of MQTT 3.1/3.1.1; the discriminant is the wire number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PacketType {
+    Connect = 1,
+    ConnAck = 2,
+    Publish = 3,
+    PubAck = 4,
+    PubRec = 5,
+    PubRel = 6,
+    PubComp = 7,
+    Subscribe = 8,
+    SubAck = 9,
+    Unsubscribe = 10,
+    UnsubAck = 11,
+    PingReq = 12,
+    PingResp = 13,
+    Disconnect = 14,
+}
+
+impl PacketType {
+    /// `None` for the reserved numbers 0 and 15 (and anything above 15).
+    pub fn from_u8(type_number: u8) -> Option<PacketType> {
+        Some(match type_number {
+            1 => PacketType::Connect,
+            2 => PacketType::ConnAck,
+            3 => PacketType::Publish,
+            4 => PacketType::PubAck,
+            5 => PacketType::PubRec,
+            6 => PacketType::PubRel,
+            7 => PacketType::PubComp,
+            8 => PacketType::Subscribe,
+            9 => PacketType::SubAck,
+            10 => PacketType::Unsubscribe,
+            11 => PacketType::UnsubAck,
+            12 => PacketType::PingReq,
+            13 => PacketType::PingResp,
+            14 => PacketType::Disconnect,
+            _ => return None,
+        })
+    }
+
+    /// The spec's upper-case name, as mosquitto prints it (`PUBLISH`, `SUBACK`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            PacketType::Connect => "CONNECT",
+            PacketType::ConnAck => "CONNACK",
+            PacketType::Publish => "PUBLISH",
+            PacketType::PubAck => "PUBACK",
+            PacketType::PubRec => "PUBREC",
+            PacketType::PubRel => "PUBREL",
+            PacketType::PubComp => "PUBCOMP",
+            PacketType::Subscribe => "SUBSCRIBE",
+            PacketType::SubAck => "SUBACK",
+            PacketType::Unsubscribe => "UNSUBSCRIBE",
+            PacketType::UnsubAck => "UNSUBACK",
+            PacketType::PingReq => "PINGREQ",
+            PacketType::PingResp => "PINGRESP",
+            PacketType::Disconnect => "DISCONNECT",
+        }
+    }
+
+    /// The low nibble of the first byte for every type but PUBLISH (whose flags carry DUP/QoS/RETAIN).
+    /// The three packets that start a QoS 1 style exchange of their own carry "QoS 1" there.
+    pub fn required_flags(self) -> u8 {
+        match self {
+            PacketType::PubRel | PacketType::Subscribe | PacketType::Unsubscribe => 0b0010,
+            _ => 0,
+        }
+    }
+
+    /// The body size of packets that have no variable-length part, `None` for the others.
+    fn fixed_body_len(self) -> Option<usize> {
+        match self {
+            PacketType::ConnAck
+            | PacketType::PubAck
+            | PacketType::PubRec
+            | PacketType::PubRel
+            | PacketType::PubComp
+            | PacketType::UnsubAck => Some(2),
+            PacketType::PingReq | PacketType::PingResp | PacketType::Disconnect => Some(0),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for PacketType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Appends the encoding of `packet` to `out`. On error nothing is appended.
+///
+/// The encoder writes what it is given: it checks only what the wire format cannot express (field and
+/// packet lengths), not protocol rules such as "packet id 0" or "DUP on QoS 0", so that tests can build
+/// packets the decoder must reject. The one normalisation is structural: a QoS 0 PUBLISH has no packet id
+/// on the wire, so `packet_id` is not written. `version` matters only for CONNACK (3.1 has no session
+/// present flag); CONNECT takes its protocol name and level from [`Connect::version`].
 pub fn encode(packet: &Packet, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    todo!("codec helper")
+    match packet {
+        Packet::Connect(connect) => connect::encode_connect(connect, out),
+        Packet::ConnAck(connack) => {
+            connect::encode_connack(connack, version, out);
+            Ok(())
+        }
+        Packet::Publish(publish) => publish::encode_publish(publish, out),
+        Packet::PubAck(ack)
+        | Packet::PubRec(ack)
+        | Packet::PubRel(ack)
+        | Packet::PubComp(ack)
+        | Packet::UnsubAck(ack) => {
+            publish::encode_ack(packet.packet_type(), ack, out);
+            Ok(())
+        }
+        Packet::Subscribe(subscribe) => subscribe::encode_subscribe(subscribe, out),
+        Packet::SubAck(suback) => subscribe::encode_suback(suback, out),
+        Packet::Unsubscribe(unsubscribe) => subscribe::encode_unsubscribe(unsubscribe, out),
+        Packet::PingReq | Packet::PingResp | Packet::Disconnect => {
+            out.extend_from_slice(&[packet.type_number() << 4, 0]);
+            Ok(())
+        }
+    }
 }
 
 /// Decodes one packet from the start of `input`.
@@ -195,10 +322,96 @@ pub fn encode(packet: &Packet, version: Version, out: &mut Vec<u8>) -> Result<()
 /// `Ok(None)`: the packet is not complete yet (feed more bytes). `Ok(Some((packet, used)))`: `used` bytes
 /// were consumed. A packet whose total size (fixed header included) exceeds `max_size` is an error as soon
 /// as its length is known. Never panics, whatever the input.
+///
+/// Errors are reported as early as the bytes allow: a bad first byte is rejected before the remaining
+/// length arrives, a bad length before the body arrives. `version` decides the CONNACK flags byte and the
+/// 3.1 leniency on fixed-header DUP bits; a CONNECT's version is read from the packet itself.
 pub fn decode(
     input: &[u8],
     version: Version,
     max_size: usize,
 ) -> Result<Option<(Packet, usize)>, DecodeError> {
-    todo!("codec helper")
+    let Some((&first_byte, after_first)) = input.split_first() else {
+        return Ok(None);
+    };
+    let type_number = first_byte >> 4;
+    let flags = first_byte & 0x0F;
+    let packet_type =
+        PacketType::from_u8(type_number).ok_or(DecodeError::ReservedPacketType { type_number })?;
+    check_fixed_header_flags(packet_type, flags, version)?;
+
+    let Some((remaining_length, length_bytes)) = primitives::decode_remaining_length(after_first)?
+    else {
+        return Ok(None);
+    };
+    // Cannot overflow: the length field is at most 4 bytes and its value at most MAX_REMAINING_LENGTH.
+    let header_len = 1 + length_bytes;
+    let total_len = header_len + remaining_length;
+    if total_len > max_size {
+        return Err(DecodeError::PacketTooLarge {
+            size: total_len,
+            max: max_size,
+        });
+    }
+    // A fixed-size packet announcing a longer body is malformed already; don't wait for the bytes.
+    if let Some(expected) = packet_type.fixed_body_len()
+        && remaining_length > expected
+    {
+        return Err(DecodeError::TrailingBytes {
+            packet: packet_type,
+            extra: remaining_length - expected,
+        });
+    }
+    let Some(body) = input.get(header_len..total_len) else {
+        return Ok(None);
+    };
+
+    let packet = match packet_type {
+        PacketType::Connect => Packet::Connect(connect::decode_connect(body)?),
+        PacketType::ConnAck => Packet::ConnAck(connect::decode_connack(body, version)?),
+        PacketType::Publish => Packet::Publish(publish::decode_publish(flags, body)?),
+        PacketType::PubAck => Packet::PubAck(publish::decode_ack(packet_type, body)?),
+        PacketType::PubRec => Packet::PubRec(publish::decode_ack(packet_type, body)?),
+        PacketType::PubRel => Packet::PubRel(publish::decode_ack(packet_type, body)?),
+        PacketType::PubComp => Packet::PubComp(publish::decode_ack(packet_type, body)?),
+        PacketType::Subscribe => Packet::Subscribe(subscribe::decode_subscribe(body)?),
+        PacketType::SubAck => Packet::SubAck(subscribe::decode_suback(body)?),
+        PacketType::Unsubscribe => Packet::Unsubscribe(subscribe::decode_unsubscribe(body)?),
+        PacketType::UnsubAck => Packet::UnsubAck(publish::decode_ack(packet_type, body)?),
+        PacketType::PingReq => {
+            connect::decode_empty(packet_type, body)?;
+            Packet::PingReq
+        }
+        PacketType::PingResp => {
+            connect::decode_empty(packet_type, body)?;
+            Packet::PingResp
+        }
+        PacketType::Disconnect => {
+            connect::decode_empty(packet_type, body)?;
+            Packet::Disconnect
+        }
+    };
+    Ok(Some((packet, total_len)))
+}
+
+/// The low nibble of the first byte (MQTT 3.1.1 §2.2.2).
+fn check_fixed_header_flags(
+    packet_type: PacketType,
+    flags: u8,
+    version: Version,
+) -> Result<(), DecodeError> {
+    if packet_type == PacketType::Publish {
+        return publish::check_publish_flags(flags);
+    }
+    // MQTT 3.1 set DUP on retried PUBREL/SUBSCRIBE/UNSUBSCRIBE; 3.1.1 reserved the bit.
+    const DUP: u8 = 0b1000;
+    let retried_in_v31 = version == Version::V31 && packet_type.required_flags() != 0;
+    let checked_flags = if retried_in_v31 { flags & !DUP } else { flags };
+    if checked_flags != packet_type.required_flags() {
+        return Err(DecodeError::InvalidFlags {
+            packet: packet_type,
+            flags,
+        });
+    }
+    Ok(())
 }
