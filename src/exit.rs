@@ -70,7 +70,7 @@ pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
         }
         Failure::Version => {
             let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", crate::cli::help::version_line(prog));
+            let _ = writeln!(out, "{}", crate::cli::help::tool_version_line(tool, prog));
             let _ = out.flush();
         }
         Failure::Runtime { text, .. } => {

@@ -24,16 +24,16 @@ pub fn display_client_id(client_id: &str) -> &str {
 /// `client_id` is the id as shown (see [`display_client_id`]).
 pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
     let start = out.len();
-    let format_len = match event {
-        Event::Sent(info) => sent(client_id, info, out),
-        Event::Received(info) => received(client_id, info, out),
+    let (start, format_len) = match event {
+        Event::Sent(info) => sent(client_id, info, out, start),
+        Event::Received(info) => (start, received(client_id, info, out)),
         Event::Warning(Warning::UnknownPubRec { mid }) => {
             // "Warning: Received PUBREC from %s for an unknown packet identifier %d."
             let _ = write!(
                 out,
                 "Warning: Received PUBREC from {client_id} for an unknown packet identifier {mid}."
             );
-            69
+            (start, 69)
         }
         _ => return false,
     };
@@ -53,9 +53,10 @@ pub fn subscribed_line(mid: u16, return_codes: &[u8], out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
-/// Lines for packets we send. Returns the length of mosquitto's format string.
-fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>) -> usize {
-    match info {
+/// Lines for packets we send. Returns where the last (unterminated) line starts and the length of
+/// mosquitto's format string for it.
+fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>, start: usize) -> (usize, usize) {
+    let format_len = match info {
         PacketInfo::Connect => simple(out, id, "sending CONNECT"),
         PacketInfo::Publish {
             dup,
@@ -110,9 +111,13 @@ fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>) -> usize {
                 );
                 if index + 1 < filters.len() {
                     finish_line(out, line_start, FORMAT_LEN);
+                } else {
+                    // The last line is finished by the caller: hand it this line's own start.
+                    return (line_start, FORMAT_LEN);
                 }
             }
-            FORMAT_LEN
+            // No filters: nothing to print.
+            return (start, 0);
         }
         PacketInfo::Unsubscribe { mid, filter } => {
             let _ = write!(
@@ -132,7 +137,8 @@ fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>) -> usize {
         }
         PacketInfo::SubAck { .. } => simple(out, id, "sending SUBACK"),
         PacketInfo::UnsubAck { .. } => simple(out, id, "sending UNSUBACK"),
-    }
+    };
+    (start, format_len)
 }
 
 /// Lines for packets we receive. Returns the length of mosquitto's format string.

@@ -1,4 +1,7 @@
-//! Usage text and version line (being written).
+//! Usage text (`--help`, and rpub's "topic and message" error) and the version line (`--version`).
+//!
+//! The wording is our own; only the overall shape follows mosquitto's clients (what the tool does, the
+//! version line, a blank line, the synopsis, one line per flag, notes, a final blank line).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -6,10 +9,257 @@ pub enum Tool {
     Sub,
 }
 
-pub fn usage_text(_tool: Tool, _prog: &str) -> String {
-    String::new()
+impl Tool {
+    /// The mosquitto client this tool replaces.
+    pub fn mosquitto_name(self) -> &'static str {
+        match self {
+            Tool::Pub => "mosquitto_pub",
+            Tool::Sub => "mosquitto_sub",
+        }
+    }
 }
 
-pub fn version_line(prog: &str) -> String {
-    format!("{prog} version {}", env!("CARGO_PKG_VERSION"))
+/// `<prog> version <ours> (rpubsub; compatible with mosquitto_pub 2.0.11)`, without newline.
+pub fn tool_version_line(tool: Tool, prog: &str) -> String {
+    format!(
+        "{prog} version {} (rpubsub; compatible with {} 2.0.11)",
+        env!("CARGO_PKG_VERSION"),
+        tool.mosquitto_name()
+    )
+}
+
+/// The full usage text, ending with an empty line.
+pub fn usage_text(tool: Tool, prog: &str) -> String {
+    let pad = " ".repeat("Usage: ".len() + prog.chars().count() + 1);
+    let mut text = String::new();
+    let summary = match tool {
+        Tool::Pub => {
+            "publishes MQTT messages: one message (or one per input line) to one topic, then it exits."
+        }
+        Tool::Sub => "subscribes to MQTT topic filters and prints the messages it receives.",
+    };
+    text.push_str(&format!("{prog} {summary}\n"));
+    text.push_str(&tool_version_line(tool, prog));
+    text.push_str("\n\n");
+
+    let synopsis: &[&str] = match tool {
+        Tool::Pub => &[
+            "{[-h host] [-p port | --unix path] [-u username [-P password]] -t topic | -L URL}",
+            "{-m message | -f file | -s | -l | -n}",
+            "[-q qos] [-r] [--repeat count] [--repeat-delay seconds]",
+            "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
+            "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
+            "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
+            "[-d] [--quiet]",
+        ],
+        Tool::Sub => &[
+            "{[-h host] [-p port | --unix path] [-u username [-P password]] -t filter ... | -L URL [-t filter ...]}",
+            "[-q qos] [-v] [-N] [-C count] [-W seconds] [-E]",
+            "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
+            "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
+            "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
+            "[-d] [--quiet]",
+        ],
+    };
+    for (index, line) in synopsis.iter().enumerate() {
+        if index == 0 {
+            text.push_str(&format!("Usage: {prog} {line}\n"));
+        } else {
+            text.push_str(&format!("{pad}{line}\n"));
+        }
+    }
+    text.push_str(&format!("       {prog} --help\n"));
+    text.push_str(&format!("       {prog} --version\n"));
+
+    let mut section = |title: &str, rows: &[(&str, &str)]| {
+        text.push('\n');
+        text.push_str(title);
+        text.push('\n');
+        for (flag, meaning) in rows {
+            if flag.len() > 24 {
+                text.push_str(&format!("  {flag}\n  {:24} {meaning}\n", ""));
+            } else {
+                text.push_str(&format!("  {flag:24} {meaning}\n"));
+            }
+        }
+    };
+
+    section(
+        "Broker and connection:",
+        &[
+            (
+                "-h, --host HOST",
+                "broker host name or address (default: localhost)",
+            ),
+            (
+                "-p, --port PORT",
+                "broker port (default: 1883); 0 means HOST is a unix socket path",
+            ),
+            (
+                "    --unix PATH",
+                "connect through the unix domain socket PATH instead of TCP",
+            ),
+            (
+                "-L, --url URL",
+                "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument",
+            ),
+            (
+                "-A ADDRESS",
+                "local address to bind the connection to (picks the interface)",
+            ),
+            ("    --nodelay", "send each packet at once (TCP_NODELAY)"),
+            ("-u, --username NAME", "user name to log in with"),
+            (
+                "-P, --pw PASSWORD",
+                "password to log in with (only together with -u)",
+            ),
+            (
+                "-V, --protocol-version V",
+                "mqttv311 or 311 (the default), mqttv31 or 31",
+            ),
+            (
+                "-k, --keepalive SECONDS",
+                "seconds between keepalive pings, 5 to 65535 (default: 60)",
+            ),
+        ],
+    );
+    section(
+        "Session:",
+        &[
+            ("-i, --id ID", "client identifier"),
+            (
+                "-I, --id-prefix PREFIX",
+                "client identifier made of PREFIX and the process id",
+            ),
+            (
+                "-c, --disable-clean-session",
+                "ask the broker to keep the session after disconnecting (needs -i)",
+            ),
+            (
+                "-M COUNT",
+                "at most COUNT QoS 1/2 messages waiting for acknowledgement (default: 20)",
+            ),
+            (
+                "    --will-topic TOPIC",
+                "topic of the message the broker sends if we vanish",
+            ),
+            (
+                "    --will-payload TEXT",
+                "content of that message (default: empty)",
+            ),
+            ("    --will-qos QOS", "its QoS (0, 1 or 2; default: 0)"),
+            ("    --will-retain", "have the broker retain it"),
+        ],
+    );
+    match tool {
+        Tool::Pub => section(
+            "What to publish:",
+            &[
+                (
+                    "-t, --topic TOPIC",
+                    "topic to publish to (no + or # wildcards)",
+                ),
+                ("-m, --message TEXT", "the message is TEXT, byte for byte"),
+                (
+                    "-f, --file FILE",
+                    "the message is the whole content of FILE",
+                ),
+                (
+                    "-s, --stdin-file",
+                    "the message is everything read from standard input",
+                ),
+                (
+                    "-l, --stdin-line",
+                    "each line of standard input is one message",
+                ),
+                ("-n, --null-message", "the message is empty (zero bytes)"),
+                (
+                    "-q, --qos QOS",
+                    "delivery guarantee: 0, 1 or 2 (default: 0)",
+                ),
+                (
+                    "-r, --retain",
+                    "ask the broker to keep the message for future subscribers",
+                ),
+                (
+                    "    --repeat COUNT",
+                    "publish the message COUNT times (not with -l)",
+                ),
+                (
+                    "    --repeat-delay SECONDS",
+                    "wait this long between repeats (fractions allowed)",
+                ),
+            ],
+        ),
+        Tool::Sub => section(
+            "What to receive and print:",
+            &[
+                (
+                    "-t, --topic FILTER",
+                    "topic filter to subscribe to; repeat -t for more filters",
+                ),
+                (
+                    "-q, --qos QOS",
+                    "QoS asked for every filter: 0, 1 or 2 (default: 0)",
+                ),
+                (
+                    "-v, --verbose",
+                    "print the topic, a space, then the message",
+                ),
+                ("-N", "print no newline after each message"),
+                ("-C COUNT", "exit after printing COUNT messages"),
+                ("-W SECONDS", "exit after SECONDS seconds (exit status 27)"),
+                (
+                    "-E",
+                    "exit as soon as the broker has confirmed the subscriptions",
+                ),
+            ],
+        ),
+    }
+    section(
+        "Output and help:",
+        &[
+            (
+                "-d, --debug",
+                "print a line for every MQTT packet sent or received",
+            ),
+            (
+                "    --quiet",
+                "hide errors that happen after the arguments were accepted",
+            ),
+            ("    --help", "print this text"),
+            ("    --version", "print the version of rpubsub itself"),
+        ],
+    );
+
+    let mosquitto = tool.mosquitto_name();
+    let not_yet = match tool {
+        Tool::Pub => "",
+        Tool::Sub => {
+            "\n  - output formats (-F, --pretty), message filters (-R, -T, --retained-only,\n    --remove-retained, --random-filter) and -U;"
+        }
+    };
+    text.push_str(&format!(
+        "
+Notes:
+  Arguments are read the way {mosquitto} reads them: one flag per argument (no -dv, no --port=1883),
+  a flag's value is always the next argument, even when it starts with '-', and numbers are read like
+  C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
+  Without -i or -I the client id is empty under MQTT 3.1.1 and the broker picks one (debug lines then
+  show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
+  Not supported yet (these flags are refused with an error):
+  - MQTT v5: -V mqttv5/5, -D/--property, -x{v5_extra};
+  - TLS: --cafile, --capath, --cert, --key, --keyform, --ciphers, --insecure, --tls-version,
+    --tls-alpn, --tls-engine, --tls-engine-kpass-sha1, --tls-use-os-certs, --psk, --psk-identity
+    and mqtts:// URLs;
+  - SOCKS proxies: --proxy;{not_yet}
+  - the default-options file.
+",
+        v5_extra = match tool {
+            Tool::Pub => "",
+            Tool::Sub => ", --retain-as-published",
+        },
+    ));
+    text.push('\n');
+    text
 }

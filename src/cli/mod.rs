@@ -1,4 +1,41 @@
 //! Command-line parsing with mosquitto's rules, resolved into plain config structs.
 
 pub mod config;
+mod ctext;
 pub mod help;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::ffi::{OsStr, OsString};
+
+use crate::exit::Failure;
+use config::{PubConfig, SubConfig};
+use help::Tool;
+use parse::ArgProcessor;
+
+/// The name the program was invoked as (basename of argv[0]), used in messages and the usage text, so a
+/// symlink named `mosquitto_pub` prints exactly what mosquitto_pub prints.
+pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
+    argv0
+        .and_then(|arg| std::path::Path::new(arg).file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// Parses rpub's arguments (argv without argv[0]) with mosquitto_pub's rules and texts. `prog` is the
+/// name used in messages.
+pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
+    let mut processor = ArgProcessor::new(Tool::Pub, prog);
+    processor.process(args)?;
+    processor.finish_pub()
+}
+
+/// Parses rsub's arguments (argv without argv[0]) with mosquitto_sub's rules and texts. `prog` is the
+/// name used in messages.
+pub fn parse_sub(prog: &str, args: &[OsString]) -> Result<SubConfig, Failure> {
+    let mut processor = ArgProcessor::new(Tool::Sub, prog);
+    processor.process(args)?;
+    processor.finish_sub()
+}

@@ -7,10 +7,16 @@
 //! [`Client::connect`] for each new transport; the session state (in-flight messages, incoming QoS 2 ids
 //! awaiting PUBREL, the packet-id counter) survives between them.
 
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
 
-use super::codec::{QoS, Version, Will};
-use super::event::Event;
+use super::codec::{
+    self, Ack, ConnAck, Connect, Packet, Publish, QoS, SubAck, Subscribe, SubscribeFilter,
+    Unsubscribe, Version, Will,
+};
+use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
+use super::inflight::{Awaiting, Inflight};
+use super::timer::{Keepalive, Timer};
 
 /// Fixed settings of a client.
 #[derive(Debug, Clone)]
@@ -44,12 +50,80 @@ pub enum CommandError {
 }
 
 pub struct Client {
-    // private state: written by the state-machine helper
+    options: ClientOptions,
+    state: State,
+    /// Why the last connection ended (kept after `Closed` was reported).
+    close_reason: Option<ConnectionError>,
+    /// Incomplete packet bytes carried over between `handle_input` calls, from `read_pos` on.
+    read_buf: Vec<u8>,
+    read_pos: usize,
+    /// Total size of the partial packet in `read_buf`, once `decode` has seen (and accepted) its header:
+    /// no need to decode again before that many bytes are buffered.
+    frame_len: Option<usize>,
+    /// Bytes waiting for `poll_transmit`.
+    out: Vec<u8>,
+    events: VecDeque<Event>,
+    keepalive: Keepalive,
+    /// Session state: packet ids, outgoing QoS 1/2 messages, pending SUBSCRIBE/UNSUBSCRIBE acks.
+    inflight: Inflight,
+    /// Session state: incoming QoS 2 messages waiting for PUBREL (delivered on PUBREL).
+    incoming_qos2: HashMap<u16, Publish>,
 }
+
+/// Where the current connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// `connect` never called.
+    Idle,
+    /// CONNECT queued, CONNACK not received yet.
+    AwaitConnAck,
+    /// CONNACK 0 received.
+    Connected,
+    /// DISCONNECT queued, not yet taken by `poll_transmit`. `report`: emit `Closed(Disconnected)` once
+    /// it is taken (false when the connection was already reported closed by a refusal).
+    Disconnecting { report: bool },
+    /// CONNACK ≠ 0 reported as `Closed(Refused)`; the transport is still open for a DISCONNECT.
+    Refused,
+    /// Closed and reported.
+    Closed,
+}
+
+/// The size of the packet starting at `buf` (fixed header included), if its fixed header is complete
+/// and well formed.
+fn frame_len(buf: &[u8]) -> Option<usize> {
+    let mut remaining = 0usize;
+    for (i, &byte) in buf.iter().skip(1).take(4).enumerate() {
+        remaining |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some(1 + (i + 1) + remaining);
+        }
+    }
+    None
+}
+
+/// The most bytes taken into the read buffer at once while a fixed header is incomplete.
+const MAX_FIXED_HEADER: usize = 5;
+
+/// The most memory reserved up front for a partial packet whose header announces its size (a larger
+/// packet grows the buffer as its bytes actually arrive).
+const MAX_READ_RESERVE: usize = 16 << 20;
 
 impl Client {
     pub fn new(options: ClientOptions) -> Client {
-        todo!()
+        let keepalive = Keepalive::new(options.keep_alive);
+        Client {
+            options,
+            state: State::Idle,
+            close_reason: None,
+            read_buf: Vec::new(),
+            read_pos: 0,
+            frame_len: None,
+            out: Vec::new(),
+            events: VecDeque::new(),
+            keepalive,
+            inflight: Inflight::new(),
+            incoming_qos2: HashMap::new(),
+        }
     }
 
     // ---- commands ----
@@ -58,7 +132,29 @@ impl Client {
     /// output buffer, keepalive timers) and queues CONNECT. Unacknowledged outgoing QoS 1/2 messages
     /// are resent with DUP=1 (PUBREL for those already PUBREC'd) once CONNACK 0 arrives.
     pub fn connect(&mut self, now: Instant) {
-        todo!()
+        self.read_buf.clear();
+        self.read_pos = 0;
+        self.frame_len = None;
+        self.out.clear();
+        self.inflight.clear_pending_acks();
+        self.keepalive.start(now);
+        self.close_reason = None;
+        self.state = State::AwaitConnAck;
+        let connect = Packet::Connect(Connect {
+            version: self.options.version,
+            clean_session: self.options.clean_session,
+            keep_alive: self.options.keep_alive,
+            client_id: self.options.client_id.clone(),
+            will: self.options.will.clone(),
+            username: self.options.username.clone(),
+            password: self.options.password.clone(),
+        });
+        if self.queue(&connect, now).is_err() {
+            // Only fields longer than 65535 bytes get here; the command line rejects those first.
+            self.fail(ConnectionError::Lost);
+            return;
+        }
+        self.trace_sent(PacketInfo::Connect);
     }
 
     /// Queues a PUBLISH. Returns the message id (QoS 0 messages get one too, as mosquitto numbers them).
@@ -70,94 +166,612 @@ impl Client {
         retain: bool,
         now: Instant,
     ) -> Result<u16, CommandError> {
-        todo!()
+        if self.state != State::Connected {
+            return Err(CommandError::NotConnected);
+        }
+        if qos != QoS::AtMostOnce && self.window_full() {
+            return Err(CommandError::InflightWindowFull);
+        }
+        let mid = self
+            .inflight
+            .peek_id()
+            .ok_or(CommandError::InflightWindowFull)?;
+        let packet = Packet::Publish(Publish {
+            dup: false,
+            qos,
+            retain,
+            topic: topic.to_owned(),
+            packet_id: if qos == QoS::AtMostOnce { 0 } else { mid },
+            payload,
+        });
+        self.queue(&packet, now)
+            .map_err(|_| CommandError::TooLarge)?;
+        self.inflight.commit_id(mid);
+        let Packet::Publish(publish) = packet else {
+            return Ok(mid);
+        };
+        if self.options.trace_packets {
+            self.events.push_back(Event::Sent(PacketInfo::Publish {
+                dup: false,
+                qos,
+                retain,
+                mid,
+                topic: publish.topic.clone(),
+                payload_len: publish.payload.len(),
+            }));
+        }
+        if qos == QoS::AtMostOnce {
+            self.events.push_back(Event::Published { mid });
+        } else {
+            self.inflight.insert(publish);
+        }
+        Ok(mid)
     }
 
     /// Queues one SUBSCRIBE with all `filters` (filter, QoS). Returns its packet id.
-    pub fn subscribe(&mut self, filters: &[(String, QoS)], now: Instant) -> Result<u16, CommandError> {
-        todo!()
+    pub fn subscribe(
+        &mut self,
+        filters: &[(String, QoS)],
+        now: Instant,
+    ) -> Result<u16, CommandError> {
+        if self.state != State::Connected {
+            return Err(CommandError::NotConnected);
+        }
+        let mid = self
+            .inflight
+            .peek_id()
+            .ok_or(CommandError::InflightWindowFull)?;
+        let packet = Packet::Subscribe(Subscribe {
+            packet_id: mid,
+            filters: filters
+                .iter()
+                .map(|(filter, qos)| SubscribeFilter {
+                    filter: filter.clone(),
+                    qos: *qos,
+                })
+                .collect(),
+        });
+        self.queue(&packet, now)
+            .map_err(|_| CommandError::TooLarge)?;
+        self.inflight.commit_id(mid);
+        self.inflight.add_subscribe(mid, filters.len());
+        if self.options.trace_packets {
+            let Packet::Subscribe(subscribe) = packet else {
+                return Ok(mid);
+            };
+            let filters = subscribe
+                .filters
+                .into_iter()
+                .map(|f| (f.filter, f.qos, 0u8))
+                .collect();
+            self.events
+                .push_back(Event::Sent(PacketInfo::Subscribe { mid, filters }));
+        }
+        Ok(mid)
     }
 
     /// Queues one UNSUBSCRIBE for `filter`. Returns its packet id.
     pub fn unsubscribe(&mut self, filter: &str, now: Instant) -> Result<u16, CommandError> {
-        todo!()
+        if self.state != State::Connected {
+            return Err(CommandError::NotConnected);
+        }
+        let mid = self
+            .inflight
+            .peek_id()
+            .ok_or(CommandError::InflightWindowFull)?;
+        let packet = Packet::Unsubscribe(Unsubscribe {
+            packet_id: mid,
+            filters: vec![filter.to_owned()],
+        });
+        self.queue(&packet, now)
+            .map_err(|_| CommandError::TooLarge)?;
+        self.inflight.commit_id(mid);
+        self.inflight.add_unsubscribe(mid);
+        if self.options.trace_packets {
+            let Packet::Unsubscribe(mut unsubscribe) = packet else {
+                return Ok(mid);
+            };
+            let filter = unsubscribe.filters.pop().unwrap_or_default();
+            self.events
+                .push_back(Event::Sent(PacketInfo::Unsubscribe { mid, filter }));
+        }
+        Ok(mid)
     }
 
     /// Queues DISCONNECT; once it has been taken by `poll_transmit` the client reports
     /// `Closed(Disconnected)`.
     pub fn disconnect(&mut self, now: Instant) {
-        todo!()
+        let report = match self.state {
+            State::AwaitConnAck | State::Connected => true,
+            State::Refused => false,
+            State::Idle | State::Disconnecting { .. } | State::Closed => return,
+        };
+        if self.queue(&Packet::Disconnect, now).is_ok() {
+            self.trace_sent(PacketInfo::Disconnect);
+        }
+        self.state = State::Disconnecting { report };
     }
 
     // ---- inputs ----
 
     /// Bytes read from the transport.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
-        todo!()
+        if !self.reads() {
+            return;
+        }
+        let mut input = bytes;
+        // First complete the partial packet left by the previous call, taking from `input` only what
+        // it needs.
+        while self.read_pos < self.read_buf.len() {
+            let have = self.read_buf.len() - self.read_pos;
+            if let Some(total) = self.frame_len
+                && have < total
+            {
+                let take = (total - have).min(input.len());
+                self.read_buf.extend_from_slice(&input[..take]);
+                input = &input[take..];
+                if have + take < total {
+                    break;
+                }
+            }
+            match codec::decode(
+                &self.read_buf[self.read_pos..],
+                self.options.version,
+                self.options.max_incoming_packet,
+            ) {
+                Ok(Some((packet, used))) => {
+                    self.read_pos += used;
+                    self.frame_len = None;
+                    self.handle_packet(packet, now);
+                    if !self.reads() {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    let buffered = &self.read_buf[self.read_pos..];
+                    match frame_len(buffered) {
+                        Some(total) if total > buffered.len() && self.frame_len.is_none() => {
+                            let missing = total - buffered.len();
+                            self.frame_len = Some(total);
+                            self.read_buf.reserve(missing.min(MAX_READ_RESERVE));
+                        }
+                        _ => {
+                            // The fixed header is still incomplete: take a few more bytes.
+                            if input.is_empty() {
+                                break;
+                            }
+                            let take = input.len().min(MAX_FIXED_HEADER);
+                            self.read_buf.extend_from_slice(&input[..take]);
+                            input = &input[take..];
+                        }
+                    }
+                }
+                Err(err) => {
+                    self.fail(ConnectionError::Decode(err));
+                    return;
+                }
+            }
+        }
+        if self.read_pos < self.read_buf.len() {
+            // `input` is exhausted and a partial packet remains.
+            if self.read_pos > 0 {
+                self.read_buf.drain(..self.read_pos);
+                self.read_pos = 0;
+            }
+            return;
+        }
+        self.read_buf.clear();
+        self.read_pos = 0;
+        // Then decode straight from the caller's slice; only an incomplete tail is copied.
+        while !input.is_empty() {
+            match codec::decode(
+                input,
+                self.options.version,
+                self.options.max_incoming_packet,
+            ) {
+                Ok(Some((packet, used))) => {
+                    input = input.get(used..).unwrap_or_default();
+                    self.handle_packet(packet, now);
+                    if !self.reads() {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    self.frame_len = frame_len(input).filter(|&total| total > input.len());
+                    let size = self.frame_len.unwrap_or(input.len()).min(MAX_READ_RESERVE);
+                    self.read_buf.reserve(size.max(input.len()));
+                    self.read_buf.extend_from_slice(input);
+                    return;
+                }
+                Err(err) => {
+                    self.fail(ConnectionError::Decode(err));
+                    return;
+                }
+            }
+        }
     }
 
     /// Called when `now` reached `poll_timeout()` (calling it early is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
-        todo!()
+        let connected = match self.state {
+            State::AwaitConnAck => false,
+            State::Connected => true,
+            _ => return,
+        };
+        match self.keepalive.expired(now, connected) {
+            None => {}
+            Some(Timer::PingReq) => {
+                self.reply(Packet::PingReq, PacketInfo::PingReq, now);
+                self.keepalive.on_ping_sent(now);
+            }
+            Some(Timer::ConnAck | Timer::PingResp) => self.fail(ConnectionError::KeepaliveTimeout),
+        }
     }
 
     /// The transport reached end of file or failed.
     pub fn handle_eof(&mut self) {
-        todo!()
+        match self.state {
+            State::AwaitConnAck | State::Connected | State::Disconnecting { report: true } => {
+                self.fail(ConnectionError::Lost)
+            }
+            State::Refused | State::Disconnecting { report: false } => {
+                self.state = State::Closed;
+                self.out.clear();
+                self.keepalive.stop();
+            }
+            State::Idle | State::Closed => {}
+        }
     }
 
     // ---- outputs ----
 
     /// Moves the bytes waiting to be written into `out` (appending). Returns true if any were added.
     pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
-        todo!()
+        let added = !self.out.is_empty();
+        if added {
+            if out.is_empty() {
+                std::mem::swap(out, &mut self.out);
+            } else {
+                out.extend_from_slice(&self.out);
+                self.out.clear();
+            }
+        }
+        if let State::Disconnecting { report } = self.state {
+            // DISCONNECT is the last packet queued: it has just been handed out.
+            self.state = State::Closed;
+            self.keepalive.stop();
+            if report {
+                self.close_reason = Some(ConnectionError::Disconnected);
+                self.events
+                    .push_back(Event::Closed(ConnectionError::Disconnected));
+            }
+        }
+        added
     }
 
     /// The next instant at which `handle_timeout` must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        todo!()
+        match self.state {
+            State::AwaitConnAck | State::Connected => self.keepalive.deadline(),
+            _ => None,
+        }
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        todo!()
+        self.events.pop_front()
     }
 
     // ---- getters ----
 
     /// Bytes are waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
-        todo!()
+        !self.out.is_empty()
     }
 
     /// CONNACK 0 received on the current connection and not closed since.
     pub fn is_connected(&self) -> bool {
-        todo!()
+        self.state == State::Connected
     }
 
     /// No live connection (never connected, closed by error, or after DISCONNECT was sent).
     pub fn is_closed(&self) -> bool {
-        todo!()
+        matches!(
+            self.state,
+            State::Idle | State::Refused | State::Closed | State::Disconnecting { report: false }
+        )
     }
 
     /// Outgoing QoS 1/2 messages not yet fully acknowledged.
     pub fn inflight_count(&self) -> usize {
-        todo!()
+        self.inflight.len()
     }
 
     /// A QoS 1/2 `publish` would be accepted now (window not full and connected).
     pub fn can_publish(&self) -> bool {
-        todo!()
+        self.state == State::Connected && !self.window_full() && self.inflight.peek_id().is_some()
     }
 
     /// Bytes queued for output and not yet taken by `poll_transmit` (for back-pressure on QoS 0).
     pub fn pending_output_len(&self) -> usize {
-        todo!()
+        self.out.len()
     }
 
     pub fn options(&self) -> &ClientOptions {
-        todo!()
+        &self.options
+    }
+
+    /// Why the last connection ended, once `Closed` was reported (`None` while a connection runs).
+    pub fn close_reason(&self) -> Option<&ConnectionError> {
+        self.close_reason.as_ref()
+    }
+
+    /// Incoming QoS 2 messages received and waiting for their PUBREL.
+    pub fn incoming_qos2_count(&self) -> usize {
+        self.incoming_qos2.len()
+    }
+
+    // ---- private helpers ----
+
+    /// Input is processed (a connection is running and has not been reported closed).
+    fn reads(&self) -> bool {
+        matches!(
+            self.state,
+            State::AwaitConnAck | State::Connected | State::Disconnecting { report: true }
+        )
+    }
+
+    /// `max_inflight` outgoing QoS 1/2 messages are outstanding (0 means no limit, as in libmosquitto).
+    fn window_full(&self) -> bool {
+        let max = usize::from(self.options.max_inflight);
+        max != 0 && self.inflight.len() >= max
+    }
+
+    /// Encodes `packet` onto the output buffer.
+    fn queue(&mut self, packet: &Packet, now: Instant) -> Result<(), codec::EncodeError> {
+        codec::encode(packet, self.options.version, &mut self.out)?;
+        self.keepalive.on_output(now);
+        Ok(())
+    }
+
+    /// Queues a fixed-size packet (PUBACK, PUBREC, PUBREL, PUBCOMP, PINGREQ, PINGRESP): always encodes.
+    fn reply(&mut self, packet: Packet, info: PacketInfo, now: Instant) {
+        if self.queue(&packet, now).is_ok() {
+            self.trace_sent(info);
+        }
+    }
+
+    fn trace_sent(&mut self, info: PacketInfo) {
+        if self.options.trace_packets {
+            self.events.push_back(Event::Sent(info));
+        }
+    }
+
+    fn trace_received(&mut self, info: PacketInfo) {
+        if self.options.trace_packets {
+            self.events.push_back(Event::Received(info));
+        }
+    }
+
+    /// Ends the connection with `reason` and reports it.
+    fn fail(&mut self, reason: ConnectionError) {
+        self.state = State::Closed;
+        self.out.clear();
+        self.read_buf.clear();
+        self.read_pos = 0;
+        self.frame_len = None;
+        self.keepalive.stop();
+        self.close_reason = Some(reason.clone());
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    fn handle_packet(&mut self, packet: Packet, now: Instant) {
+        self.keepalive.on_input(now);
+        let packet_type = packet.type_number();
+        if matches!(
+            packet,
+            Packet::Connect(_) | Packet::Subscribe(_) | Packet::Unsubscribe(_) | Packet::Disconnect
+        ) {
+            self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
+                packet_type,
+            }));
+            return;
+        }
+        match self.state {
+            State::AwaitConnAck => match packet {
+                Packet::ConnAck(connack) => self.handle_connack(connack, now),
+                _ => self.fail(ConnectionError::Protocol(ProtocolError::ExpectedConnAck {
+                    packet_type,
+                })),
+            },
+            State::Connected => self.handle_connected_packet(packet, now),
+            State::Disconnecting { report: true } => {
+                // DISCONNECT is queued: nothing may follow it, so packets that need an answer are
+                // dropped (not answered, not delivered); acks are still processed.
+                match packet {
+                    Packet::Publish(_)
+                    | Packet::PubRec(_)
+                    | Packet::PubRel(_)
+                    | Packet::PingReq => {}
+                    packet => self.handle_connected_packet(packet, now),
+                }
+            }
+            State::Idle
+            | State::Refused
+            | State::Closed
+            | State::Disconnecting { report: false } => {}
+        }
+    }
+
+    fn handle_connack(&mut self, connack: ConnAck, now: Instant) {
+        self.trace_received(PacketInfo::ConnAck { code: connack.code });
+        if connack.code != 0 {
+            self.state = State::Refused;
+            self.keepalive.stop();
+            self.out.clear();
+            self.close_reason = Some(ConnectionError::Refused(connack.code));
+            self.events
+                .push_back(Event::Closed(ConnectionError::Refused(connack.code)));
+            return;
+        }
+        self.state = State::Connected;
+        self.events.push_back(Event::Connected {
+            session_present: connack.session_present,
+        });
+        for id in self.inflight.resend_order() {
+            let Some(packet) = self.inflight.packet_for_resend(id) else {
+                continue;
+            };
+            if codec::encode(packet, self.options.version, &mut self.out).is_err() {
+                continue;
+            }
+            let info = match packet {
+                Packet::Publish(p) => PacketInfo::Publish {
+                    dup: true,
+                    qos: p.qos,
+                    retain: p.retain,
+                    mid: id,
+                    topic: if self.options.trace_packets {
+                        p.topic.clone()
+                    } else {
+                        String::new()
+                    },
+                    payload_len: p.payload.len(),
+                },
+                _ => PacketInfo::PubRel { mid: id },
+            };
+            self.keepalive.on_output(now);
+            self.trace_sent(info);
+        }
+    }
+
+    /// A packet received after CONNACK 0.
+    fn handle_connected_packet(&mut self, packet: Packet, now: Instant) {
+        match packet {
+            Packet::ConnAck(_) => {
+                self.fail(ConnectionError::Protocol(ProtocolError::UnexpectedConnAck));
+            }
+            Packet::Publish(publish) => self.handle_incoming_publish(publish, now),
+            Packet::PubAck(Ack { packet_id: mid }) => {
+                self.trace_received(PacketInfo::PubAck { mid, code: 0 });
+                if self.inflight.awaiting(mid) == Some(Awaiting::PubAck) {
+                    self.inflight.remove(mid);
+                    self.events.push_back(Event::Published { mid });
+                }
+            }
+            Packet::PubRec(Ack { packet_id: mid }) => {
+                self.trace_received(PacketInfo::PubRec { mid, code: 0 });
+                match self.inflight.awaiting(mid) {
+                    Some(Awaiting::PubRec) => self.inflight.released(mid),
+                    Some(Awaiting::PubComp) => {}
+                    Some(Awaiting::PubAck) | None => {
+                        self.events
+                            .push_back(Event::Warning(Warning::UnknownPubRec { mid }));
+                    }
+                }
+                self.reply(
+                    Packet::PubRel(Ack { packet_id: mid }),
+                    PacketInfo::PubRel { mid },
+                    now,
+                );
+            }
+            Packet::PubComp(Ack { packet_id: mid }) => {
+                self.trace_received(PacketInfo::PubComp { mid, code: 0 });
+                if matches!(
+                    self.inflight.awaiting(mid),
+                    Some(Awaiting::PubComp | Awaiting::PubRec)
+                ) {
+                    self.inflight.remove(mid);
+                    self.events.push_back(Event::Published { mid });
+                }
+            }
+            Packet::PubRel(Ack { packet_id: mid }) => {
+                self.trace_received(PacketInfo::PubRel { mid });
+                self.reply(
+                    Packet::PubComp(Ack { packet_id: mid }),
+                    PacketInfo::PubComp { mid, code: 0 },
+                    now,
+                );
+                if let Some(message) = self.incoming_qos2.remove(&mid) {
+                    self.events.push_back(Event::Message(message));
+                }
+            }
+            Packet::SubAck(SubAck {
+                packet_id: mid,
+                return_codes,
+            }) => {
+                self.trace_received(PacketInfo::SubAck { mid });
+                if let Some(expected) = self.inflight.take_subscribe(mid) {
+                    if expected != return_codes.len() {
+                        self.fail(ConnectionError::Protocol(
+                            ProtocolError::SubAckCountMismatch {
+                                mid,
+                                expected,
+                                got: return_codes.len(),
+                            },
+                        ));
+                        return;
+                    }
+                    self.events
+                        .push_back(Event::Subscribed { mid, return_codes });
+                }
+            }
+            Packet::UnsubAck(Ack { packet_id: mid }) => {
+                self.trace_received(PacketInfo::UnsubAck { mid });
+                if self.inflight.take_unsubscribe(mid) {
+                    self.events.push_back(Event::Unsubscribed { mid });
+                }
+            }
+            Packet::PingReq => {
+                self.trace_received(PacketInfo::PingReq);
+                self.reply(Packet::PingResp, PacketInfo::PingResp, now);
+            }
+            Packet::PingResp => {
+                self.trace_received(PacketInfo::PingResp);
+                self.keepalive.on_ping_response();
+            }
+            Packet::Connect(_)
+            | Packet::Subscribe(_)
+            | Packet::Unsubscribe(_)
+            | Packet::Disconnect => {
+                let packet_type = packet.type_number();
+                self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
+                    packet_type,
+                }));
+            }
+        }
+    }
+
+    fn handle_incoming_publish(&mut self, publish: Publish, now: Instant) {
+        if self.options.trace_packets {
+            self.events.push_back(Event::Received(PacketInfo::Publish {
+                dup: publish.dup,
+                qos: publish.qos,
+                retain: publish.retain,
+                mid: publish.packet_id,
+                topic: publish.topic.clone(),
+                payload_len: publish.payload.len(),
+            }));
+        }
+        let mid = publish.packet_id;
+        match publish.qos {
+            QoS::AtMostOnce => self.events.push_back(Event::Message(publish)),
+            QoS::AtLeastOnce => {
+                self.reply(
+                    Packet::PubAck(Ack { packet_id: mid }),
+                    PacketInfo::PubAck { mid, code: 0 },
+                    now,
+                );
+                self.events.push_back(Event::Message(publish));
+            }
+            QoS::ExactlyOnce => {
+                // A repeat of a message still waiting for PUBREL is answered again, not stored again.
+                self.incoming_qos2.entry(mid).or_insert(publish);
+                self.reply(
+                    Packet::PubRec(Ack { packet_id: mid }),
+                    PacketInfo::PubRec { mid, code: 0 },
+                    now,
+                );
+            }
+        }
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: Duration) {}

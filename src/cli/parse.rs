@@ -1,0 +1,765 @@
+//! The argument processor: mosquitto's option table and parsing rules.
+//!
+//! Parsing is hand-written rather than done with clap because mosquitto's rules cannot be expressed with
+//! it: a value is the next argument whatever it looks like (`-m -d` publishes "-d"), numbers are read with
+//! C `atoi`, there are no grouped flags, `--opt=value` forms or positionals, each error has an exact text,
+//! and checks happen in a precise order (left to right while reading, then a few after all arguments).
+//!
+//! [`ArgProcessor::process`] takes one list of arguments and can be called several times on the same
+//! state: the default-options file (one `-opt value` per line, read before argv) will feed its lines
+//! through it, so that argv overrides scalar options and list options (`-t` of rsub) accumulate.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
+use super::ctext;
+use super::help::Tool;
+use crate::exit::Failure;
+use crate::proto::codec::{QoS, Version, Will};
+
+/// Which tools know an option. For the other tool it is an unknown option, as in mosquitto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tools {
+    Both,
+    Pub,
+    Sub,
+}
+
+impl Tools {
+    fn include(self, tool: Tool) -> bool {
+        matches!(
+            (self, tool),
+            (Tools::Both, _) | (Tools::Pub, Tool::Pub) | (Tools::Sub, Tool::Sub)
+        )
+    }
+}
+
+/// Why an option mosquitto has is refused for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gap {
+    MqttV5,
+    Tls,
+    Proxy,
+    OutputFormat,
+    Filters,
+    Unsubscribe,
+}
+
+impl Gap {
+    fn reason(self) -> &'static str {
+        match self {
+            Gap::MqttV5 => "it needs MQTT v5",
+            Gap::Tls => "TLS is not supported yet",
+            Gap::Proxy => "SOCKS proxies are not supported yet",
+            Gap::OutputFormat => "coming with the rsub output formats",
+            Gap::Filters => "coming with the rsub message filters",
+            Gap::Unsubscribe => "coming with the rsub unsubscribe option",
+        }
+    }
+}
+
+/// What an option does (its semantics live in [`ArgProcessor::apply`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    BindAddress,
+    CleanSession,
+    Count,
+    Debug,
+    ExitAfterSubscribe,
+    File,
+    Help,
+    Host,
+    Id,
+    IdPrefix,
+    KeepAlive,
+    MaxInflight,
+    Message,
+    NoDelay,
+    NoEol,
+    NullMessage,
+    Password,
+    Port,
+    ProtocolVersion,
+    Qos,
+    Quiet,
+    Repeat,
+    RepeatDelay,
+    Retain,
+    StdinFile,
+    StdinLine,
+    Timeout,
+    Topic,
+    Unix,
+    Url,
+    Username,
+    Verbose,
+    Version,
+    WillPayload,
+    WillQos,
+    WillRetain,
+    WillTopic,
+    /// Known to mosquitto, not implemented here yet: refused with a clear message.
+    NotYet(Gap),
+}
+
+/// Does the option take the next argument as its value?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    /// Yes; the text is mosquitto's error when the value is missing.
+    Value(&'static str),
+}
+
+/// One row of the option table.
+struct Spec {
+    names: &'static [&'static str],
+    tools: Tools,
+    opt: Opt,
+    takes: Takes,
+}
+
+const fn flag(names: &'static [&'static str], tools: Tools, opt: Opt) -> Spec {
+    Spec {
+        names,
+        tools,
+        opt,
+        takes: Takes::Nothing,
+    }
+}
+
+const fn value(
+    names: &'static [&'static str],
+    tools: Tools,
+    opt: Opt,
+    missing: &'static str,
+) -> Spec {
+    Spec {
+        names,
+        tools,
+        opt,
+        takes: Takes::Value(missing),
+    }
+}
+
+const fn not_yet(names: &'static [&'static str], tools: Tools, gap: Gap) -> Spec {
+    Spec {
+        names,
+        tools,
+        opt: Opt::NotYet(gap),
+        takes: Takes::Nothing,
+    }
+}
+
+/// Every option of mosquitto_pub/mosquitto_sub 2.0.11 (`-S`, SRV lookups, is not compiled into the
+/// reference build, so it stays unknown; `-e` belongs to mosquitto_rr). Names are matched exactly.
+#[rustfmt::skip]
+static SPECS: &[Spec] = &[
+    value(&["-A"], Tools::Both, Opt::BindAddress, "Error: -A argument given but no address specified.\n\n"),
+    flag(&["-c", "--disable-clean-session"], Tools::Both, Opt::CleanSession),
+    value(&["-C"], Tools::Sub, Opt::Count, "Error: -C argument given but no count specified.\n\n"),
+    flag(&["-d", "--debug"], Tools::Both, Opt::Debug),
+    flag(&["-E"], Tools::Sub, Opt::ExitAfterSubscribe),
+    value(&["-f", "--file"], Tools::Pub, Opt::File, "Error: -f argument given but no file specified.\n\n"),
+    flag(&["--help"], Tools::Both, Opt::Help),
+    value(&["-h", "--host"], Tools::Both, Opt::Host, "Error: -h argument given but no host specified.\n\n"),
+    value(&["-i", "--id"], Tools::Both, Opt::Id, "Error: -i argument given but no id specified.\n\n"),
+    value(&["-I", "--id-prefix"], Tools::Both, Opt::IdPrefix, "Error: -I argument given but no id prefix specified.\n\n"),
+    value(&["-k", "--keepalive"], Tools::Both, Opt::KeepAlive, "Error: -k argument given but no keepalive specified.\n\n"),
+    value(&["-L", "--url"], Tools::Both, Opt::Url, "Error: -L argument given but no URL specified.\n\n"),
+    flag(&["-l", "--stdin-line"], Tools::Pub, Opt::StdinLine),
+    value(&["-m", "--message"], Tools::Pub, Opt::Message, "Error: -m argument given but no message specified.\n\n"),
+    value(&["-M"], Tools::Both, Opt::MaxInflight, "Error: -M argument given but max_inflight not specified.\n\n"),
+    flag(&["-n", "--null-message"], Tools::Pub, Opt::NullMessage),
+    flag(&["-N"], Tools::Sub, Opt::NoEol),
+    flag(&["--nodelay"], Tools::Both, Opt::NoDelay),
+    value(&["-p", "--port"], Tools::Both, Opt::Port, "Error: -p argument given but no port specified.\n\n"),
+    value(&["-P", "--pw"], Tools::Both, Opt::Password, "Error: -P argument given but no password specified.\n\n"),
+    value(&["-q", "--qos"], Tools::Both, Opt::Qos, "Error: -q argument given but no QoS specified.\n\n"),
+    flag(&["--quiet"], Tools::Both, Opt::Quiet),
+    flag(&["-r", "--retain"], Tools::Pub, Opt::Retain),
+    value(&["--repeat"], Tools::Pub, Opt::Repeat, "Error: --repeat argument given but no count specified.\n\n"),
+    value(&["--repeat-delay"], Tools::Pub, Opt::RepeatDelay, "Error: --repeat-delay argument given but no time specified.\n\n"),
+    flag(&["-s", "--stdin-file"], Tools::Pub, Opt::StdinFile),
+    value(&["-t", "--topic"], Tools::Both, Opt::Topic, "Error: -t argument given but no topic specified.\n\n"),
+    value(&["-u", "--username"], Tools::Both, Opt::Username, "Error: -u argument given but no username specified.\n\n"),
+    value(&["--unix"], Tools::Both, Opt::Unix, "Error: --unix argument given but no socket path specified.\n\n"),
+    flag(&["-v", "--verbose"], Tools::Sub, Opt::Verbose),
+    value(&["-V", "--protocol-version"], Tools::Both, Opt::ProtocolVersion, "Error: --protocol-version argument given but no version specified.\n\n"),
+    flag(&["--version"], Tools::Both, Opt::Version),
+    value(&["-W"], Tools::Sub, Opt::Timeout, "Error: -W argument given but no timeout specified.\n\n"),
+    value(&["--will-payload"], Tools::Both, Opt::WillPayload, "Error: --will-payload argument given but no will payload specified.\n\n"),
+    value(&["--will-qos"], Tools::Both, Opt::WillQos, "Error: --will-qos argument given but no will QoS specified.\n\n"),
+    flag(&["--will-retain"], Tools::Both, Opt::WillRetain),
+    value(&["--will-topic"], Tools::Both, Opt::WillTopic, "Error: --will-topic argument given but no will topic specified.\n\n"),
+    not_yet(&["-D", "--property", "-x"], Tools::Both, Gap::MqttV5),
+    not_yet(&["--retain-as-published"], Tools::Sub, Gap::MqttV5),
+    not_yet(
+        &[
+            "--cafile", "--capath", "--cert", "--key", "--keyform", "--ciphers", "--insecure",
+            "--tls-version", "--tls-alpn", "--tls-engine", "--tls-engine-kpass-sha1",
+            "--tls-use-os-certs", "--psk", "--psk-identity",
+        ],
+        Tools::Both,
+        Gap::Tls,
+    ),
+    not_yet(&["--proxy"], Tools::Both, Gap::Proxy),
+    not_yet(&["-F", "--pretty"], Tools::Sub, Gap::OutputFormat),
+    not_yet(
+        &["-R", "-T", "--filter-out", "--retained-only", "--remove-retained", "--random-filter"],
+        Tools::Sub,
+        Gap::Filters,
+    ),
+    not_yet(&["-U", "--unsubscribe"], Tools::Sub, Gap::Unsubscribe),
+];
+
+/// The option of `tool` spelled exactly `arg`, if any.
+fn lookup(tool: Tool, arg: &[u8]) -> Option<&'static Spec> {
+    SPECS.iter().find(|spec| {
+        spec.tools.include(tool) && spec.names.iter().any(|name| name.as_bytes() == arg)
+    })
+}
+
+const ONLY_ONE_MESSAGE: &str = "Error: Only one type of message can be sent at once.\n\n";
+const ID_AND_PREFIX: &str = "Error: -i and -I argument cannot be used together.\n\n";
+const NEEDS_TOPIC_AND_MESSAGE: &str = "Error: Both topic and message must be supplied.\n";
+const NEEDS_SUBSCRIPTION: &str = "Error: You must specify a topic to subscribe to.\n";
+const NEEDS_ID_FOR_C: &str =
+    "Error: You must provide a client id if you are using the -c option.\n";
+const BAD_CREDENTIALS: &str = "Error: Problem setting username and/or password.\n";
+const BAD_PORT_AT_CONNECT: &str = "Unable to connect (Invalid function arguments provided.).\n";
+
+/// mosquitto's default for `-M`, also what libmosquitto keeps when the value does not fit 16 bits.
+const DEFAULT_MAX_INFLIGHT: u16 = 20;
+const DEFAULT_PORT: i32 = 1883;
+const DEFAULT_KEEP_ALIVE: u16 = 60;
+
+fn usage(text: impl Into<String>) -> Failure {
+    Failure::Usage { text: text.into() }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes.len() >= prefix.len() && bytes[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// mosquitto's `--repeat-delay` arithmetic: a C `float` of seconds, times 1e6, cast to `int` microseconds.
+/// An out-of-range cast gives `INT_MIN` on x86-64, i.e. a negative delay, which mosquitto_pub treats as
+/// "publish immediately": so NaN and anything from about 2147.48 s up mean no delay at all.
+fn repeat_delay(seconds: f32) -> Duration {
+    let micros = seconds * 1.0e6;
+    if micros.is_nan() || !(0.0..2_147_483_648.0).contains(&micros) {
+        return Duration::ZERO;
+    }
+    Duration::from_micros(micros as u64)
+}
+
+/// Everything read from the arguments so far, before the final checks; defaults as in mosquitto.
+#[derive(Debug, Clone)]
+struct Options {
+    host: Option<Vec<u8>>,
+    port: Option<i32>,
+    bind_address: Option<Vec<u8>>,
+    nodelay: bool,
+    version: Version,
+    id: Option<Vec<u8>>,
+    id_prefix: Option<Vec<u8>>,
+    keep_alive: u16,
+    clean_session: bool,
+    username: Option<Vec<u8>>,
+    password: Option<Vec<u8>>,
+    will_topic: Option<String>,
+    will_payload: Option<Vec<u8>>,
+    will_qos: QoS,
+    will_retain: bool,
+    debug: bool,
+    quiet: bool,
+    qos: QoS,
+    max_inflight: u16,
+    /// rpub: the last `-t`/`-L` wins.
+    topic: Option<String>,
+    /// rsub: every `-t`/`-L`, in order.
+    topics: Vec<String>,
+    source: Option<MessageSource>,
+    retain: bool,
+    repeat: u32,
+    repeat_delay: Duration,
+    verbose: bool,
+    no_eol: bool,
+    count: Option<u32>,
+    timeout: Option<u32>,
+    exit_after_subscribe: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: None,
+            port: None,
+            bind_address: None,
+            nodelay: false,
+            version: Version::V311,
+            id: None,
+            id_prefix: None,
+            keep_alive: DEFAULT_KEEP_ALIVE,
+            clean_session: true,
+            username: None,
+            password: None,
+            will_topic: None,
+            will_payload: None,
+            will_qos: QoS::AtMostOnce,
+            will_retain: false,
+            debug: false,
+            quiet: false,
+            qos: QoS::AtMostOnce,
+            max_inflight: DEFAULT_MAX_INFLIGHT,
+            topic: None,
+            topics: Vec::new(),
+            source: None,
+            retain: false,
+            repeat: 1,
+            repeat_delay: Duration::ZERO,
+            verbose: false,
+            no_eol: false,
+            count: None,
+            timeout: None,
+            exit_after_subscribe: false,
+        }
+    }
+}
+
+/// Reads argument lists with mosquitto's rules, then checks and resolves them into a config.
+pub(crate) struct ArgProcessor {
+    tool: Tool,
+    prog: String,
+    options: Options,
+}
+
+impl ArgProcessor {
+    pub(crate) fn new(tool: Tool, prog: &str) -> ArgProcessor {
+        ArgProcessor {
+            tool,
+            prog: prog.to_string(),
+            options: Options::default(),
+        }
+    }
+
+    /// Processes one list of arguments left to right; stops at the first error, `--help` or `--version`
+    /// (so errors in the options before `--help` win, and nothing after it is looked at).
+    pub(crate) fn process<A: AsRef<OsStr>>(&mut self, args: &[A]) -> Result<(), Failure> {
+        let mut index = 0;
+        while index < args.len() {
+            let arg = args[index].as_ref().as_bytes();
+            let spec = lookup(self.tool, arg)
+                .ok_or_else(|| usage(format!("Error: Unknown option '{}'.\n", lossy(arg))))?;
+            if let Opt::NotYet(gap) = spec.opt {
+                return Err(self.not_yet(&lossy(arg), gap));
+            }
+            self.check_before_value(spec.opt)?;
+            let value: &[u8] = match spec.takes {
+                Takes::Nothing => b"",
+                Takes::Value(missing) => {
+                    index += 1;
+                    match args.get(index) {
+                        Some(value) => value.as_ref().as_bytes(),
+                        None => return Err(usage(missing)),
+                    }
+                }
+            };
+            self.apply(spec.opt, arg, value)?;
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn not_yet(&self, what: &str, gap: Gap) -> Failure {
+        usage(format!(
+            "Error: {what} is not supported by {} yet ({}).\n",
+            self.prog,
+            gap.reason()
+        ))
+    }
+
+    /// Conflicts mosquitto reports before it looks for the option's value.
+    fn check_before_value(&self, opt: Opt) -> Result<(), Failure> {
+        let o = &self.options;
+        match opt {
+            Opt::Message | Opt::File | Opt::StdinFile | Opt::StdinLine | Opt::NullMessage
+                if o.source.is_some() =>
+            {
+                Err(usage(ONLY_ONE_MESSAGE))
+            }
+            Opt::Id if o.id_prefix.is_some() => Err(usage(ID_AND_PREFIX)),
+            Opt::IdPrefix if o.id.is_some() => Err(usage(ID_AND_PREFIX)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Applies one option; `value` is empty for options without a value.
+    fn apply(&mut self, opt: Opt, name: &[u8], value: &[u8]) -> Result<(), Failure> {
+        let o = &mut self.options;
+        match opt {
+            Opt::BindAddress => o.bind_address = Some(value.to_vec()),
+            Opt::CleanSession => o.clean_session = false,
+            Opt::Count => {
+                let count = ctext::atoi(value);
+                if count < 1 {
+                    return Err(usage(format!(
+                        "Error: Invalid message count \"{count}\".\n\n"
+                    )));
+                }
+                o.count = Some(count.unsigned_abs());
+            }
+            Opt::Debug => o.debug = true,
+            Opt::ExitAfterSubscribe => o.exit_after_subscribe = true,
+            Opt::File => {
+                o.source = Some(MessageSource::File(PathBuf::from(OsStr::from_bytes(value))))
+            }
+            Opt::Help => return Err(Failure::Help),
+            Opt::Host => o.host = Some(value.to_vec()),
+            Opt::Id => o.id = Some(value.to_vec()),
+            Opt::IdPrefix => o.id_prefix = Some(value.to_vec()),
+            Opt::KeepAlive => {
+                let keep_alive = ctext::atoi(value);
+                o.keep_alive = match u16::try_from(keep_alive) {
+                    Ok(seconds) if seconds >= 5 => seconds,
+                    _ => {
+                        return Err(usage(
+                            "Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n\n",
+                        ));
+                    }
+                };
+            }
+            Opt::MaxInflight => {
+                let max = ctext::atoi(value);
+                if max < 1 {
+                    return Err(usage(
+                        "Error: Maximum inflight messages must be greater than 0.\n\n",
+                    ));
+                }
+                // libmosquitto refuses (and the client ignores the refusal of) values above 65535.
+                o.max_inflight = u16::try_from(max).unwrap_or(DEFAULT_MAX_INFLIGHT);
+            }
+            Opt::Message => o.source = Some(MessageSource::Message(value.to_vec())),
+            Opt::NoDelay => o.nodelay = true,
+            Opt::NoEol => o.no_eol = true,
+            Opt::NullMessage => o.source = Some(MessageSource::Null),
+            Opt::Password => o.password = Some(value.to_vec()),
+            Opt::Port => {
+                let port = ctext::atoi(value);
+                if !(0..=65535).contains(&port) {
+                    return Err(usage(format!("Error: Invalid port given: {port}\n")));
+                }
+                o.port = Some(port);
+            }
+            Opt::ProtocolVersion => match value {
+                b"mqttv31" | b"31" => o.version = Version::V31,
+                b"mqttv311" | b"311" => o.version = Version::V311,
+                b"mqttv5" | b"5" => {
+                    let what = format!("{} {}", lossy(name), lossy(value));
+                    return Err(self.not_yet(&what, Gap::MqttV5));
+                }
+                _ => return Err(usage("Error: Invalid protocol version argument given.\n\n")),
+            },
+            Opt::Qos => {
+                let qos = ctext::atoi(value);
+                o.qos = u8::try_from(qos)
+                    .ok()
+                    .and_then(QoS::from_u8)
+                    .ok_or_else(|| usage(format!("Error: Invalid QoS given: {qos}\n")))?;
+            }
+            Opt::Quiet => o.quiet = true,
+            Opt::Repeat => {
+                let repeat = ctext::atoi(value);
+                if repeat < 1 {
+                    return Err(usage("Error: --repeat argument must be >0.\n\n"));
+                }
+                o.repeat = repeat.unsigned_abs();
+            }
+            Opt::RepeatDelay => {
+                // mosquitto keeps the value in a C float: -1e-46 rounds to -0.0 and is accepted.
+                let seconds = ctext::atof(value) as f32;
+                if seconds < 0.0 {
+                    return Err(usage("Error: --repeat-delay argument must be >=0.0.\n\n"));
+                }
+                o.repeat_delay = repeat_delay(seconds);
+            }
+            Opt::Retain => o.retain = true,
+            Opt::StdinFile => o.source = Some(MessageSource::StdinWhole),
+            Opt::StdinLine => o.source = Some(MessageSource::StdinLines),
+            Opt::Timeout => {
+                let timeout = ctext::atoi(value);
+                if timeout < 1 {
+                    return Err(usage(format!("Error: Invalid timeout \"{timeout}\".\n\n")));
+                }
+                o.timeout = Some(timeout.unsigned_abs());
+            }
+            Opt::Topic => self.add_topic(value, "-t")?,
+            Opt::Unix => {
+                o.host = Some(value.to_vec());
+                o.port = Some(0);
+            }
+            Opt::Url => self.apply_url(name, value)?,
+            Opt::Username => o.username = Some(value.to_vec()),
+            Opt::Verbose => o.verbose = true,
+            Opt::Version => return Err(Failure::Version),
+            Opt::WillPayload => o.will_payload = Some(value.to_vec()),
+            Opt::WillQos => {
+                let qos = ctext::atoi(value);
+                o.will_qos = u8::try_from(qos)
+                    .ok()
+                    .and_then(QoS::from_u8)
+                    .ok_or_else(|| usage(format!("Error: Invalid will QoS {qos}.\n\n")))?;
+            }
+            Opt::WillRetain => o.will_retain = true,
+            Opt::WillTopic => {
+                if !ctext::valid_utf8(value) {
+                    return Err(usage(
+                        "Error: Malformed UTF-8 in --will-topic argument.\n\n",
+                    ));
+                }
+                let topic = lossy(value);
+                if !ctext::valid_publish_topic(&topic) {
+                    return Err(usage(format!(
+                        "Error: Invalid will topic '{topic}', does it contain '+' or '#'?\n"
+                    )));
+                }
+                o.will_topic = Some(topic);
+            }
+            Opt::NotYet(gap) => return Err(self.not_yet(&lossy(name), gap)),
+        }
+        Ok(())
+    }
+
+    /// `-t` and the topic of `-L`: rpub keeps the last one, rsub collects them all.
+    fn add_topic(&mut self, topic: &[u8], label: &str) -> Result<(), Failure> {
+        if !ctext::valid_utf8(topic) {
+            return Err(usage(format!(
+                "Error: Malformed UTF-8 in {label} argument.\n\n"
+            )));
+        }
+        // Lossless: the bytes were just checked to be UTF-8.
+        let topic = lossy(topic);
+        match self.tool {
+            Tool::Pub => {
+                if !ctext::valid_publish_topic(&topic) {
+                    return Err(usage(format!(
+                        "Error: Invalid publish topic '{topic}', does it contain '+' or '#'?\n"
+                    )));
+                }
+                self.options.topic = Some(topic);
+            }
+            Tool::Sub => {
+                if !ctext::valid_subscription_topic(&topic) {
+                    return Err(usage(format!(
+                        "Error: Invalid subscription topic '{topic}', are all '+' and '#' wildcards correct?\n"
+                    )));
+                }
+                self.options.topics.push(topic);
+            }
+        }
+        Ok(())
+    }
+
+    /// `-L mqtt://[user[:password]@]host[:port]/topic`, split the way mosquitto splits it: the first `/`
+    /// after the scheme starts the topic, the first `@` ends the user part, the first `:` of each part
+    /// separates password and port (so IPv6 literals cannot be given this way, as in mosquitto).
+    fn apply_url(&mut self, name: &[u8], url: &[u8]) -> Result<(), Failure> {
+        let rest = if starts_with_ignore_case(url, b"mqtt://") {
+            &url[7..]
+        } else if starts_with_ignore_case(url, b"mqtts://") {
+            let what = format!("{} with an mqtts:// URL", lossy(name));
+            return Err(self.not_yet(&what, Gap::Tls));
+        } else {
+            return Err(usage("Error: unsupported URL scheme.\n\n"));
+        };
+        self.options.port = Some(DEFAULT_PORT);
+        let Some(slash) = rest.iter().position(|&b| b == b'/') else {
+            return Err(usage(
+                "Error: Invalid URL for -L argument specified - topic missing.\n",
+            ));
+        };
+        let (mut authority, topic) = (&rest[..slash], &rest[slash + 1..]);
+        self.add_topic(topic, "-L topic")?;
+        let o = &mut self.options;
+        if let Some(at) = authority.iter().position(|&b| b == b'@') {
+            let user = &authority[..at];
+            match user.iter().position(|&b| b == b':') {
+                Some(colon) => {
+                    o.password = Some(user[colon + 1..].to_vec());
+                    o.username = Some(user[..colon].to_vec());
+                }
+                None => o.username = Some(user.to_vec()),
+            }
+            authority = &authority[at + 1..];
+        }
+        match authority.iter().position(|&b| b == b':') {
+            Some(colon) => {
+                o.host = Some(authority[..colon].to_vec());
+                // Not range-checked here: mosquitto only fails when connecting.
+                o.port = Some(ctext::atoi(&authority[colon + 1..]));
+            }
+            None => o.host = Some(authority.to_vec()),
+        }
+        Ok(())
+    }
+
+    /// An error mosquitto prints with `err_printf` (hidden by `--quiet`), exit code 1. The binaries report
+    /// parse failures as not quiet, so the quiet case is turned into a silent failure here.
+    fn runtime(&self, text: &str) -> Failure {
+        if self.options.quiet {
+            Failure::Silent { code: 1 }
+        } else {
+            Failure::Runtime {
+                text: text.to_string(),
+                code: 1,
+            }
+        }
+    }
+
+    /// mosquitto's checks once all options are read (`client_config_load`), in its order.
+    fn check_loaded(&self) -> Result<(), Failure> {
+        let o = &self.options;
+        if o.will_payload.is_some() && o.will_topic.is_none() {
+            return Err(usage(
+                "Error: Will payload given, but no will topic given.\n",
+            ));
+        }
+        if o.will_retain && o.will_topic.is_none() {
+            return Err(usage(
+                "Error: Will retain given, but no will topic given.\n",
+            ));
+        }
+        // MQTT v3.x: a persistent session needs a fixed id (-I does not count).
+        if !o.clean_session && (o.id_prefix.is_some() || o.id.is_none()) {
+            return Err(usage(NEEDS_ID_FOR_C));
+        }
+        if self.tool == Tool::Sub && o.topics.is_empty() {
+            return Err(usage(NEEDS_SUBSCRIPTION));
+        }
+        Ok(())
+    }
+
+    /// What fails later in mosquitto, while it sets the client up and connects, but can be decided from
+    /// the arguments alone: the client id, the credentials, and a port out of range from `-L`.
+    fn check_client_setup(&self) -> Result<(), Failure> {
+        let o = &self.options;
+        if let Some(id) = &o.id {
+            if id.is_empty() {
+                return Err(self.runtime(match self.tool {
+                    Tool::Pub => "Error: Invalid id.\n",
+                    Tool::Sub => "Error: Invalid id and/or clean_session.\n",
+                }));
+            }
+            if !ctext::valid_utf8(id) {
+                // libmosquitto fails without setting errno, so mosquitto prints nothing at all.
+                return Err(Failure::Silent { code: 1 });
+            }
+        }
+        if let Some(prefix) = &o.id_prefix
+            && !ctext::valid_utf8(prefix)
+        {
+            return Err(Failure::Silent { code: 1 });
+        }
+        let bad_username = o
+            .username
+            .as_ref()
+            .is_some_and(|name| name.len() > 65535 || !ctext::valid_utf8(name));
+        if bad_username || (o.password.is_some() && o.username.is_none()) {
+            return Err(self.runtime(BAD_CREDENTIALS));
+        }
+        if let Some(port) = o.port
+            && !(0..=65535).contains(&port)
+        {
+            return Err(self.runtime(BAD_PORT_AT_CONNECT));
+        }
+        Ok(())
+    }
+
+    fn common(&self) -> CommonConfig {
+        let o = &self.options;
+        let port = o.port.unwrap_or(DEFAULT_PORT);
+        let host = o.host.clone().unwrap_or_else(|| b"localhost".to_vec());
+        let endpoint = match u16::try_from(port) {
+            Ok(0) => Endpoint::Unix {
+                path: PathBuf::from(std::ffi::OsString::from_vec(host)),
+            },
+            Ok(port) => Endpoint::Tcp {
+                host: lossy(&host),
+                port,
+            },
+            // Refused by check_client_setup.
+            Err(_) => Endpoint::Tcp {
+                host: lossy(&host),
+                port: 0,
+            },
+        };
+        let client_id = match (&o.id, &o.id_prefix) {
+            (Some(id), _) => ClientIdChoice::Fixed(lossy(id)),
+            (None, Some(prefix)) => ClientIdChoice::Prefix(lossy(prefix)),
+            (None, None) => ClientIdChoice::Default,
+        };
+        CommonConfig {
+            endpoint,
+            bind_address: o.bind_address.as_deref().map(lossy),
+            nodelay: o.nodelay,
+            version: o.version,
+            client_id,
+            keep_alive: o.keep_alive,
+            clean_session: o.clean_session,
+            username: o.username.as_deref().map(lossy),
+            password: o.password.clone(),
+            will: o.will_topic.as_ref().map(|topic| Will {
+                topic: topic.clone(),
+                payload: o.will_payload.clone().unwrap_or_default(),
+                qos: o.will_qos,
+                retain: o.will_retain,
+            }),
+            debug: o.debug,
+            quiet: o.quiet,
+            qos: o.qos,
+            max_inflight: o.max_inflight,
+        }
+    }
+
+    /// Final checks and resolution for rpub.
+    pub(crate) fn finish_pub(self) -> Result<PubConfig, Failure> {
+        self.check_loaded()?;
+        let (Some(topic), Some(source)) = (&self.options.topic, &self.options.source) else {
+            return Err(Failure::UsageWithHelp {
+                text: NEEDS_TOPIC_AND_MESSAGE.to_string(),
+            });
+        };
+        self.check_client_setup()?;
+        Ok(PubConfig {
+            common: self.common(),
+            topic: topic.clone(),
+            source: source.clone(),
+            retain: self.options.retain,
+            repeat: self.options.repeat,
+            repeat_delay: self.options.repeat_delay,
+        })
+    }
+
+    /// Final checks and resolution for rsub.
+    pub(crate) fn finish_sub(self) -> Result<SubConfig, Failure> {
+        self.check_loaded()?;
+        self.check_client_setup()?;
+        let common = self.common();
+        let o = self.options;
+        Ok(SubConfig {
+            common,
+            topics: o.topics,
+            verbose: o.verbose,
+            no_eol: o.no_eol,
+            count: o.count,
+            timeout: o.timeout,
+            exit_after_subscribe: o.exit_after_subscribe,
+        })
+    }
+}

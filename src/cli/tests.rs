@@ -1,0 +1,1099 @@
+//! Argument parsing without spawning processes: argument lists → config or the exact failure.
+//! Expected texts were checked against mosquitto_pub/mosquitto_sub 2.0.11.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
+use super::ctext::{atof, atoi, valid_publish_topic, valid_subscription_topic, valid_utf8};
+use super::help::{Tool, tool_version_line, usage_text};
+use super::{parse_pub, parse_sub};
+use crate::exit::Failure;
+use crate::proto::codec::{QoS, Version, Will};
+
+fn os(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+fn os_bytes(args: &[&[u8]]) -> Vec<OsString> {
+    args.iter()
+        .map(|a| OsString::from_vec(a.to_vec()))
+        .collect()
+}
+
+fn run(tool: Tool, args: &[OsString]) -> Result<(), Failure> {
+    match tool {
+        Tool::Pub => parse_pub("mosquitto_pub", args).map(drop),
+        Tool::Sub => parse_sub("mosquitto_sub", args).map(drop),
+    }
+}
+
+fn usage(text: &str) -> Failure {
+    Failure::Usage {
+        text: text.to_string(),
+    }
+}
+
+fn runtime(text: &str) -> Failure {
+    Failure::Runtime {
+        text: text.to_string(),
+        code: 1,
+    }
+}
+
+const SILENT: Failure = Failure::Silent { code: 1 };
+
+use Tool::{Pub, Sub};
+
+/// (tool, arguments, expected failure).
+#[rustfmt::skip]
+fn error_cases() -> Vec<(Tool, Vec<&'static str>, Failure)> {
+    let both_needed = Failure::UsageWithHelp {
+        text: "Error: Both topic and message must be supplied.\n".into(),
+    };
+    vec![
+        // Shape of the command line.
+        (Pub, vec![], both_needed.clone()),
+        (Pub, vec!["-t", "a"], both_needed.clone()),
+        (Pub, vec!["-m", "a"], both_needed.clone()),
+        (Pub, vec!["-L", "mqtts://h/t"], usage("Error: -L with an mqtts:// URL is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
+        (Sub, vec![], usage("Error: You must specify a topic to subscribe to.\n")),
+        (Sub, vec!["-q", "1"], usage("Error: You must specify a topic to subscribe to.\n")),
+        (Sub, vec!["-dv", "-t", "x"], usage("Error: Unknown option '-dv'.\n")),
+        (Pub, vec!["--port=1883", "-t", "x", "-m", "y"], usage("Error: Unknown option '--port=1883'.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "extra"], usage("Error: Unknown option 'extra'.\n")),
+        (Pub, vec!["--", "-t", "x"], usage("Error: Unknown option '--'.\n")),
+        (Pub, vec![""], usage("Error: Unknown option ''.\n")),
+        (Pub, vec!["-S"], usage("Error: Unknown option '-S'.\n")),
+        (Pub, vec!["-e", "x"], usage("Error: Unknown option '-e'.\n")),
+        // Options of the other tool.
+        (Pub, vec!["-t", "x", "-m", "y", "-v"], usage("Error: Unknown option '-v'.\n")),
+        (Pub, vec!["-C", "1"], usage("Error: Unknown option '-C'.\n")),
+        (Pub, vec!["-W", "1"], usage("Error: Unknown option '-W'.\n")),
+        (Pub, vec!["-E"], usage("Error: Unknown option '-E'.\n")),
+        (Pub, vec!["-N"], usage("Error: Unknown option '-N'.\n")),
+        (Pub, vec!["-F", "%t"], usage("Error: Unknown option '-F'.\n")),
+        (Pub, vec!["-U", "x"], usage("Error: Unknown option '-U'.\n")),
+        (Pub, vec!["--retain-as-published"], usage("Error: Unknown option '--retain-as-published'.\n")),
+        (Sub, vec!["-m", "x"], usage("Error: Unknown option '-m'.\n")),
+        (Sub, vec!["-f", "x"], usage("Error: Unknown option '-f'.\n")),
+        (Sub, vec!["-l"], usage("Error: Unknown option '-l'.\n")),
+        (Sub, vec!["-n"], usage("Error: Unknown option '-n'.\n")),
+        (Sub, vec!["-s"], usage("Error: Unknown option '-s'.\n")),
+        (Sub, vec!["-r"], usage("Error: Unknown option '-r'.\n")),
+        (Sub, vec!["--repeat", "2"], usage("Error: Unknown option '--repeat'.\n")),
+        (Sub, vec!["--repeat-delay", "2"], usage("Error: Unknown option '--repeat-delay'.\n")),
+        // Missing values (long forms name the short one, as mosquitto does).
+        (Pub, vec!["-A"], usage("Error: -A argument given but no address specified.\n\n")),
+        (Sub, vec!["-C"], usage("Error: -C argument given but no count specified.\n\n")),
+        (Pub, vec!["-f"], usage("Error: -f argument given but no file specified.\n\n")),
+        (Pub, vec!["--file"], usage("Error: -f argument given but no file specified.\n\n")),
+        (Pub, vec!["-h"], usage("Error: -h argument given but no host specified.\n\n")),
+        (Pub, vec!["--quiet", "--host"], usage("Error: -h argument given but no host specified.\n\n")),
+        (Pub, vec!["-i"], usage("Error: -i argument given but no id specified.\n\n")),
+        (Pub, vec!["--id"], usage("Error: -i argument given but no id specified.\n\n")),
+        (Pub, vec!["-I"], usage("Error: -I argument given but no id prefix specified.\n\n")),
+        (Pub, vec!["-k"], usage("Error: -k argument given but no keepalive specified.\n\n")),
+        (Pub, vec!["-L"], usage("Error: -L argument given but no URL specified.\n\n")),
+        (Pub, vec!["--url"], usage("Error: -L argument given but no URL specified.\n\n")),
+        (Pub, vec!["-m"], usage("Error: -m argument given but no message specified.\n\n")),
+        (Pub, vec!["-M"], usage("Error: -M argument given but max_inflight not specified.\n\n")),
+        (Pub, vec!["-t", "a", "-m", "x", "-p"], usage("Error: -p argument given but no port specified.\n\n")),
+        (Pub, vec!["--port"], usage("Error: -p argument given but no port specified.\n\n")),
+        (Pub, vec!["-P"], usage("Error: -P argument given but no password specified.\n\n")),
+        (Pub, vec!["-q"], usage("Error: -q argument given but no QoS specified.\n\n")),
+        (Pub, vec!["--repeat"], usage("Error: --repeat argument given but no count specified.\n\n")),
+        (Pub, vec!["--repeat-delay"], usage("Error: --repeat-delay argument given but no time specified.\n\n")),
+        (Pub, vec!["-m", "x", "-t"], usage("Error: -t argument given but no topic specified.\n\n")),
+        (Sub, vec!["--topic"], usage("Error: -t argument given but no topic specified.\n\n")),
+        (Pub, vec!["-u"], usage("Error: -u argument given but no username specified.\n\n")),
+        (Pub, vec!["--unix"], usage("Error: --unix argument given but no socket path specified.\n\n")),
+        (Pub, vec!["-V"], usage("Error: --protocol-version argument given but no version specified.\n\n")),
+        (Sub, vec!["-W"], usage("Error: -W argument given but no timeout specified.\n\n")),
+        (Pub, vec!["--will-payload"], usage("Error: --will-payload argument given but no will payload specified.\n\n")),
+        (Pub, vec!["--will-qos"], usage("Error: --will-qos argument given but no will QoS specified.\n\n")),
+        (Pub, vec!["--will-topic"], usage("Error: --will-topic argument given but no will topic specified.\n\n")),
+        // Number checks while reading.
+        (Pub, vec!["-p", "70000"], usage("Error: Invalid port given: 70000\n")),
+        (Pub, vec!["-p", "-5"], usage("Error: Invalid port given: -5\n")),
+        (Pub, vec!["-p", "99999999999999999999"], usage("Error: Invalid port given: -1\n")),
+        (Sub, vec!["-t", "x", "-k", "4"], usage("Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n\n")),
+        (Pub, vec!["-k", "0"], usage("Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n\n")),
+        (Pub, vec!["-k", "65536"], usage("Error: Invalid keepalive given, it must be between 5 and 65535 inclusive.\n\n")),
+        (Pub, vec!["-q", "3"], usage("Error: Invalid QoS given: 3\n")),
+        (Sub, vec!["-q", "-1"], usage("Error: Invalid QoS given: -1\n")),
+        (Pub, vec!["-M", "0"], usage("Error: Maximum inflight messages must be greater than 0.\n\n")),
+        (Sub, vec!["-M", "-5"], usage("Error: Maximum inflight messages must be greater than 0.\n\n")),
+        (Pub, vec!["--repeat", "0"], usage("Error: --repeat argument must be >0.\n\n")),
+        (Pub, vec!["--repeat-delay", "-1"], usage("Error: --repeat-delay argument must be >=0.0.\n\n")),
+        (Pub, vec!["--repeat-delay", "-1e-40"], usage("Error: --repeat-delay argument must be >=0.0.\n\n")),
+        (Pub, vec!["--repeat-delay", "-inf"], usage("Error: --repeat-delay argument must be >=0.0.\n\n")),
+        (Sub, vec!["-C", "0"], usage("Error: Invalid message count \"0\".\n\n")),
+        (Sub, vec!["-C", "-1"], usage("Error: Invalid message count \"-1\".\n\n")),
+        (Sub, vec!["-W", "0"], usage("Error: Invalid timeout \"0\".\n\n")),
+        (Sub, vec!["-W", "-5"], usage("Error: Invalid timeout \"-5\".\n\n")),
+        (Pub, vec!["--will-qos", "3"], usage("Error: Invalid will QoS 3.\n\n")),
+        (Pub, vec!["--will-topic", "w", "--will-qos", "-1"], usage("Error: Invalid will QoS -1.\n\n")),
+        (Pub, vec!["-V", "mqttv4"], usage("Error: Invalid protocol version argument given.\n\n")),
+        (Pub, vec!["-V", "31", "-V", "4"], usage("Error: Invalid protocol version argument given.\n\n")),
+        // Topics.
+        (Pub, vec!["-t", "a/#", "-m", "x"], usage("Error: Invalid publish topic 'a/#', does it contain '+' or '#'?\n")),
+        (Pub, vec!["--quiet", "-t", "a/+/b", "-m", "x"], usage("Error: Invalid publish topic 'a/+/b', does it contain '+' or '#'?\n")),
+        (Sub, vec!["-t", "a/#/b"], usage("Error: Invalid subscription topic 'a/#/b', are all '+' and '#' wildcards correct?\n")),
+        (Sub, vec!["-t", "ok", "-t", "a/b+"], usage("Error: Invalid subscription topic 'a/b+', are all '+' and '#' wildcards correct?\n")),
+        (Pub, vec!["-t", "a\tb"], usage("Error: Malformed UTF-8 in -t argument.\n\n")),
+        (Sub, vec!["-t", "a\u{7f}"], usage("Error: Malformed UTF-8 in -t argument.\n\n")),
+        (Pub, vec!["--will-topic", "w/#"], usage("Error: Invalid will topic 'w/#', does it contain '+' or '#'?\n")),
+        (Pub, vec!["--will-topic", "w\u{1}"], usage("Error: Malformed UTF-8 in --will-topic argument.\n\n")),
+        // Conflicts.
+        (Pub, vec!["-i", "a", "-I", "b"], usage("Error: -i and -I argument cannot be used together.\n\n")),
+        (Sub, vec!["-I", "b", "-i", "a"], usage("Error: -i and -I argument cannot be used together.\n\n")),
+        (Pub, vec!["-I", "b", "-i"], usage("Error: -i and -I argument cannot be used together.\n\n")),
+        (Pub, vec!["-m", "a", "-m", "b"], usage("Error: Only one type of message can be sent at once.\n\n")),
+        (Pub, vec!["-m", "a", "-f"], usage("Error: Only one type of message can be sent at once.\n\n")),
+        (Pub, vec!["-n", "-l"], usage("Error: Only one type of message can be sent at once.\n\n")),
+        (Pub, vec!["-s", "-n"], usage("Error: Only one type of message can be sent at once.\n\n")),
+        (Pub, vec!["-l", "-s"], usage("Error: Only one type of message can be sent at once.\n\n")),
+        // -L.
+        (Pub, vec!["-L", "http://h/t", "-m", "x"], usage("Error: unsupported URL scheme.\n\n")),
+        (Pub, vec!["-L", "mqtt://h:1", "-m", "x"], usage("Error: Invalid URL for -L argument specified - topic missing.\n")),
+        (Pub, vec!["-L", "mqtt://h/a/#"], usage("Error: Invalid publish topic 'a/#', does it contain '+' or '#'?\n")),
+        (Sub, vec!["-L", "mqtt://h/a/#/b"], usage("Error: Invalid subscription topic 'a/#/b', are all '+' and '#' wildcards correct?\n")),
+        (Pub, vec!["-L", "mqtt://h/a\tb"], usage("Error: Malformed UTF-8 in -L topic argument.\n\n")),
+        // Checks after reading, in mosquitto's order.
+        (Pub, vec!["-t", "a", "-m", "b", "--will-payload", "x"], usage("Error: Will payload given, but no will topic given.\n")),
+        (Pub, vec!["--will-retain", "-t", "a", "-m", "b"], usage("Error: Will retain given, but no will topic given.\n")),
+        (Pub, vec!["-c", "--will-payload", "x", "--will-retain"], usage("Error: Will payload given, but no will topic given.\n")),
+        (Pub, vec!["-c", "--will-retain"], usage("Error: Will retain given, but no will topic given.\n")),
+        (Pub, vec!["-c"], usage("Error: You must provide a client id if you are using the -c option.\n")),
+        (Sub, vec!["-c", "-I", "p", "-t", "a"], usage("Error: You must provide a client id if you are using the -c option.\n")),
+        (Sub, vec!["-c"], usage("Error: You must provide a client id if you are using the -c option.\n")),
+        (Pub, vec!["-P", "x", "-i", ""], both_needed.clone()),
+        // Client setup (runtime errors, hidden by --quiet).
+        (Pub, vec!["-i", "", "-t", "a", "-m", "b"], runtime("Error: Invalid id.\n")),
+        (Pub, vec!["-i", "", "-t", "a", "-m", "b", "-P", "x"], runtime("Error: Invalid id.\n")),
+        (Pub, vec!["--quiet", "-i", "", "-t", "a", "-m", "b"], SILENT),
+        (Sub, vec!["-i", "", "-t", "a"], runtime("Error: Invalid id and/or clean_session.\n")),
+        (Sub, vec!["-i", "", "-t", "a", "--quiet"], SILENT),
+        (Pub, vec!["-i", "a\tb", "-t", "a", "-m", "b"], SILENT),
+        (Pub, vec!["-I", "p\u{1}", "-t", "a", "-m", "b"], SILENT),
+        (Pub, vec!["-P", "x", "-t", "a", "-m", "b"], runtime("Error: Problem setting username and/or password.\n")),
+        (Pub, vec!["-P", "x", "-t", "a", "-m", "b", "--quiet"], SILENT),
+        (Sub, vec!["-u", "a\tb", "-t", "a"], runtime("Error: Problem setting username and/or password.\n")),
+        (Pub, vec!["-L", "mqtt://127.0.0.1:70000/a", "-m", "b"], runtime("Unable to connect (Invalid function arguments provided.).\n")),
+        (Pub, vec!["-L", "mqtt://127.0.0.1:-5/a", "-m", "b", "-P", "x"], runtime("Error: Problem setting username and/or password.\n")),
+        // --help / --version: earlier errors win, later ones are never seen.
+        (Pub, vec!["--help"], Failure::Help),
+        (Sub, vec!["-t", "a", "--help", "-q", "9"], Failure::Help),
+        (Pub, vec!["-q", "9", "--help"], usage("Error: Invalid QoS given: 9\n")),
+        (Pub, vec!["--version", "-q", "9"], Failure::Version),
+        (Sub, vec!["-q", "9", "--version"], usage("Error: Invalid QoS given: 9\n")),
+        // Not supported yet: refused, neither ignored nor "unknown".
+        (Pub, vec!["-x", "10"], usage("Error: -x is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
+        (Sub, vec!["-D", "connect", "user-property", "a", "b"], usage("Error: -D is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
+        (Pub, vec!["--property"], usage("Error: --property is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
+        (Pub, vec!["-V", "mqttv5"], usage("Error: -V mqttv5 is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
+        (Sub, vec!["--protocol-version", "5"], usage("Error: --protocol-version 5 is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
+        (Sub, vec!["--retain-as-published"], usage("Error: --retain-as-published is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
+        (Pub, vec!["--cafile", "ca.pem"], usage("Error: --cafile is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
+        (Sub, vec!["--psk-identity", "x"], usage("Error: --psk-identity is not supported by mosquitto_sub yet (TLS is not supported yet).\n")),
+        (Pub, vec!["-L", "MQTTS://h/t"], usage("Error: -L with an mqtts:// URL is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
+        (Pub, vec!["--proxy", "socks5h://h"], usage("Error: --proxy is not supported by mosquitto_pub yet (SOCKS proxies are not supported yet).\n")),
+        (Sub, vec!["-F", "%t"], usage("Error: -F is not supported by mosquitto_sub yet (coming with the rsub output formats).\n")),
+        (Sub, vec!["--pretty"], usage("Error: --pretty is not supported by mosquitto_sub yet (coming with the rsub output formats).\n")),
+        (Sub, vec!["-R"], usage("Error: -R is not supported by mosquitto_sub yet (coming with the rsub message filters).\n")),
+        (Sub, vec!["-T", "x"], usage("Error: -T is not supported by mosquitto_sub yet (coming with the rsub message filters).\n")),
+        (Sub, vec!["--random-filter", "50"], usage("Error: --random-filter is not supported by mosquitto_sub yet (coming with the rsub message filters).\n")),
+        (Sub, vec!["-U", "x"], usage("Error: -U is not supported by mosquitto_sub yet (coming with the rsub unsubscribe option).\n")),
+        (Sub, vec!["-q", "5", "-x", "1"], usage("Error: Invalid QoS given: 5\n")),
+    ]
+}
+
+/// Every option mosquitto has but rpubsub does not implement yet, for the tool that has it.
+#[rustfmt::skip]
+const NOT_YET: &[(Tool, &str, &str)] = &[
+    (Pub, "-D", "it needs MQTT v5"), (Sub, "-D", "it needs MQTT v5"),
+    (Pub, "--property", "it needs MQTT v5"), (Sub, "--property", "it needs MQTT v5"),
+    (Pub, "-x", "it needs MQTT v5"), (Sub, "-x", "it needs MQTT v5"),
+    (Sub, "--retain-as-published", "it needs MQTT v5"),
+    (Pub, "--cafile", "TLS is not supported yet"), (Pub, "--capath", "TLS is not supported yet"),
+    (Pub, "--cert", "TLS is not supported yet"), (Pub, "--key", "TLS is not supported yet"),
+    (Pub, "--keyform", "TLS is not supported yet"), (Pub, "--ciphers", "TLS is not supported yet"),
+    (Pub, "--insecure", "TLS is not supported yet"), (Pub, "--tls-version", "TLS is not supported yet"),
+    (Pub, "--tls-alpn", "TLS is not supported yet"), (Pub, "--tls-engine", "TLS is not supported yet"),
+    (Pub, "--tls-engine-kpass-sha1", "TLS is not supported yet"),
+    (Pub, "--tls-use-os-certs", "TLS is not supported yet"), (Pub, "--psk", "TLS is not supported yet"),
+    (Sub, "--psk-identity", "TLS is not supported yet"), (Sub, "--insecure", "TLS is not supported yet"),
+    (Pub, "--proxy", "SOCKS proxies are not supported yet"), (Sub, "--proxy", "SOCKS proxies are not supported yet"),
+    (Sub, "-F", "coming with the rsub output formats"), (Sub, "--pretty", "coming with the rsub output formats"),
+    (Sub, "-R", "coming with the rsub message filters"), (Sub, "-T", "coming with the rsub message filters"),
+    (Sub, "--filter-out", "coming with the rsub message filters"),
+    (Sub, "--retained-only", "coming with the rsub message filters"),
+    (Sub, "--remove-retained", "coming with the rsub message filters"),
+    (Sub, "--random-filter", "coming with the rsub message filters"),
+    (Sub, "-U", "coming with the rsub unsubscribe option"),
+    (Sub, "--unsubscribe", "coming with the rsub unsubscribe option"),
+];
+
+#[test]
+fn options_not_implemented_yet_are_refused_clearly() {
+    for (tool, flag, reason) in NOT_YET {
+        let prog = match tool {
+            Pub => "rpub",
+            Sub => "rsub",
+        };
+        let got = match tool {
+            Pub => parse_pub(prog, &os(&["-t", "a", flag, "value"])).map(drop),
+            Sub => parse_sub(prog, &os(&["-t", "a", flag, "value"])).map(drop),
+        };
+        let text = format!("Error: {flag} is not supported by {prog} yet ({reason}).\n");
+        assert_eq!(got, Err(usage(&text)), "{tool:?} {flag}");
+    }
+}
+
+#[test]
+fn every_error_case_gives_the_exact_failure() {
+    let mut problems = Vec::new();
+    for (tool, args, expected) in error_cases() {
+        let got = run(tool, &os(&args));
+        if got != Err(expected.clone()) {
+            problems.push(format!(
+                "{tool:?} {args:?}: expected {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn byte_arguments_are_handled_without_utf8() {
+    let cases: Vec<(Tool, Vec<&[u8]>, Failure)> = vec![
+        (
+            Pub,
+            vec![b"-t", b"bad\xff\xfetopic", b"-m", b"x"],
+            usage("Error: Malformed UTF-8 in -t argument.\n\n"),
+        ),
+        (
+            Sub,
+            vec![b"-t", b"\xed\xa0\x80"],
+            usage("Error: Malformed UTF-8 in -t argument.\n\n"),
+        ),
+        (
+            Pub,
+            vec![b"--will-topic", b"\xc0\x80"],
+            usage("Error: Malformed UTF-8 in --will-topic argument.\n\n"),
+        ),
+        (Sub, vec![b"-i", b"id\xff", b"-t", b"x/t"], SILENT),
+        (
+            Pub,
+            vec![b"-u", b"\xff", b"-t", b"a", b"-m", b"b"],
+            runtime("Error: Problem setting username and/or password.\n"),
+        ),
+        (
+            Pub,
+            vec![b"-L", b"mqtt://\xff@h/a", b"-m", b"b"],
+            runtime("Error: Problem setting username and/or password.\n"),
+        ),
+        (
+            Pub,
+            vec![b"\xff"],
+            usage("Error: Unknown option '\u{fffd}'.\n"),
+        ),
+    ];
+    for (tool, args, expected) in cases {
+        assert_eq!(
+            run(tool, &os_bytes(&args)),
+            Err(expected),
+            "{tool:?} {args:?}"
+        );
+    }
+    // Raw bytes pass through where mosquitto does not check them.
+    let config = parse_pub(
+        "rpub",
+        &os_bytes(&[
+            b"-t",
+            b"t",
+            b"-m",
+            b"\xff\x00x",
+            b"-u",
+            b"u",
+            b"-P",
+            b"\xfe",
+            b"-f",
+            b"\xff",
+        ]),
+    );
+    assert_eq!(
+        config,
+        Err(usage(
+            "Error: Only one type of message can be sent at once.\n\n"
+        ))
+    );
+    let config = parse_pub(
+        "rpub",
+        &os_bytes(&[
+            b"-t",
+            b"t",
+            b"-m",
+            b"\xff\x00x",
+            b"-u",
+            b"u",
+            b"-P",
+            b"\xfe",
+            b"-p",
+            b"0",
+            b"-h",
+            b"/tmp/s\xff",
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(config.source, MessageSource::Message(b"\xff\x00x".to_vec()));
+    assert_eq!(config.common.password, Some(b"\xfe".to_vec()));
+    assert_eq!(
+        config.common.endpoint,
+        Endpoint::Unix {
+            path: PathBuf::from(OsString::from_vec(b"/tmp/s\xff".to_vec()))
+        }
+    );
+}
+
+#[test]
+fn long_strings_follow_libmosquitto_limits() {
+    let topic_65535 = "a".repeat(65535);
+    let topic_65536 = "a".repeat(65536);
+    let topic_65537 = "a".repeat(65537);
+    assert!(parse_pub("p", &os(&["-t", &topic_65535, "-m", "x"])).is_ok());
+    assert_eq!(
+        parse_pub("p", &os(&["-t", &topic_65536, "-m", "x"])),
+        Err(usage(&format!(
+            "Error: Invalid publish topic '{topic_65536}', does it contain '+' or '#'?\n"
+        )))
+    );
+    assert_eq!(
+        parse_sub("p", &os(&["-t", &topic_65537])),
+        Err(usage("Error: Malformed UTF-8 in -t argument.\n\n"))
+    );
+    assert!(parse_pub("p", &os(&["-i", &topic_65536, "-t", "a", "-m", "x"])).is_ok());
+    assert_eq!(
+        parse_pub("p", &os(&["-i", &topic_65537, "-t", "a", "-m", "x"])),
+        Err(SILENT)
+    );
+    assert!(parse_pub("p", &os(&["-u", &topic_65535, "-t", "a", "-m", "x"])).is_ok());
+    assert_eq!(
+        parse_pub("p", &os(&["-u", &topic_65536, "-t", "a", "-m", "x"])),
+        Err(runtime(
+            "Error: Problem setting username and/or password.\n"
+        ))
+    );
+    assert!(
+        parse_pub(
+            "p",
+            &os(&["-u", "u", "-P", &topic_65537, "-t", "a", "-m", "x"])
+        )
+        .is_ok()
+    );
+}
+
+fn default_common() -> CommonConfig {
+    CommonConfig {
+        endpoint: Endpoint::Tcp {
+            host: "localhost".into(),
+            port: 1883,
+        },
+        bind_address: None,
+        nodelay: false,
+        version: Version::V311,
+        client_id: ClientIdChoice::Default,
+        keep_alive: 60,
+        clean_session: true,
+        username: None,
+        password: None,
+        will: None,
+        debug: false,
+        quiet: false,
+        qos: QoS::AtMostOnce,
+        max_inflight: 20,
+    }
+}
+
+fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
+    PubConfig {
+        common: default_common(),
+        topic: topic.into(),
+        source,
+        retain: false,
+        repeat: 1,
+        repeat_delay: Duration::ZERO,
+    }
+}
+
+fn default_sub(topics: &[&str]) -> SubConfig {
+    SubConfig {
+        common: default_common(),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        verbose: false,
+        no_eol: false,
+        count: None,
+        timeout: None,
+        exit_after_subscribe: false,
+    }
+}
+
+fn msg(text: &str) -> MessageSource {
+    MessageSource::Message(text.as_bytes().to_vec())
+}
+
+#[test]
+fn accepted_pub_command_lines() {
+    let tcp = |host: &str, port| Endpoint::Tcp {
+        host: host.into(),
+        port,
+    };
+    let cases: Vec<(Vec<&str>, PubConfig)> = vec![
+        (vec!["-t", "a", "-m", "b"], default_pub("a", msg("b"))),
+        // A value is the next argument whatever it looks like.
+        (vec!["-t", "a", "-m", "-d"], default_pub("a", msg("-d"))),
+        (vec!["-m", "", "-t", ""], default_pub("", msg(""))),
+        (
+            vec!["-t", "first", "-t", "second", "-n"],
+            default_pub("second", MessageSource::Null),
+        ),
+        (
+            vec!["-t", "a", "-f", "/etc/hostname"],
+            default_pub("a", MessageSource::File("/etc/hostname".into())),
+        ),
+        (
+            vec!["--topic", "a", "--stdin-file"],
+            default_pub("a", MessageSource::StdinWhole),
+        ),
+        (
+            vec!["-t", "a", "--stdin-line"],
+            default_pub("a", MessageSource::StdinLines),
+        ),
+        (
+            vec![
+                "-t",
+                "a",
+                "--null-message",
+                "-r",
+                "--repeat",
+                "3",
+                "--repeat-delay",
+                "0.25",
+            ],
+            PubConfig {
+                retain: true,
+                repeat: 3,
+                repeat_delay: Duration::from_millis(250),
+                ..default_pub("a", MessageSource::Null)
+            },
+        ),
+        (
+            vec!["-t", "a", "-n", "--repeat-delay", "-1e-46"],
+            default_pub("a", MessageSource::Null),
+        ),
+        (
+            vec!["-t", "a", "-n", "--repeat-delay", "nan"],
+            default_pub("a", MessageSource::Null),
+        ),
+        (
+            vec!["-t", "a", "-n", "--repeat-delay", "3000"],
+            default_pub("a", MessageSource::Null),
+        ),
+        (
+            vec!["-t", "a", "-n", "--repeat-delay", "0x1p-2"],
+            PubConfig {
+                repeat_delay: Duration::from_millis(250),
+                ..default_pub("a", MessageSource::Null)
+            },
+        ),
+        // atoi: trailing garbage ignored, no digits gives 0.
+        (
+            vec![
+                "-h",
+                "127.0.0.1",
+                "-p",
+                "18831abc",
+                "-q",
+                "1x",
+                "-t",
+                "t",
+                "-m",
+                "y",
+            ],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: tcp("127.0.0.1", 18831),
+                    qos: QoS::AtLeastOnce,
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["-q", "x", "-t", "t", "-m", "y"],
+            default_pub("t", msg("y")),
+        ),
+        (
+            vec!["-q", "4294967298", "-t", "t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    qos: QoS::ExactlyOnce,
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        // Port 0 (also from atoi of text) means a unix socket named by the host, resolved at the end.
+        (
+            vec!["-p", "abc", "-t", "t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: Endpoint::Unix {
+                        path: "localhost".into(),
+                    },
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["-p", "0", "-t", "t", "-m", "y", "-h", "/run/m.sock"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: Endpoint::Unix {
+                        path: "/run/m.sock".into(),
+                    },
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["--unix", "/run/m.sock", "-t", "t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: Endpoint::Unix {
+                        path: "/run/m.sock".into(),
+                    },
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["--unix", "/run/m.sock", "-p", "1884", "-t", "t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: tcp("/run/m.sock", 1884),
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["-p", "4294967296", "-t", "t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: Endpoint::Unix {
+                        path: "localhost".into(),
+                    },
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        // -L: user, password, host, port, topic; the port defaults to 1883 and a later -p wins.
+        (
+            vec!["-p", "1999", "-L", "MQTT://u:p:w@host/a/b", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: tcp("host", 1883),
+                    username: Some("u".into()),
+                    password: Some(b"p:w".to_vec()),
+                    ..default_common()
+                },
+                ..default_pub("a/b", msg("y"))
+            },
+        ),
+        (
+            vec!["-L", "mqtt://h:1884/", "-p", "1885", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: tcp("h", 1885),
+                    ..default_common()
+                },
+                ..default_pub("", msg("y"))
+            },
+        ),
+        (
+            vec!["-u", "me", "-L", "mqtt://:8/t", "-m", "y"],
+            PubConfig {
+                common: CommonConfig {
+                    endpoint: tcp("", 8),
+                    username: Some("me".into()),
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        // Session, identity, will, misc.
+        (
+            vec![
+                "-c",
+                "-i",
+                "me",
+                "-k",
+                "5",
+                "-V",
+                "mqttv31",
+                "-u",
+                "user",
+                "-P",
+                "pw",
+                "-A",
+                "127.0.0.1",
+                "--nodelay",
+                "-d",
+                "--quiet",
+                "-M",
+                "65535",
+                "--will-topic",
+                "w",
+                "--will-payload",
+                "bye",
+                "--will-qos",
+                "2",
+                "--will-retain",
+                "-t",
+                "t",
+                "-m",
+                "y",
+            ],
+            PubConfig {
+                common: CommonConfig {
+                    bind_address: Some("127.0.0.1".into()),
+                    nodelay: true,
+                    version: Version::V31,
+                    client_id: ClientIdChoice::Fixed("me".into()),
+                    keep_alive: 5,
+                    clean_session: false,
+                    username: Some("user".into()),
+                    password: Some(b"pw".to_vec()),
+                    will: Some(Will {
+                        topic: "w".into(),
+                        payload: b"bye".to_vec(),
+                        qos: QoS::ExactlyOnce,
+                        retain: true,
+                    }),
+                    debug: true,
+                    quiet: true,
+                    max_inflight: 65535,
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec![
+                "-V",
+                "31",
+                "-V",
+                "311",
+                "-k",
+                "65535",
+                "-M",
+                "65536",
+                "--will-topic",
+                "",
+                "-t",
+                "t",
+                "-m",
+                "y",
+            ],
+            PubConfig {
+                common: CommonConfig {
+                    keep_alive: 65535,
+                    will: Some(Will {
+                        topic: String::new(),
+                        payload: Vec::new(),
+                        qos: QoS::AtMostOnce,
+                        retain: false,
+                    }),
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (
+            vec!["-I", "pre-", "-t", "t", "-m", "y", "-u", ""],
+            PubConfig {
+                common: CommonConfig {
+                    client_id: ClientIdChoice::Prefix("pre-".into()),
+                    username: Some(String::new()),
+                    ..default_common()
+                },
+                ..default_pub("t", msg("y"))
+            },
+        ),
+        (vec!["-t", "é/ü", "-m", "y"], default_pub("é/ü", msg("y"))),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(parse_pub("rpub", &os(&args)), Ok(expected), "{args:?}");
+    }
+}
+
+#[test]
+fn accepted_sub_command_lines() {
+    let cases: Vec<(Vec<&str>, SubConfig)> = vec![
+        (vec!["-t", "a"], default_sub(&["a"])),
+        (vec!["-t", ""], default_sub(&[""])),
+        // -t accumulates; -L adds one more, in order.
+        (
+            vec![
+                "-t",
+                "#",
+                "-t",
+                "a/+/b",
+                "-L",
+                "mqtt://h/c/#",
+                "--topic",
+                "+",
+            ],
+            SubConfig {
+                common: CommonConfig {
+                    endpoint: Endpoint::Tcp {
+                        host: "h".into(),
+                        port: 1883,
+                    },
+                    ..default_common()
+                },
+                ..default_sub(&["#", "a/+/b", "c/#", "+"])
+            },
+        ),
+        (
+            vec![
+                "-t", "a", "-v", "-N", "-C", "3", "-W", "10", "-E", "-q", "2",
+            ],
+            SubConfig {
+                common: CommonConfig {
+                    qos: QoS::ExactlyOnce,
+                    ..default_common()
+                },
+                verbose: true,
+                no_eol: true,
+                count: Some(3),
+                timeout: Some(10),
+                exit_after_subscribe: true,
+                ..default_sub(&["a"])
+            },
+        ),
+        (
+            vec!["--verbose", "-t", "a", "-M", "5", "-c", "-i", "me"],
+            SubConfig {
+                common: CommonConfig {
+                    max_inflight: 5,
+                    clean_session: false,
+                    client_id: ClientIdChoice::Fixed("me".into()),
+                    ..default_common()
+                },
+                verbose: true,
+                ..default_sub(&["a"])
+            },
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(parse_sub("rsub", &os(&args)), Ok(expected), "{args:?}");
+    }
+}
+
+#[test]
+fn argument_lists_can_be_fed_in_several_parts() {
+    // What the default-options file will do: its lines first, then argv, on the same state.
+    use super::parse::ArgProcessor;
+    let mut processor = ArgProcessor::new(Tool::Sub, "rsub");
+    processor.process(&["-t", "from/file"]).expect("line 1");
+    processor.process(&["-q", "1"]).expect("line 2");
+    processor
+        .process(&["-q", "2", "-t", "from/argv"])
+        .expect("argv");
+    let config = processor.finish_sub().expect("valid");
+    assert_eq!(config.topics, ["from/file", "from/argv"]);
+    assert_eq!(config.common.qos, QoS::ExactlyOnce);
+
+    let mut processor = ArgProcessor::new(Tool::Pub, "rpub");
+    processor.process(&["-m", "from file"]).expect("line");
+    assert_eq!(
+        processor.process(&["-t", "a", "-f", "x"]),
+        Err(usage(
+            "Error: Only one type of message can be sent at once.\n\n"
+        ))
+    );
+}
+
+#[test]
+fn atoi_matches_glibc() {
+    let cases: &[(&[u8], i32)] = &[
+        (b"0", 0),
+        (b"42", 42),
+        (b"  \t\n\x0b\x0c\r7", 7),
+        (b"+5", 5),
+        (b"-5", -5),
+        (b" -0", 0),
+        (b"1x", 1),
+        (b"18831abc", 18831),
+        (b"abc", 0),
+        (b"", 0),
+        (b"-", 0),
+        (b"+-1", 0),
+        (b"- 1", 0),
+        (b"1 2", 1),
+        (b"0x10", 0),
+        (b"2147483647", i32::MAX),
+        (b"2147483648", i32::MIN),
+        (b"4294967295", -1),
+        (b"4294967296", 0),
+        (b"4294967297", 1),
+        (b"-2147483648", i32::MIN),
+        (b"-2147483649", i32::MAX),
+        // Beyond a 64-bit long: LONG_MAX → -1, LONG_MIN → 0 after the cast to int.
+        (b"9223372036854775807", -1),
+        (b"9223372036854775808", -1),
+        (b"99999999999999999999999999999999999999999", -1),
+        (b"-9223372036854775808", 0),
+        (b"-99999999999999999999999999999999999999999", 0),
+        (b"\xff12", 0),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(
+            atoi(input),
+            *expected,
+            "atoi({:?})",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+#[test]
+fn atof_matches_glibc() {
+    let cases: &[(&[u8], f64)] = &[
+        (b"0", 0.0),
+        (b"1.5", 1.5),
+        (b"  -2.25xyz", -2.25),
+        (b".5", 0.5),
+        (b"5.", 5.0),
+        (b"1e3", 1000.0),
+        (b"1E+2", 100.0),
+        (b"25e-1", 2.5),
+        (b"1e", 1.0),
+        (b"1e+", 1.0),
+        (b"abc", 0.0),
+        (b"", 0.0),
+        (b".", 0.0),
+        (b"-.e1", 0.0),
+        (b"0x10", 16.0),
+        (b"0X1.8p1", 3.0),
+        (b"0x.8", 0.5),
+        (b"0x1p-2", 0.25),
+        (b"0x", 0.0),
+        (b"0xg", 0.0),
+        (b"1e400", f64::INFINITY),
+        (b"inf", f64::INFINITY),
+        (b"-Infinity", f64::NEG_INFINITY),
+        (b"1e-400", 0.0),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(
+            atof(input),
+            *expected,
+            "atof({:?})",
+            String::from_utf8_lossy(input)
+        );
+    }
+    assert!(atof(b"nan").is_nan());
+    assert!(atof(b"-NaN(123)").is_nan());
+    assert!(atof(b"-1e-46").is_sign_negative());
+    assert_eq!(atof(b"-1e-46") as f32, 0.0);
+    assert!((atof(b"-1e-40") as f32) < 0.0);
+}
+
+#[test]
+fn utf8_check_matches_libmosquitto() {
+    let good: &[&[u8]] = &[
+        b"",
+        b"a/b",
+        "é/ü/€/😀".as_bytes(),
+        b"\xc2\xa0",
+        b"\xef\xbf\xbd",
+        b"\xf4\x8f\xbf\xbd",
+    ];
+    let bad: &[&[u8]] = &[
+        b"\x00",
+        b"a\tb",
+        b"\x1f",
+        b"\x7f",
+        b"\xc2\x80",
+        b"\xc2\x9f",
+        b"\xff",
+        b"\xc0\x80",
+        b"\xe0\x80\x80",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xef\xb7\x90",
+        b"\xef\xbf\xbe",
+        b"\xef\xbf\xbf",
+        b"\xf0\x9f\xbf\xbf",
+        b"\xe2\x82",
+    ];
+    for bytes in good {
+        assert!(valid_utf8(bytes), "{bytes:?} should be valid");
+    }
+    for bytes in bad {
+        assert!(!valid_utf8(bytes), "{bytes:?} should be invalid");
+    }
+    assert!(valid_utf8("a".repeat(65536).as_bytes()));
+    assert!(!valid_utf8("a".repeat(65537).as_bytes()));
+}
+
+#[test]
+fn topic_checks_match_libmosquitto() {
+    for topic in ["", "a", "a/b", "/", "a//b", " "] {
+        assert!(valid_publish_topic(topic), "{topic:?}");
+        assert!(valid_subscription_topic(topic), "{topic:?}");
+    }
+    for topic in ["#", "a/#", "+", "a/+/b", "a+", "a#b"] {
+        assert!(!valid_publish_topic(topic), "{topic:?}");
+    }
+    for topic in ["#", "/#", "a/#", "+", "+/+", "a/+/b", "/+", "+/", "+/#"] {
+        assert!(valid_subscription_topic(topic), "{topic:?}");
+    }
+    for topic in [
+        "a#", "#/a", "a/#/b", "##", "a+", "+a", "a/b+", "++", "a/+b/c", "#+", "+#",
+    ] {
+        assert!(!valid_subscription_topic(topic), "{topic:?}");
+    }
+}
+
+#[test]
+fn help_text_has_the_expected_shape() {
+    for (tool, prog, first) in [
+        (Pub, "rpub", "rpub publishes MQTT messages"),
+        (
+            Sub,
+            "mosquitto_sub",
+            "mosquitto_sub subscribes to MQTT topic filters",
+        ),
+    ] {
+        let text = usage_text(tool, prog);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with(first), "{}", lines[0]);
+        assert_eq!(lines[1], tool_version_line(tool, prog));
+        assert_eq!(lines[2], "");
+        assert!(lines[3].starts_with(&format!("Usage: {prog} ")));
+        assert!(text.ends_with("\n\n"), "help must end with an empty line");
+        assert!(!text.ends_with("\n\n\n"));
+        assert!(text.contains("--version") && text.contains("rpubsub"));
+        assert!(text.contains("(null)"));
+        let common = [
+            "-h, --host",
+            "-p, --port",
+            "--unix",
+            "-L, --url",
+            "-A ",
+            "--nodelay",
+            "-u, --username",
+            "-P, --pw",
+            "-V, --protocol-version",
+            "-k, --keepalive",
+            "-i, --id",
+            "-I, --id-prefix",
+            "-c, --disable-clean-session",
+            "-M ",
+            "--will-topic",
+            "--will-payload",
+            "--will-qos",
+            "--will-retain",
+            "-t, --topic",
+            "-q, --qos",
+            "-d, --debug",
+            "--quiet",
+            "--help",
+        ];
+        let own: &[&str] = match tool {
+            Pub => &[
+                "-m, --message",
+                "-f, --file",
+                "-s, --stdin-file",
+                "-l, --stdin-line",
+                "-n, --null-message",
+                "-r, --retain",
+                "--repeat ",
+                "--repeat-delay",
+            ],
+            Sub => &["-v, --verbose", "-N ", "-C ", "-W ", "-E "],
+        };
+        for flag in common.iter().chain(own) {
+            assert!(text.contains(flag), "{tool:?} help lacks {flag}");
+        }
+        for not_yet in [
+            "-D/--property",
+            "-x",
+            "--cafile",
+            "--psk",
+            "--proxy",
+            "mqtts://",
+        ] {
+            assert!(
+                text.contains(not_yet),
+                "{tool:?} help should list {not_yet} as not supported"
+            );
+        }
+        if tool == Sub {
+            for not_yet in [
+                "-F",
+                "--pretty",
+                "-R",
+                "-T",
+                "-U",
+                "--retained-only",
+                "--remove-retained",
+                "--random-filter",
+            ] {
+                assert!(text.contains(not_yet), "sub help should list {not_yet}");
+            }
+        }
+    }
+}
+
+#[test]
+fn version_line_names_the_compatible_client() {
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        tool_version_line(Pub, "rpub"),
+        format!("rpub version {version} (rpubsub; compatible with mosquitto_pub 2.0.11)")
+    );
+    assert_eq!(
+        tool_version_line(Sub, "mosquitto_sub"),
+        format!("mosquitto_sub version {version} (rpubsub; compatible with mosquitto_sub 2.0.11)")
+    );
+}
+
+#[test]
+fn number_readers_never_panic() {
+    // Every string of up to 4 characters over an alphabet of the characters that matter.
+    let alphabet: &[u8] = b"0x.pPeE+-1f \xff";
+    let mut stack = vec![Vec::new()];
+    while let Some(prefix) = stack.pop() {
+        let _ = atoi(&prefix);
+        let _ = atof(&prefix);
+        if prefix.len() < 4 {
+            for &byte in alphabet {
+                let mut next = prefix.clone();
+                next.push(byte);
+                stack.push(next);
+            }
+        }
+    }
+}

@@ -1,0 +1,1748 @@
+//! State-machine tests: a scripted fake broker with simulated time.
+//!
+//! The broker side encodes its packets with `codec::encode` and decodes everything the client
+//! transmits with `codec::decode`; time starts at one fixed `Instant` and only moves when a test says
+//! so (no sleeps).
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::client::{Client, ClientOptions, CommandError};
+use super::codec::{
+    self, Ack, ConnAck, Connect, DecodeError, Packet, Publish, QoS, SubAck, Subscribe,
+    SubscribeFilter, Unsubscribe, Version, Will,
+};
+use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
+
+const MAX_PACKET: usize = 1 << 24;
+
+fn options() -> ClientOptions {
+    ClientOptions {
+        version: Version::V311,
+        client_id: "c1".into(),
+        clean_session: true,
+        keep_alive: 60,
+        will: None,
+        username: None,
+        password: None,
+        max_inflight: 20,
+        max_incoming_packet: MAX_PACKET,
+        trace_packets: true,
+    }
+}
+
+/// The fake broker and its clock.
+struct Broker {
+    client: Client,
+    t0: Instant,
+    now: Instant,
+    version: Version,
+}
+
+impl Broker {
+    fn new(options: ClientOptions) -> Broker {
+        let t0 = Instant::now();
+        let version = options.version;
+        Broker {
+            client: Client::new(options),
+            t0,
+            now: t0,
+            version,
+        }
+    }
+
+    /// A client connected (CONNACK 0 at t0) with the CONNECT and the events already consumed.
+    fn connected(options: ClientOptions) -> Broker {
+        let mut b = Broker::new(options);
+        b.client.connect(b.now);
+        assert!(matches!(b.packets()[..], [Packet::Connect(_)]));
+        b.send(connack(0));
+        b.events();
+        assert!(b.client.is_connected());
+        b
+    }
+
+    fn at(&self, secs: f64) -> Instant {
+        self.t0 + Duration::from_secs_f64(secs)
+    }
+
+    /// Sets the clock to `secs` after t0.
+    fn set_time(&mut self, secs: f64) {
+        self.now = self.at(secs);
+    }
+
+    fn encode(&self, packet: &Packet) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        codec::encode(packet, self.version, &mut bytes).expect("test packet encodes");
+        bytes
+    }
+
+    /// The broker sends one packet.
+    fn send(&mut self, packet: Packet) {
+        let bytes = self.encode(&packet);
+        self.client.handle_input(&bytes, self.now);
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        self.client.handle_input(bytes, self.now);
+    }
+
+    /// Everything the client transmitted since the last call, as raw bytes.
+    fn bytes(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.client.poll_transmit(&mut out);
+        out
+    }
+
+    /// Everything the client transmitted since the last call, decoded.
+    fn packets(&mut self) -> Vec<Packet> {
+        let bytes = self.bytes();
+        decode_all(&bytes, self.version)
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.client.poll_event()).collect()
+    }
+
+    fn tick(&mut self) {
+        self.client.handle_timeout(self.now);
+    }
+}
+
+fn decode_all(mut bytes: &[u8], version: Version) -> Vec<Packet> {
+    let mut packets = Vec::new();
+    while !bytes.is_empty() {
+        match codec::decode(bytes, version, usize::MAX) {
+            Ok(Some((packet, used))) => {
+                packets.push(packet);
+                bytes = &bytes[used..];
+            }
+            other => panic!("client transmitted an undecodable packet: {other:?} ({bytes:02X?})"),
+        }
+    }
+    packets
+}
+
+fn connack(code: u8) -> Packet {
+    Packet::ConnAck(ConnAck {
+        session_present: false,
+        code,
+    })
+}
+
+fn ack(packet_id: u16) -> Ack {
+    Ack { packet_id }
+}
+
+fn publish(topic: &str, payload: &[u8], qos: QoS, packet_id: u16) -> Publish {
+    Publish {
+        dup: false,
+        qos,
+        retain: false,
+        topic: topic.into(),
+        packet_id,
+        payload: payload.to_vec(),
+    }
+}
+
+fn sent_publish(qos: QoS, mid: u16, topic: &str, payload_len: usize, dup: bool) -> Event {
+    Event::Sent(PacketInfo::Publish {
+        dup,
+        qos,
+        retain: false,
+        mid,
+        topic: topic.into(),
+        payload_len,
+    })
+}
+
+fn received_publish(p: &Publish) -> Event {
+    Event::Received(PacketInfo::Publish {
+        dup: p.dup,
+        qos: p.qos,
+        retain: p.retain,
+        mid: p.packet_id,
+        topic: p.topic.clone(),
+        payload_len: p.payload.len(),
+    })
+}
+
+// ---- CONNECT ----
+
+#[test]
+fn connect_bytes_v311() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    assert!(b.client.wants_write());
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Connect)]);
+    assert_eq!(
+        b.bytes(),
+        [
+            &[0x10, 0x0E, 0x00, 0x04][..],
+            b"MQTT",
+            &[0x04, 0x02, 0x00, 0x3C, 0x00, 0x02],
+            b"c1"
+        ]
+        .concat()
+    );
+    assert!(!b.client.wants_write());
+    assert!(!b.client.is_connected());
+    assert!(!b.client.is_closed());
+}
+
+#[test]
+fn connect_bytes_v31() {
+    let mut b = Broker::new(ClientOptions {
+        version: Version::V31,
+        ..options()
+    });
+    b.client.connect(b.now);
+    assert_eq!(
+        b.bytes(),
+        [
+            &[0x10, 0x10, 0x00, 0x06][..],
+            b"MQIsdp",
+            &[0x03, 0x02, 0x00, 0x3C, 0x00, 0x02],
+            b"c1"
+        ]
+        .concat()
+    );
+}
+
+#[test]
+fn connect_bytes_with_will_username_password_and_persistent_session() {
+    let will = Will {
+        topic: "w".into(),
+        payload: b"bye".to_vec(),
+        qos: QoS::AtLeastOnce,
+        retain: true,
+    };
+    let opts = ClientOptions {
+        client_id: "id".into(),
+        clean_session: false,
+        keep_alive: 10,
+        will: Some(will.clone()),
+        username: Some("u".into()),
+        password: Some(b"p".to_vec()),
+        ..options()
+    };
+    for version in [Version::V311, Version::V31] {
+        let mut b = Broker::new(ClientOptions {
+            version,
+            ..opts.clone()
+        });
+        b.client.connect(b.now);
+        let bytes = b.bytes();
+        let name: &[u8] = if version == Version::V311 {
+            b"\x00\x04MQTT"
+        } else {
+            b"\x00\x06MQIsdp"
+        };
+        let expected = [
+            &[0x10, 0x1C + name.len() as u8 - 6][..],
+            name,
+            // level, flags: username 0x80 | password 0x40 | will retain 0x20 | will QoS 1 0x08 | will 0x04
+            &[version.level(), 0xEC, 0x00, 0x0A],
+            b"\x00\x02id\x00\x01w\x00\x03bye\x00\x01u\x00\x01p",
+        ]
+        .concat();
+        assert_eq!(bytes, expected, "{version:?}");
+        assert_eq!(
+            decode_all(&bytes, version),
+            vec![Packet::Connect(Connect {
+                version,
+                clean_session: false,
+                keep_alive: 10,
+                client_id: "id".into(),
+                will: Some(will.clone()),
+                username: Some("u".into()),
+                password: Some(b"p".to_vec()),
+            })]
+        );
+    }
+}
+
+#[test]
+fn empty_client_id_is_sent_as_is() {
+    let mut b = Broker::new(ClientOptions {
+        client_id: String::new(),
+        ..options()
+    });
+    b.client.connect(b.now);
+    let bytes = b.bytes();
+    assert_eq!(&bytes[bytes.len() - 2..], &[0x00, 0x00]);
+}
+
+// ---- CONNACK ----
+
+#[test]
+fn connack_zero_connects() {
+    for session_present in [false, true] {
+        let mut b = Broker::new(options());
+        b.client.connect(b.now);
+        b.bytes();
+        b.events();
+        assert_eq!(
+            b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+            Err(CommandError::NotConnected),
+            "no publish before CONNACK"
+        );
+        b.send(Packet::ConnAck(ConnAck {
+            session_present,
+            code: 0,
+        }));
+        assert_eq!(
+            b.events(),
+            vec![
+                Event::Received(PacketInfo::ConnAck { code: 0 }),
+                Event::Connected { session_present }
+            ]
+        );
+        assert!(b.client.is_connected());
+        assert!(!b.client.is_closed());
+        assert!(b.client.can_publish());
+        assert_eq!(b.client.close_reason(), None);
+        assert!(b.packets().is_empty(), "nothing to resend");
+    }
+}
+
+#[test]
+fn connack_refusals_close_and_still_allow_a_disconnect() {
+    for code in 1..=5u8 {
+        let mut b = Broker::new(options());
+        b.client.connect(b.now);
+        b.bytes();
+        b.events();
+        b.send(connack(code));
+        assert_eq!(
+            b.events(),
+            vec![
+                Event::Received(PacketInfo::ConnAck { code }),
+                Event::Closed(ConnectionError::Refused(code))
+            ],
+            "code {code}"
+        );
+        assert!(b.client.is_closed());
+        assert!(!b.client.is_connected());
+        assert_eq!(
+            b.client.close_reason(),
+            Some(&ConnectionError::Refused(code))
+        );
+        assert_eq!(b.client.poll_timeout(), None);
+        assert_eq!(
+            b.client
+                .publish("t", vec![1], QoS::AtLeastOnce, false, b.now),
+            Err(CommandError::NotConnected)
+        );
+        assert_eq!(
+            b.client.subscribe(&[("a".into(), QoS::AtMostOnce)], b.now),
+            Err(CommandError::NotConnected)
+        );
+        assert_eq!(
+            b.client.unsubscribe("a", b.now),
+            Err(CommandError::NotConnected)
+        );
+        // Input after the refusal is ignored.
+        b.send(Packet::PingResp);
+        assert!(b.events().is_empty());
+
+        b.client.disconnect(b.now);
+        assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Disconnect)]);
+        assert!(b.client.wants_write());
+        assert_eq!(b.bytes(), vec![0xE0, 0x00]);
+        assert!(b.events().is_empty(), "no second Closed event");
+        assert!(b.client.is_closed());
+        assert_eq!(
+            b.client.close_reason(),
+            Some(&ConnectionError::Refused(code))
+        );
+        b.client.disconnect(b.now);
+        assert!(b.bytes().is_empty(), "only one DISCONNECT");
+    }
+}
+
+#[test]
+fn reconnect_after_refusal() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.send(connack(5));
+    b.client.handle_eof();
+    b.events();
+    b.bytes();
+    b.client.connect(b.now);
+    assert!(matches!(b.packets()[..], [Packet::Connect(_)]));
+    b.send(connack(0));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Sent(PacketInfo::Connect),
+            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Connected {
+                session_present: false
+            }
+        ]
+    );
+    assert_eq!(b.client.close_reason(), None);
+}
+
+// ---- keepalive ----
+
+#[test]
+fn pingreq_exactly_at_the_deadline() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 10,
+        ..options()
+    });
+    b.client.connect(b.now);
+    b.bytes();
+    b.set_time(1.0);
+    b.send(connack(0));
+    b.events();
+    // Output at 0, input at 1: the deadline is the earlier one plus 10 s.
+    assert_eq!(b.client.poll_timeout(), Some(b.at(10.0)));
+    b.set_time(9.999);
+    b.tick();
+    assert!(b.bytes().is_empty(), "no PINGREQ before the deadline");
+    assert!(b.events().is_empty());
+    b.set_time(10.0);
+    b.tick();
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::PingReq)]);
+    assert_eq!(b.bytes(), vec![0xC0, 0x00]);
+    assert_eq!(b.client.poll_timeout(), Some(b.at(20.0)));
+    b.tick();
+    assert!(b.bytes().is_empty(), "one PINGREQ per deadline");
+
+    b.set_time(11.0);
+    b.send(Packet::PingResp);
+    assert_eq!(b.events(), vec![Event::Received(PacketInfo::PingResp)]);
+    // Output at 10, input at 11.
+    assert_eq!(b.client.poll_timeout(), Some(b.at(20.0)));
+    b.set_time(20.0);
+    b.tick();
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::PingReq)]);
+    assert_eq!(b.packets(), vec![Packet::PingReq]);
+    assert!(b.client.is_connected());
+}
+
+#[test]
+fn missing_pingresp_is_a_keepalive_timeout() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 10,
+        ..options()
+    });
+    b.client.connect(b.now);
+    b.send(connack(0));
+    b.set_time(10.0);
+    b.tick();
+    assert_eq!(
+        b.packets(),
+        vec![
+            Packet::Connect(Connect {
+                version: Version::V311,
+                clean_session: true,
+                keep_alive: 10,
+                client_id: "c1".into(),
+                will: None,
+                username: None,
+                password: None,
+            }),
+            Packet::PingReq
+        ]
+    );
+    b.events();
+    b.set_time(19.999);
+    b.tick();
+    assert!(b.events().is_empty());
+    b.set_time(20.0);
+    b.tick();
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::KeepaliveTimeout)]
+    );
+    assert!(b.bytes().is_empty(), "no second PINGREQ");
+    assert!(b.client.is_closed());
+    assert_eq!(b.client.poll_timeout(), None);
+    assert_eq!(
+        b.client.close_reason(),
+        Some(&ConnectionError::KeepaliveTimeout)
+    );
+    b.client.handle_eof();
+    assert!(b.events().is_empty(), "already closed");
+}
+
+#[test]
+fn other_input_while_waiting_for_pingresp_postpones_the_timeout() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 10,
+        ..options()
+    });
+    b.client.connect(b.now);
+    b.send(connack(0));
+    b.set_time(10.0);
+    b.tick();
+    b.set_time(15.0);
+    b.send(Packet::Publish(publish("t", b"x", QoS::AtMostOnce, 0)));
+    // A received packet moves only the input reference: the output one (10) still decides.
+    assert_eq!(b.client.poll_timeout(), Some(b.at(20.0)));
+    b.set_time(20.0);
+    b.tick();
+    assert_eq!(
+        b.events().last(),
+        Some(&Event::Closed(ConnectionError::KeepaliveTimeout))
+    );
+}
+
+#[test]
+fn no_connack_within_keepalive_is_a_keepalive_timeout() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 5,
+        ..options()
+    });
+    b.client.connect(b.now);
+    b.events();
+    assert_eq!(b.client.poll_timeout(), Some(b.at(5.0)));
+    b.set_time(4.5);
+    b.tick();
+    assert!(b.events().is_empty());
+    b.set_time(5.0);
+    b.tick();
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::KeepaliveTimeout)]
+    );
+    assert_eq!(
+        b.packets().len(),
+        0,
+        "no PINGREQ before CONNACK, output dropped"
+    );
+    b.send(connack(0));
+    assert!(b.events().is_empty(), "input after close is ignored");
+    assert!(!b.client.is_connected());
+}
+
+#[test]
+fn traffic_both_ways_postpones_the_ping_one_way_does_not() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 10,
+        ..options()
+    });
+    b.client.connect(b.now);
+    b.send(connack(0));
+    b.bytes();
+    // Output only: the input reference (0) still decides.
+    b.set_time(5.0);
+    let mid = b
+        .client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    assert_eq!(b.packets().len(), 1);
+    assert_eq!(b.client.poll_timeout(), Some(b.at(10.0)));
+    // The PUBACK comes back at 6: now min(5, 6) + 10.
+    b.set_time(6.0);
+    b.send(Packet::PubAck(ack(mid)));
+    assert_eq!(b.client.poll_timeout(), Some(b.at(15.0)));
+    b.set_time(10.0);
+    b.tick();
+    assert!(b.bytes().is_empty(), "traffic postponed the ping");
+    // Input only: a message received at 12 does not move the output reference (5).
+    b.set_time(12.0);
+    b.send(Packet::Publish(publish("t", b"y", QoS::AtMostOnce, 0)));
+    assert_eq!(b.client.poll_timeout(), Some(b.at(15.0)));
+    b.set_time(15.0);
+    b.events();
+    b.tick();
+    assert_eq!(b.packets(), vec![Packet::PingReq]);
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::PingReq)]);
+}
+
+#[test]
+fn keepalive_zero_disables_every_timer() {
+    let mut b = Broker::new(ClientOptions {
+        keep_alive: 0,
+        ..options()
+    });
+    b.client.connect(b.now);
+    assert_eq!(b.client.poll_timeout(), None);
+    b.set_time(1_000_000.0);
+    b.tick();
+    b.send(connack(0));
+    assert_eq!(b.client.poll_timeout(), None);
+    b.set_time(2_000_000.0);
+    b.tick();
+    b.events();
+    assert!(b.client.is_connected());
+    assert_eq!(b.packets().len(), 1, "only the CONNECT");
+}
+
+#[test]
+fn server_pingreq_is_answered() {
+    let mut b = Broker::connected(options());
+    b.send(Packet::PingReq);
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PingReq),
+            Event::Sent(PacketInfo::PingResp)
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0xD0, 0x00]);
+}
+
+// ---- outgoing publish ----
+
+#[test]
+fn outgoing_qos0() {
+    let mut b = Broker::connected(options());
+    let mid = b
+        .client
+        .publish("t", b"pay".to_vec(), QoS::AtMostOnce, true, b.now);
+    assert_eq!(mid, Ok(1));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Sent(PacketInfo::Publish {
+                dup: false,
+                qos: QoS::AtMostOnce,
+                retain: true,
+                mid: 1,
+                topic: "t".into(),
+                payload_len: 3
+            }),
+            Event::Published { mid: 1 }
+        ]
+    );
+    assert_eq!(b.client.pending_output_len(), 8);
+    assert_eq!(
+        b.bytes(),
+        vec![0x31, 0x06, 0x00, 0x01, b't', b'p', b'a', b'y']
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+    assert_eq!(
+        b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+        Ok(2)
+    );
+    assert_eq!(b.bytes(), vec![0x30, 0x03, 0x00, 0x01, b't']);
+}
+
+#[test]
+fn outgoing_qos1() {
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client
+            .publish("a/b", b"hi".to_vec(), QoS::AtLeastOnce, false, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![sent_publish(QoS::AtLeastOnce, 1, "a/b", 2, false)]
+    );
+    assert_eq!(
+        b.bytes(),
+        vec![
+            0x32, 0x09, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'h', b'i'
+        ]
+    );
+    assert_eq!(b.client.inflight_count(), 1);
+
+    // An unknown PUBACK is ignored.
+    b.send(Packet::PubAck(ack(99)));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::PubAck { mid: 99, code: 0 })]
+    );
+    assert_eq!(b.client.inflight_count(), 1);
+
+    b.send(Packet::PubAck(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubAck { mid: 1, code: 0 }),
+            Event::Published { mid: 1 }
+        ]
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+    assert!(b.bytes().is_empty(), "a PUBACK needs no answer");
+
+    // A repeated PUBACK does not complete the message twice.
+    b.send(Packet::PubAck(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::PubAck { mid: 1, code: 0 })]
+    );
+}
+
+#[test]
+fn outgoing_qos2() {
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client
+            .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![sent_publish(QoS::ExactlyOnce, 1, "t", 1, false)]
+    );
+    assert_eq!(
+        b.bytes(),
+        vec![0x34, 0x06, 0x00, 0x01, b't', 0x00, 0x01, b'x']
+    );
+
+    b.send(Packet::PubRec(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRec { mid: 1, code: 0 }),
+            Event::Sent(PacketInfo::PubRel { mid: 1 })
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x62, 0x02, 0x00, 0x01]);
+    assert_eq!(b.client.inflight_count(), 1);
+
+    // A repeated PUBREC is answered again without a warning.
+    b.send(Packet::PubRec(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRec { mid: 1, code: 0 }),
+            Event::Sent(PacketInfo::PubRel { mid: 1 })
+        ]
+    );
+    assert_eq!(b.packets(), vec![Packet::PubRel(ack(1))]);
+
+    b.send(Packet::PubComp(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubComp { mid: 1, code: 0 }),
+            Event::Published { mid: 1 }
+        ]
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+    assert!(b.bytes().is_empty());
+
+    // Unknown PUBCOMP: ignored.
+    b.send(Packet::PubComp(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::PubComp { mid: 1, code: 0 })]
+    );
+}
+
+#[test]
+fn unknown_pubrec_warns_and_still_sends_pubrel() {
+    let mut b = Broker::connected(options());
+    b.send(Packet::PubRec(ack(42)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRec { mid: 42, code: 0 }),
+            Event::Warning(Warning::UnknownPubRec { mid: 42 }),
+            Event::Sent(PacketInfo::PubRel { mid: 42 })
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x62, 0x02, 0x00, 0x2A]);
+    assert!(b.client.is_connected());
+}
+
+#[test]
+fn without_tracing_only_the_outcomes_are_reported() {
+    let mut b = Broker::connected(ClientOptions {
+        trace_packets: false,
+        ..options()
+    });
+    let q0 = b
+        .client
+        .publish("t", b"0".to_vec(), QoS::AtMostOnce, false, b.now)
+        .unwrap();
+    let q1 = b
+        .client
+        .publish("t", b"1".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    let q2 = b
+        .client
+        .publish("t", b"2".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.send(Packet::PubAck(ack(q1)));
+    b.send(Packet::PubRec(ack(q2)));
+    b.send(Packet::PubComp(ack(q2)));
+    let incoming = publish("in", b"m", QoS::AtLeastOnce, 9);
+    b.send(Packet::Publish(incoming.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Published { mid: q0 },
+            Event::Published { mid: q1 },
+            Event::Published { mid: q2 },
+            Event::Message(incoming)
+        ]
+    );
+    assert_eq!(b.packets().len(), 5, "3 PUBLISH, PUBREL, PUBACK");
+}
+
+#[test]
+fn inflight_window_limits_qos1_and_qos2_only() {
+    let mut b = Broker::connected(ClientOptions {
+        max_inflight: 3,
+        ..options()
+    });
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::ExactlyOnce, false, b.now),
+        Ok(2)
+    );
+    assert!(b.client.can_publish());
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(3)
+    );
+    assert!(!b.client.can_publish());
+    assert_eq!(b.client.inflight_count(), 3);
+    b.events();
+    b.bytes();
+    for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+        assert_eq!(
+            b.client.publish("t", vec![], qos, false, b.now),
+            Err(CommandError::InflightWindowFull)
+        );
+    }
+    assert!(
+        b.events().is_empty() && b.bytes().is_empty(),
+        "a refused publish leaves no trace"
+    );
+    // QoS 0 is not limited by the window.
+    assert_eq!(
+        b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+        Ok(4)
+    );
+    // The PUBREC'd QoS 2 message still counts until PUBCOMP.
+    b.send(Packet::PubRec(ack(2)));
+    assert!(!b.client.can_publish());
+    b.send(Packet::PubComp(ack(2)));
+    assert!(b.client.can_publish());
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(5)
+    );
+    assert!(!b.client.can_publish());
+}
+
+#[test]
+fn oversized_publish_is_refused_without_using_an_id() {
+    let mut b = Broker::connected(options());
+    let topic = "x".repeat(70_000);
+    assert_eq!(
+        b.client
+            .publish(&topic, vec![], QoS::AtLeastOnce, false, b.now),
+        Err(CommandError::TooLarge)
+    );
+    assert!(b.events().is_empty() && b.bytes().is_empty());
+    assert_eq!(b.client.inflight_count(), 0);
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(1)
+    );
+}
+
+#[test]
+fn ids_are_shared_by_publish_subscribe_and_unsubscribe() {
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.client.subscribe(&[("a".into(), QoS::AtMostOnce)], b.now),
+        Ok(2)
+    );
+    assert_eq!(b.client.unsubscribe("a", b.now), Ok(3));
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(4)
+    );
+}
+
+/// 70,000 QoS 1 messages through a window of 20, acknowledged as they go, except message 3 which stays
+/// in flight the whole time: the ids wrap past 65535, skip 3, and nothing is lost or acked twice.
+#[test]
+fn packet_id_wrap_with_70000_qos1_messages() {
+    const TOTAL: usize = 70_000;
+    let mut b = Broker::connected(ClientOptions {
+        trace_packets: false,
+        ..options()
+    });
+    let mut outstanding: VecDeque<u16> = VecDeque::new();
+    let mut in_flight: HashSet<u16> = HashSet::new();
+    let mut assigned: Vec<u16> = Vec::with_capacity(TOTAL);
+    let mut completed = vec![0u32; TOTAL];
+    let mut index_of = std::collections::HashMap::new();
+    let mut window_full_seen = 0;
+    let mut held: Option<u16> = None;
+
+    while assigned.len() < TOTAL || !outstanding.is_empty() || held.is_some() {
+        // Publish until the window is full.
+        while assigned.len() < TOTAL {
+            let n = assigned.len();
+            let payload = (n as u32).to_be_bytes().to_vec();
+            match b
+                .client
+                .publish("wrap", payload, QoS::AtLeastOnce, false, b.now)
+            {
+                Ok(mid) => {
+                    assert_ne!(mid, 0);
+                    assert!(in_flight.insert(mid), "id {mid} reused while in flight");
+                    index_of.insert(mid, n);
+                    assigned.push(mid);
+                    if mid == 3 && held.is_none() {
+                        held = Some(mid);
+                    } else {
+                        outstanding.push_back(mid);
+                    }
+                }
+                Err(CommandError::InflightWindowFull) => {
+                    assert_eq!(in_flight.len(), 20);
+                    window_full_seen += 1;
+                    break;
+                }
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        // The broker receives exactly the new messages, with their ids and payloads.
+        for packet in b.packets() {
+            let Packet::Publish(p) = packet else {
+                panic!("PUBLISH expected, got {packet:?}")
+            };
+            let n = index_of[&p.packet_id];
+            assert_eq!(p.payload, (n as u32).to_be_bytes());
+            assert!(!p.dup);
+        }
+        // Acknowledge the oldest few (the held one only at the very end).
+        let batch = if assigned.len() < TOTAL {
+            7
+        } else {
+            outstanding.len()
+        };
+        for _ in 0..batch {
+            let Some(mid) = outstanding.pop_front() else {
+                break;
+            };
+            b.send(Packet::PubAck(ack(mid)));
+        }
+        if assigned.len() == TOTAL
+            && outstanding.is_empty()
+            && let Some(mid) = held.take()
+        {
+            b.send(Packet::PubAck(ack(mid)));
+        }
+        for event in b.events() {
+            let Event::Published { mid } = event else {
+                panic!("unexpected {event:?}")
+            };
+            assert!(in_flight.remove(&mid), "id {mid} acked but not in flight");
+            completed[index_of[&mid]] += 1;
+        }
+    }
+    assert!(
+        completed.iter().all(|&c| c == 1),
+        "every message completed exactly once"
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+    assert!(window_full_seen > 1000);
+    // The counter wrapped: ..., 65535, 1, 2, 4 (3 is still in flight), 5, ...
+    let wrap = assigned
+        .iter()
+        .position(|&m| m == u16::MAX)
+        .expect("reached 65535");
+    assert_eq!(&assigned[wrap..wrap + 4], &[65535, 1, 2, 4]);
+    assert_eq!(
+        assigned.iter().filter(|&&m| m == 3).count(),
+        1,
+        "3 was never reused"
+    );
+    assert_eq!(assigned.iter().filter(|&&m| m == 4).count(), 2);
+}
+
+// ---- incoming publish ----
+
+#[test]
+fn incoming_qos0() {
+    let mut b = Broker::connected(options());
+    let p = publish("in/0", b"zero", QoS::AtMostOnce, 0);
+    b.send(Packet::Publish(p.clone()));
+    assert_eq!(b.events(), vec![received_publish(&p), Event::Message(p)]);
+    assert!(b.bytes().is_empty());
+}
+
+#[test]
+fn incoming_qos1() {
+    let mut b = Broker::connected(options());
+    let p = Publish {
+        retain: true,
+        ..publish("in/1", b"one", QoS::AtLeastOnce, 7)
+    };
+    b.send(Packet::Publish(p.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_publish(&p),
+            Event::Sent(PacketInfo::PubAck { mid: 7, code: 0 }),
+            Event::Message(p)
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x40, 0x02, 0x00, 0x07]);
+}
+
+#[test]
+fn incoming_qos2_delivered_on_pubrel() {
+    let mut b = Broker::connected(options());
+    let p = publish("in/2", b"two", QoS::ExactlyOnce, 7);
+    b.send(Packet::Publish(p.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_publish(&p),
+            Event::Sent(PacketInfo::PubRec { mid: 7, code: 0 })
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x50, 0x02, 0x00, 0x07]);
+    assert_eq!(b.client.incoming_qos2_count(), 1);
+
+    b.send(Packet::PubRel(ack(7)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRel { mid: 7 }),
+            Event::Sent(PacketInfo::PubComp { mid: 7, code: 0 }),
+            Event::Message(p)
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x70, 0x02, 0x00, 0x07]);
+    assert_eq!(b.client.incoming_qos2_count(), 0);
+}
+
+#[test]
+fn duplicate_incoming_qos2_is_delivered_once() {
+    let mut b = Broker::connected(options());
+    let first = publish("in/2", b"first", QoS::ExactlyOnce, 300);
+    let again = Publish {
+        dup: true,
+        ..first.clone()
+    };
+    b.send(Packet::Publish(first.clone()));
+    b.send(Packet::Publish(again.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_publish(&first),
+            Event::Sent(PacketInfo::PubRec { mid: 300, code: 0 }),
+            received_publish(&again),
+            Event::Sent(PacketInfo::PubRec { mid: 300, code: 0 }),
+        ]
+    );
+    assert_eq!(
+        b.packets(),
+        vec![Packet::PubRec(ack(300)), Packet::PubRec(ack(300))]
+    );
+    assert_eq!(b.client.incoming_qos2_count(), 1);
+
+    b.send(Packet::PubRel(ack(300)));
+    b.send(Packet::PubRel(ack(300)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRel { mid: 300 }),
+            Event::Sent(PacketInfo::PubComp { mid: 300, code: 0 }),
+            Event::Message(first),
+            Event::Received(PacketInfo::PubRel { mid: 300 }),
+            Event::Sent(PacketInfo::PubComp { mid: 300, code: 0 }),
+        ]
+    );
+    assert_eq!(
+        b.packets(),
+        vec![Packet::PubComp(ack(300)), Packet::PubComp(ack(300))]
+    );
+}
+
+#[test]
+fn unknown_pubrel_is_completed_without_delivery() {
+    let mut b = Broker::connected(options());
+    b.send(Packet::PubRel(ack(11)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRel { mid: 11 }),
+            Event::Sent(PacketInfo::PubComp { mid: 11, code: 0 })
+        ]
+    );
+    assert_eq!(b.packets(), vec![Packet::PubComp(ack(11))]);
+}
+
+#[test]
+fn incoming_qos2_survives_a_reconnect() {
+    let mut b = Broker::connected(options());
+    let p = publish("in/2", b"kept", QoS::ExactlyOnce, 9);
+    b.send(Packet::Publish(p.clone()));
+    b.client.handle_eof();
+    assert_eq!(
+        b.events().last(),
+        Some(&Event::Closed(ConnectionError::Lost))
+    );
+    b.bytes();
+    b.client.connect(b.now);
+    b.send(connack(0));
+    b.events();
+    assert_eq!(
+        b.packets().len(),
+        1,
+        "CONNECT only: incoming state is not resent"
+    );
+    b.send(Packet::PubRel(ack(9)));
+    assert_eq!(b.events().last(), Some(&Event::Message(p)));
+}
+
+// ---- reconnect and resend ----
+
+#[test]
+fn unacknowledged_messages_are_resent_after_reconnect() {
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client
+            .publish("q1", b"one".to_vec(), QoS::AtLeastOnce, false, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.client
+            .publish("q2", b"two".to_vec(), QoS::ExactlyOnce, true, b.now),
+        Ok(2)
+    );
+    assert_eq!(
+        b.client
+            .publish("q2b", b"three".to_vec(), QoS::ExactlyOnce, false, b.now),
+        Ok(3)
+    );
+    assert_eq!(
+        b.client
+            .publish("q0", b"zero".to_vec(), QoS::AtMostOnce, false, b.now),
+        Ok(4)
+    );
+    b.send(Packet::PubRec(ack(3)));
+    b.bytes();
+    b.events();
+
+    b.client.handle_eof();
+    assert_eq!(b.events(), vec![Event::Closed(ConnectionError::Lost)]);
+    assert!(b.client.is_closed());
+    assert_eq!(b.client.close_reason(), Some(&ConnectionError::Lost));
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Err(CommandError::NotConnected)
+    );
+    assert_eq!(b.client.inflight_count(), 3);
+
+    b.set_time(30.0);
+    b.client.connect(b.now);
+    assert!(
+        matches!(b.packets()[..], [Packet::Connect(_)]),
+        "nothing resent before CONNACK"
+    );
+    b.send(Packet::ConnAck(ConnAck {
+        session_present: true,
+        code: 0,
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Sent(PacketInfo::Connect),
+            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Connected {
+                session_present: true
+            },
+            sent_publish(QoS::AtLeastOnce, 1, "q1", 3, true),
+            Event::Sent(PacketInfo::Publish {
+                dup: true,
+                qos: QoS::ExactlyOnce,
+                retain: true,
+                mid: 2,
+                topic: "q2".into(),
+                payload_len: 3
+            }),
+            Event::Sent(PacketInfo::PubRel { mid: 3 }),
+        ]
+    );
+    assert_eq!(
+        b.packets(),
+        vec![
+            Packet::Publish(Publish {
+                dup: true,
+                ..publish("q1", b"one", QoS::AtLeastOnce, 1)
+            }),
+            Packet::Publish(Publish {
+                dup: true,
+                retain: true,
+                ..publish("q2", b"two", QoS::ExactlyOnce, 2)
+            }),
+            Packet::PubRel(ack(3)),
+        ]
+    );
+    // The flows complete on the new connection; new messages continue the counter.
+    b.send(Packet::PubAck(ack(1)));
+    b.send(Packet::PubRec(ack(2)));
+    b.send(Packet::PubComp(ack(2)));
+    b.send(Packet::PubComp(ack(3)));
+    let published: Vec<_> = b
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::Published { .. }))
+        .collect();
+    assert_eq!(
+        published,
+        vec![
+            Event::Published { mid: 1 },
+            Event::Published { mid: 2 },
+            Event::Published { mid: 3 }
+        ]
+    );
+    assert_eq!(b.packets(), vec![Packet::PubRel(ack(2))]);
+    assert_eq!(b.client.inflight_count(), 0);
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(5)
+    );
+}
+
+#[test]
+fn resend_keeps_the_original_order_across_many_messages() {
+    let mut b = Broker::connected(ClientOptions {
+        max_inflight: 0,
+        trace_packets: false,
+        ..options()
+    });
+    let mids: Vec<u16> = (0..500)
+        .map(|i| {
+            b.client
+                .publish("t", vec![i as u8], QoS::AtLeastOnce, false, b.now)
+                .unwrap()
+        })
+        .collect();
+    b.client.handle_eof();
+    b.client.connect(b.now);
+    b.bytes();
+    b.send(connack(0));
+    let resent: Vec<u16> = b
+        .packets()
+        .into_iter()
+        .map(|p| match p {
+            Packet::Publish(p) if p.dup => p.packet_id,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(resent, mids);
+}
+
+// ---- subscribe / unsubscribe ----
+
+#[test]
+fn subscribe_and_suback() {
+    let mut b = Broker::connected(options());
+    let filters = vec![
+        ("a".to_string(), QoS::AtLeastOnce),
+        ("b/#".to_string(), QoS::ExactlyOnce),
+    ];
+    assert_eq!(b.client.subscribe(&filters, b.now), Ok(1));
+    assert_eq!(
+        b.events(),
+        vec![Event::Sent(PacketInfo::Subscribe {
+            mid: 1,
+            filters: vec![
+                ("a".into(), QoS::AtLeastOnce, 0),
+                ("b/#".into(), QoS::ExactlyOnce, 0)
+            ]
+        })]
+    );
+    assert_eq!(
+        b.bytes(),
+        vec![
+            0x82, 0x0C, 0x00, 0x01, 0x00, 0x01, b'a', 0x01, 0x00, 0x03, b'b', b'/', b'#', 0x02
+        ]
+    );
+    b.send(Packet::SubAck(SubAck {
+        packet_id: 1,
+        return_codes: vec![1, 0x80],
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::SubAck { mid: 1 }),
+            Event::Subscribed {
+                mid: 1,
+                return_codes: vec![1, 0x80]
+            }
+        ]
+    );
+    // Unknown SUBACK: reported as received, nothing else.
+    b.send(Packet::SubAck(SubAck {
+        packet_id: 1,
+        return_codes: vec![0],
+    }));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::SubAck { mid: 1 })]
+    );
+    assert!(b.client.is_connected());
+}
+
+#[test]
+fn suback_with_the_wrong_number_of_codes_is_a_protocol_error() {
+    let mut b = Broker::connected(options());
+    let filters = vec![
+        ("a".to_string(), QoS::AtMostOnce),
+        ("b".to_string(), QoS::AtMostOnce),
+    ];
+    let mid = b.client.subscribe(&filters, b.now).unwrap();
+    b.events();
+    b.send(Packet::SubAck(SubAck {
+        packet_id: mid,
+        return_codes: vec![0],
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::SubAck { mid }),
+            Event::Closed(ConnectionError::Protocol(
+                ProtocolError::SubAckCountMismatch {
+                    mid,
+                    expected: 2,
+                    got: 1
+                }
+            ))
+        ]
+    );
+    assert!(b.client.is_closed());
+}
+
+#[test]
+fn unsubscribe_and_unsuback() {
+    let mut b = Broker::connected(options());
+    assert_eq!(b.client.unsubscribe("a/+", b.now), Ok(1));
+    assert_eq!(
+        b.events(),
+        vec![Event::Sent(PacketInfo::Unsubscribe {
+            mid: 1,
+            filter: "a/+".into()
+        })]
+    );
+    assert_eq!(
+        b.bytes(),
+        vec![0xA2, 0x07, 0x00, 0x01, 0x00, 0x03, b'a', b'/', b'+']
+    );
+    b.send(Packet::UnsubAck(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::UnsubAck { mid: 1 }),
+            Event::Unsubscribed { mid: 1 }
+        ]
+    );
+    b.send(Packet::UnsubAck(ack(1)));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::UnsubAck { mid: 1 })]
+    );
+}
+
+#[test]
+fn pending_subscribe_acks_do_not_survive_a_reconnect() {
+    let mut b = Broker::connected(options());
+    let sub = b
+        .client
+        .subscribe(&[("a".into(), QoS::AtMostOnce)], b.now)
+        .unwrap();
+    let unsub = b.client.unsubscribe("a", b.now).unwrap();
+    b.client.handle_eof();
+    b.client.connect(b.now);
+    b.send(connack(0));
+    b.events();
+    b.send(Packet::SubAck(SubAck {
+        packet_id: sub,
+        return_codes: vec![0],
+    }));
+    b.send(Packet::UnsubAck(ack(unsub)));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::SubAck { mid: sub }),
+            Event::Received(PacketInfo::UnsubAck { mid: unsub })
+        ]
+    );
+}
+
+// ---- unexpected packets ----
+
+#[test]
+fn server_only_packets_are_protocol_errors() {
+    let connect = Packet::Connect(Connect {
+        version: Version::V311,
+        clean_session: true,
+        keep_alive: 0,
+        client_id: "x".into(),
+        will: None,
+        username: None,
+        password: None,
+    });
+    let subscribe = Packet::Subscribe(Subscribe {
+        packet_id: 1,
+        filters: vec![SubscribeFilter {
+            filter: "a".into(),
+            qos: QoS::AtMostOnce,
+        }],
+    });
+    let unsubscribe = Packet::Unsubscribe(Unsubscribe {
+        packet_id: 1,
+        filters: vec!["a".into()],
+    });
+    for (packet, packet_type) in [
+        (connect, 1),
+        (subscribe, 8),
+        (unsubscribe, 10),
+        (Packet::Disconnect, 14),
+    ] {
+        let expected = vec![Event::Closed(ConnectionError::Protocol(
+            ProtocolError::ServerOnlyPacket { packet_type },
+        ))];
+        // After CONNACK...
+        let mut b = Broker::connected(options());
+        b.send(packet.clone());
+        assert_eq!(b.events(), expected);
+        assert!(b.client.is_closed());
+        // ...and before it.
+        let mut b = Broker::new(options());
+        b.client.connect(b.now);
+        b.events();
+        b.send(packet);
+        assert_eq!(b.events(), expected);
+        assert!(
+            !b.client.wants_write(),
+            "pending output dropped on a fatal error"
+        );
+    }
+}
+
+#[test]
+fn anything_before_connack_is_a_protocol_error() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.events();
+    b.send(Packet::Publish(publish("t", b"x", QoS::AtMostOnce, 0)));
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Protocol(
+            ProtocolError::ExpectedConnAck { packet_type: 3 }
+        ))]
+    );
+    b.send(connack(0));
+    assert!(b.events().is_empty());
+    assert!(!b.client.is_connected());
+}
+
+#[test]
+fn second_connack_is_a_protocol_error() {
+    let mut b = Broker::connected(options());
+    b.send(connack(0));
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Protocol(
+            ProtocolError::UnexpectedConnAck
+        ))]
+    );
+}
+
+#[test]
+fn garbage_is_a_decode_error_and_later_input_is_ignored() {
+    let mut b = Broker::connected(options());
+    b.send_bytes(&[0x00, 0x00, 0xD0, 0x00]);
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Decode(
+            DecodeError::ReservedPacketType { type_number: 0 }
+        ))]
+    );
+    assert!(b.client.is_closed());
+    b.send(Packet::PingResp);
+    b.client.handle_eof();
+    b.set_time(1000.0);
+    b.tick();
+    assert!(b.events().is_empty());
+    assert!(matches!(
+        b.client.close_reason(),
+        Some(ConnectionError::Decode(_))
+    ));
+}
+
+#[test]
+fn garbage_inside_a_partial_packet_is_a_decode_error() {
+    let mut b = Broker::connected(options());
+    // A PUBACK split after its fixed header, whose body is too long: detected once the length is known.
+    b.send_bytes(&[0x40]);
+    assert!(b.events().is_empty());
+    b.send_bytes(&[0x03]);
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Decode(
+            DecodeError::TrailingBytes {
+                packet: codec::PacketType::PubAck,
+                extra: 1
+            }
+        ))]
+    );
+}
+
+#[test]
+fn packet_larger_than_the_maximum_is_rejected_as_soon_as_its_length_is_known() {
+    let mut b = Broker::connected(ClientOptions {
+        max_incoming_packet: 100,
+        ..options()
+    });
+    let p = publish("t", &[7; 200], QoS::AtMostOnce, 0);
+    let bytes = b.encode(&Packet::Publish(p));
+    b.send_bytes(&bytes[..1]);
+    assert!(b.events().is_empty());
+    b.send_bytes(&bytes[1..3]);
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Decode(
+            DecodeError::PacketTooLarge {
+                size: bytes.len(),
+                max: 100
+            }
+        ))]
+    );
+}
+
+#[test]
+fn eof_is_a_lost_connection() {
+    let mut b = Broker::connected(options());
+    b.client.handle_eof();
+    assert_eq!(b.events(), vec![Event::Closed(ConnectionError::Lost)]);
+    b.client.handle_eof();
+    assert!(b.events().is_empty());
+    assert_eq!(b.client.poll_timeout(), None);
+    // Never connected: nothing to report.
+    let mut fresh = Broker::new(options());
+    fresh.client.handle_eof();
+    assert!(fresh.events().is_empty());
+    assert!(fresh.client.is_closed());
+}
+
+// ---- input framing ----
+
+/// CONNACK, an incoming QoS 1 message, PUBACK for our message 1, a QoS 2 message and its PUBREL,
+/// a PINGRESP: as one byte stream.
+fn scripted_stream(b: &Broker) -> (Vec<u8>, Vec<Publish>) {
+    let m1 = publish(
+        "in/big",
+        &(0..=255u8).cycle().take(1000).collect::<Vec<_>>(),
+        QoS::AtLeastOnce,
+        5,
+    );
+    let m2 = publish("in/two", b"2", QoS::ExactlyOnce, 6);
+    let m3 = publish("in/zero", b"", QoS::AtMostOnce, 0);
+    let packets = [
+        connack(0),
+        Packet::Publish(m1.clone()),
+        Packet::Publish(m2.clone()),
+        Packet::PubRel(ack(6)),
+        Packet::PingResp,
+        Packet::Publish(m3.clone()),
+    ];
+    let bytes = packets.iter().flat_map(|p| b.encode(p)).collect();
+    (bytes, vec![m1, m2, m3])
+}
+
+fn stream_events(chunks: &[&[u8]]) -> (Vec<Event>, Vec<Packet>) {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    for chunk in chunks {
+        b.send_bytes(chunk);
+    }
+    (b.events(), b.packets())
+}
+
+#[test]
+fn several_packets_in_one_read() {
+    let b = Broker::new(options());
+    let (bytes, msgs) = scripted_stream(&b);
+    let (events, sent) = stream_events(&[&bytes]);
+    assert_eq!(
+        events,
+        vec![
+            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Connected {
+                session_present: false
+            },
+            received_publish(&msgs[0]),
+            Event::Sent(PacketInfo::PubAck { mid: 5, code: 0 }),
+            Event::Message(msgs[0].clone()),
+            received_publish(&msgs[1]),
+            Event::Sent(PacketInfo::PubRec { mid: 6, code: 0 }),
+            Event::Received(PacketInfo::PubRel { mid: 6 }),
+            Event::Sent(PacketInfo::PubComp { mid: 6, code: 0 }),
+            Event::Message(msgs[1].clone()),
+            Event::Received(PacketInfo::PingResp),
+            received_publish(&msgs[2]),
+            Event::Message(msgs[2].clone()),
+        ]
+    );
+    assert_eq!(
+        sent,
+        vec![
+            Packet::PubAck(ack(5)),
+            Packet::PubRec(ack(6)),
+            Packet::PubComp(ack(6))
+        ]
+    );
+}
+
+#[test]
+fn input_fed_one_byte_at_a_time() {
+    let b = Broker::new(options());
+    let (bytes, _) = scripted_stream(&b);
+    let whole = stream_events(&[&bytes]);
+    let chunks: Vec<&[u8]> = bytes.chunks(1).collect();
+    assert_eq!(stream_events(&chunks), whole);
+}
+
+#[test]
+fn input_split_at_every_position() {
+    let b = Broker::new(options());
+    let (bytes, _) = scripted_stream(&b);
+    let whole = stream_events(&[&bytes]);
+    for split in 0..=bytes.len() {
+        let (head, tail) = bytes.split_at(split);
+        assert_eq!(stream_events(&[head, tail]), whole, "split at {split}");
+    }
+    for size in [2, 3, 4, 5, 7, 64, 999, 1001] {
+        let chunks: Vec<&[u8]> = bytes.chunks(size).collect();
+        assert_eq!(stream_events(&chunks), whole, "chunks of {size}");
+    }
+}
+
+#[test]
+fn large_message_in_small_chunks() {
+    let mut b = Broker::connected(options());
+    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let p = publish("big", &payload, QoS::AtMostOnce, 0);
+    let bytes = b.encode(&Packet::Publish(p.clone()));
+    for chunk in bytes.chunks(65536) {
+        b.send_bytes(chunk);
+    }
+    assert_eq!(b.events(), vec![received_publish(&p), Event::Message(p)]);
+}
+
+// ---- disconnect ----
+
+#[test]
+fn disconnect_then_closed() {
+    let mut b = Broker::connected(options());
+    b.client.disconnect(b.now);
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Disconnect)]);
+    assert!(
+        !b.client.is_closed(),
+        "not closed until DISCONNECT is handed out"
+    );
+    assert!(b.client.wants_write());
+    assert_eq!(
+        b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+        Err(CommandError::NotConnected)
+    );
+    assert_eq!(b.client.poll_timeout(), None);
+    // Acks still count while DISCONNECT waits; a message needing an answer is dropped.
+    b.send(Packet::Publish(publish("t", b"x", QoS::AtLeastOnce, 3)));
+    b.send(Packet::PingResp);
+    assert_eq!(b.events(), vec![Event::Received(PacketInfo::PingResp)]);
+
+    let mut out = vec![0xAA];
+    assert!(b.client.poll_transmit(&mut out));
+    assert_eq!(out, vec![0xAA, 0xE0, 0x00], "appended after existing bytes");
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Disconnected)]
+    );
+    assert!(b.client.is_closed());
+    assert!(!b.client.wants_write());
+    assert_eq!(
+        b.client.close_reason(),
+        Some(&ConnectionError::Disconnected)
+    );
+    b.client.disconnect(b.now);
+    b.client.handle_eof();
+    b.send(Packet::PingResp);
+    assert!(b.events().is_empty());
+    assert!(b.bytes().is_empty());
+    assert_eq!(
+        b.client.subscribe(&[("a".into(), QoS::AtMostOnce)], b.now),
+        Err(CommandError::NotConnected)
+    );
+}
+
+#[test]
+fn disconnect_before_connack() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.client.disconnect(b.now);
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Sent(PacketInfo::Connect),
+            Event::Sent(PacketInfo::Disconnect)
+        ]
+    );
+    let packets = b.packets();
+    assert!(matches!(
+        packets[..],
+        [Packet::Connect(_), Packet::Disconnect]
+    ));
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Disconnected)]
+    );
+}
+
+#[test]
+fn disconnect_without_a_connection_does_nothing() {
+    let mut b = Broker::new(options());
+    b.client.disconnect(b.now);
+    assert!(b.bytes().is_empty());
+    assert!(b.events().is_empty());
+}
+
+#[test]
+fn poll_transmit_hands_over_the_buffer() {
+    let mut b = Broker::connected(options());
+    assert!(!b.client.poll_transmit(&mut Vec::new()), "nothing queued");
+    b.client
+        .publish("t", vec![0; 1000], QoS::AtMostOnce, false, b.now)
+        .unwrap();
+    assert_eq!(
+        b.client.pending_output_len(),
+        1006,
+        "1 + 2 (remaining length) + 3 + 1000"
+    );
+    let mut out = Vec::new();
+    assert!(b.client.poll_transmit(&mut out));
+    assert_eq!(out.len(), 1006);
+    assert_eq!(b.client.pending_output_len(), 0);
+    assert!(!b.client.wants_write());
+}

@@ -1,0 +1,589 @@
+//! Differential test of the command-line layer: for each bad argument list, the real `mosquitto_pub` /
+//! `mosquitto_sub` 2.0.11 and our `rpub` / `rsub` must write the same stderr bytes, the same stdout
+//! (except where stdout holds the usage text or the version line, which are our own) and exit with the
+//! same code.
+//!
+//! Ours is run through a symlink named `mosquitto_pub` / `mosquitto_sub`, so that the program name in
+//! messages (`Use 'mosquitto_pub --help' to see usage.`) is the same. Both run with `HOME` and
+//! `XDG_CONFIG_HOME` pointing at an empty directory (no default-options file), stdin closed, and are
+//! killed after 10 s. Every case fails before any connection is attempted; the few that get past
+//! argument parsing in mosquitto fail while setting the client up and name 127.0.0.1 port 1 anyway.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const INSTALL_HINT: &str = "apt-get install -y mosquitto mosquitto-clients";
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Pub,
+    Sub,
+}
+
+use Tool::{Pub, Sub};
+
+impl Tool {
+    fn mosquitto_name(self) -> &'static str {
+        match self {
+            Pub => "mosquitto_pub",
+            Sub => "mosquitto_sub",
+        }
+    }
+
+    fn our_binary(self) -> &'static str {
+        match self {
+            Pub => env!("CARGO_BIN_EXE_rpub"),
+            Sub => env!("CARGO_BIN_EXE_rsub"),
+        }
+    }
+
+    /// The start of our usage text when invoked as mosquitto_pub / mosquitto_sub.
+    fn our_usage_start(self) -> &'static str {
+        match self {
+            Pub => "mosquitto_pub publishes MQTT messages",
+            Sub => "mosquitto_sub subscribes to MQTT topic filters",
+        }
+    }
+}
+
+/// What stdout should hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stdout {
+    /// Byte for byte what mosquitto writes (nothing, for argument errors).
+    Same,
+    /// The usage text: each tool has its own wording.
+    Usage,
+    /// The version line: each tool names its own version.
+    Version,
+}
+
+struct Case {
+    tool: Tool,
+    args: Vec<OsString>,
+    stdout: Stdout,
+}
+
+fn case(tool: Tool, args: &[&str]) -> Case {
+    Case {
+        tool,
+        args: args.iter().map(OsString::from).collect(),
+        stdout: Stdout::Same,
+    }
+}
+
+fn usage_case(tool: Tool, args: &[&str]) -> Case {
+    Case {
+        stdout: Stdout::Usage,
+        ..case(tool, args)
+    }
+}
+
+fn version_case(tool: Tool, args: &[&str]) -> Case {
+    Case {
+        stdout: Stdout::Version,
+        ..case(tool, args)
+    }
+}
+
+fn bytes_case(tool: Tool, args: &[&[u8]]) -> Case {
+    Case {
+        tool,
+        args: args
+            .iter()
+            .map(|a| OsString::from_vec(a.to_vec()))
+            .collect(),
+        stdout: Stdout::Same,
+    }
+}
+
+/// Nothing listens there: a case that unexpectedly gets as far as connecting fails fast.
+const NOWHERE: [&str; 4] = ["-h", "127.0.0.1", "-p", "1"];
+
+fn with_nowhere<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = NOWHERE.to_vec();
+    all.extend_from_slice(args);
+    all
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // No arguments at all.
+        usage_case(Pub, &[]),
+        case(Sub, &[]),
+        // mosquitto's parsing rules.
+        case(Sub, &["-dv", "-t", "x"]),
+        case(Pub, &["-dv", "-t", "x", "-m", "y"]),
+        case(Pub, &["--port=1883", "-t", "x", "-m", "y"]),
+        case(Pub, &["-t", "x", "-m", "y", "extra"]),
+        case(Sub, &["-t", "x", "extra"]),
+        case(Pub, &["--", "-t", "x", "-m", "y"]),
+        case(Pub, &[""]),
+        case(Pub, &["-S"]),
+        case(Sub, &["-e", "response"]),
+        case(
+            Pub,
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                "1",
+                "-t",
+                "x",
+                "-m",
+                "y",
+                "--bogus",
+            ],
+        ),
+        case(Sub, &["-t", "x", "-Z"]),
+        // Options of the other tool.
+        case(Pub, &["-t", "x", "-m", "y", "-v"]),
+        case(Pub, &["-C", "1"]),
+        case(Pub, &["-W", "1"]),
+        case(Pub, &["-E"]),
+        case(Pub, &["-N"]),
+        case(Sub, &["-m", "x", "-t", "a"]),
+        case(Sub, &["-t", "a", "-f", "file"]),
+        case(Sub, &["-t", "a", "-l"]),
+        case(Sub, &["-t", "a", "-n"]),
+        case(Sub, &["-t", "a", "-s"]),
+        case(Sub, &["-t", "a", "-r"]),
+        case(Sub, &["-t", "a", "--repeat", "2"]),
+        // Missing values (two blank lines before the "Use" line).
+        case(Pub, &["-m", "x", "-t"]),
+        case(Pub, &["-t", "x", "-m", "y", "-p"]),
+        case(Pub, &["-h"]),
+        case(Pub, &["--host"]),
+        case(Sub, &["-t", "a", "-i"]),
+        case(Sub, &["-t", "a", "-I"]),
+        case(Pub, &["-m"]),
+        case(Pub, &["-f"]),
+        case(Pub, &["-k"]),
+        case(Pub, &["-q"]),
+        case(Pub, &["-u"]),
+        case(Pub, &["-P"]),
+        case(Pub, &["-A"]),
+        case(Pub, &["-L"]),
+        case(Pub, &["-M"]),
+        case(Pub, &["-V"]),
+        case(Pub, &["--protocol-version"]),
+        case(Pub, &["--repeat"]),
+        case(Pub, &["--repeat-delay"]),
+        case(Sub, &["-C"]),
+        case(Sub, &["-W"]),
+        case(Sub, &["--unix"]),
+        case(Pub, &["--will-topic"]),
+        case(Pub, &["--will-payload"]),
+        case(Pub, &["--will-qos"]),
+        // A value is the next argument, whatever it looks like.
+        case(Pub, &["-t", "-m", "-q", "3"]),
+        // Numbers (atoi) and ranges.
+        case(
+            Pub,
+            &["-h", "127.0.0.1", "-p", "70000", "-t", "x", "-m", "y"],
+        ),
+        case(Pub, &["-h", "127.0.0.1", "-p", "-5", "-t", "x", "-m", "y"]),
+        case(Sub, &["-p", "99999999999999999999", "-t", "x"]),
+        case(Sub, &["-t", "x", "-k", "4"]),
+        case(Pub, &["-t", "x", "-m", "y", "-k", "0"]),
+        case(Pub, &["-k", "65536", "-t", "x", "-m", "y"]),
+        case(Pub, &["-t", "x", "-m", "y", "-q", "3"]),
+        case(Sub, &["-t", "x", "-q", "-1"]),
+        case(Pub, &["-t", "x", "-m", "y", "-M", "0"]),
+        case(Sub, &["-t", "x", "-M", "-5"]),
+        case(Pub, &["-t", "x", "-m", "y", "--repeat", "0"]),
+        case(
+            Pub,
+            &[
+                "-t",
+                "x",
+                "-m",
+                "y",
+                "--repeat",
+                "2",
+                "--repeat-delay",
+                "-1",
+            ],
+        ),
+        case(Pub, &["-t", "x", "-m", "y", "--repeat-delay", "-1e-40"]),
+        case(Sub, &["-t", "x", "-C", "0"]),
+        case(Sub, &["-t", "x", "-C", "-3"]),
+        case(Sub, &["-t", "x", "-W", "0"]),
+        case(Sub, &["-t", "x", "-W", "-5"]),
+        case(Pub, &["-V", "mqttv4", "-t", "x", "-m", "y"]),
+        case(Sub, &["-V", "3", "-t", "x"]),
+        // Topics.
+        case(Pub, &["-t", "a/#", "-m", "x"]),
+        case(Pub, &["-t", "a/+/b", "-m", "x"]),
+        case(Sub, &["-t", "a/#/b"]),
+        case(Sub, &["-t", "ok", "-t", "a/b+"]),
+        case(Sub, &["-t", "+a"]),
+        case(Pub, &["-t", "a\tb", "-m", "x"]),
+        case(Sub, &["-t", "a\u{7f}"]),
+        bytes_case(Pub, &[b"-t", b"bad\xff\xfetopic", b"-m", b"x"]),
+        bytes_case(Sub, &[b"-t", b"\xed\xa0\x80"]),
+        // --quiet never hides argument errors.
+        case(Pub, &["--quiet", "-t", "a/#", "-m", "x"]),
+        case(Sub, &["--quiet", "-k", "4", "-t", "x"]),
+        case(Pub, &["--quiet", "-h"]),
+        // Conflicts.
+        case(Pub, &["-i", "a", "-I", "b", "-t", "x", "-m", "y"]),
+        case(Sub, &["-I", "b", "-i", "a", "-t", "x"]),
+        case(Pub, &["-I", "b", "-i"]),
+        case(Pub, &["-t", "x", "-m", "a", "-m", "b"]),
+        case(Pub, &["-t", "x", "-m", "a", "-f", "/etc/hostname"]),
+        case(Pub, &["-t", "x", "-m", "a", "-l"]),
+        case(Pub, &["-t", "x", "-n", "-s"]),
+        case(Pub, &["-t", "x", "-m", "a", "-f"]),
+        // Will.
+        case(Pub, &["-t", "x", "-m", "y", "--will-payload", "p"]),
+        case(Pub, &["-t", "x", "-m", "y", "--will-retain"]),
+        case(
+            Sub,
+            &[
+                "-t",
+                "x",
+                "--will-qos",
+                "2",
+                "--will-payload",
+                "p",
+                "--will-retain",
+            ],
+        ),
+        case(
+            Pub,
+            &["-t", "x", "-m", "y", "--will-topic", "w", "--will-qos", "5"],
+        ),
+        case(Pub, &["--will-qos", "-1"]),
+        case(Pub, &["-t", "x", "-m", "y", "--will-topic", "w/#"]),
+        case(Sub, &["-t", "x", "--will-topic", "w/+"]),
+        case(Pub, &["--will-topic", "w\u{1}"]),
+        // -L.
+        case(Pub, &["-L", "http://127.0.0.1:1/t", "-m", "x"]),
+        case(Sub, &["-L", "MQTTX://127.0.0.1:1/t"]),
+        case(Pub, &["-L", "mqtt://127.0.0.1:1", "-m", "x"]),
+        case(Pub, &["-L", "mqtt://127.0.0.1:1/a/#", "-m", "x"]),
+        case(Sub, &["-L", "mqtt://127.0.0.1:1/a/#/b"]),
+        case(Pub, &["-L", "mqtt://h/a\tb", "-m", "x"]),
+        case(Pub, &["-L", "mqtt://127.0.0.1:70000/a", "-m", "x"]),
+        case(Pub, &["-L", "mqtt://127.0.0.1:-5/a", "-m", "x", "--quiet"]),
+        // Checks after all arguments, in mosquitto's order.
+        case(Pub, &with_nowhere(&["-c", "-t", "x", "-m", "y"])),
+        case(Sub, &with_nowhere(&["-c", "-I", "p", "-t", "x"])),
+        case(Sub, &["-c"]),
+        case(Pub, &["-c", "--will-retain"]),
+        case(Sub, &["-q", "1", "-v"]),
+        usage_case(Pub, &["-t", "x"]),
+        usage_case(Pub, &["-m", "x"]),
+        usage_case(Pub, &["-P", "x", "-i", "", "-c"]),
+        case(Pub, &["-L", "http://h/t", "--help"]),
+        // Client setup: no connection is attempted (texts hidden by --quiet, exit 1).
+        case(Pub, &with_nowhere(&["-i", "", "-t", "x", "-m", "y"])),
+        case(
+            Pub,
+            &with_nowhere(&["-i", "", "-t", "x", "-m", "y", "--quiet"]),
+        ),
+        case(Sub, &with_nowhere(&["-i", "", "-t", "x"])),
+        case(Sub, &with_nowhere(&["-i", "", "-t", "x", "--quiet"])),
+        bytes_case(
+            Sub,
+            &[
+                b"-h",
+                b"127.0.0.1",
+                b"-p",
+                b"1",
+                b"-i",
+                b"id\xff",
+                b"-t",
+                b"x/t",
+            ],
+        ),
+        case(Pub, &with_nowhere(&["-i", "a\tb", "-t", "x", "-m", "y"])),
+        case(Pub, &with_nowhere(&["-P", "secret", "-t", "x", "-m", "y"])),
+        case(
+            Pub,
+            &with_nowhere(&["-P", "secret", "-t", "x", "-m", "y", "--quiet"]),
+        ),
+        case(Sub, &with_nowhere(&["-P", "secret", "-t", "x"])),
+        case(Sub, &with_nowhere(&["-u", "a\tb", "-t", "x"])),
+        // --help and --version: earlier errors win.
+        usage_case(Pub, &["--help"]),
+        usage_case(Sub, &["--help"]),
+        usage_case(Pub, &["-t", "a", "-m", "b", "--help"]),
+        usage_case(Sub, &["-t", "a", "--help", "-q", "9"]),
+        case(Pub, &["-q", "9", "--help"]),
+        case(Sub, &["-k", "1", "--help"]),
+        version_case(Pub, &["--version"]),
+        version_case(Sub, &["--version", "-q", "9"]),
+        case(Pub, &["-q", "9", "--version"]),
+    ]
+}
+
+/// A scratch directory with an empty home and the symlinks to our binaries; removed when dropped.
+struct Sandbox {
+    dir: PathBuf,
+}
+
+impl Sandbox {
+    fn new(label: &str) -> Sandbox {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "rpubsub-cli-{label}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("home")).expect("create the sandbox home");
+        std::fs::create_dir_all(dir.join("bin")).expect("create the sandbox bin");
+        for tool in [Pub, Sub] {
+            std::os::unix::fs::symlink(
+                tool.our_binary(),
+                dir.join("bin").join(tool.mosquitto_name()),
+            )
+            .expect("create the symlink to our binary");
+        }
+        Sandbox { dir }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.join("home")
+    }
+
+    fn ours(&self, tool: Tool) -> PathBuf {
+        self.dir.join("bin").join(tool.mosquitto_name())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Output {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Runs `program` with `args` in the sandbox (empty home, no stdin), killing it after [`TIME_LIMIT`].
+fn run(sandbox: &Sandbox, program: &Path, args: &[OsString]) -> Output {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let stdout_path = sandbox.dir.join(format!("stdout-{run}"));
+    let stderr_path = sandbox.dir.join(format!("stderr-{run}"));
+    let stdout = std::fs::File::create(&stdout_path).expect("create the stdout file");
+    let stderr = std::fs::File::create(&stderr_path).expect("create the stderr file");
+    let mut child = Command::new(program)
+        .args(args)
+        .env("HOME", sandbox.home())
+        .env("XDG_CONFIG_HOME", sandbox.home())
+        .current_dir(sandbox.home())
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", program.display()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{} {args:?} still ran after {TIME_LIMIT:?}: killed",
+                program.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let code = status.code().unwrap_or_else(|| {
+        panic!(
+            "{} {args:?} was killed by a signal: {status}",
+            program.display()
+        )
+    });
+    Output {
+        code,
+        stdout: std::fs::read(&stdout_path).expect("read stdout"),
+        stderr: std::fs::read(&stderr_path).expect("read stderr"),
+    }
+}
+
+/// The real client, or a failure that says how to install it (never a silent skip).
+fn mosquitto_client(tool: Tool) -> PathBuf {
+    let name = tool.mosquitto_name();
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")])
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} (mosquitto 2.0.11) is not installed: this differential test compares against it; \
+                 install it with `{INSTALL_HINT}`"
+            )
+        })
+}
+
+fn show(bytes: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(bytes))
+}
+
+#[test]
+fn argument_errors_match_mosquitto() {
+    let mosquitto_pub = mosquitto_client(Pub);
+    let mosquitto_sub = mosquitto_client(Sub);
+    let sandbox = Sandbox::new("diff");
+    let cases = cases();
+    assert!(cases.len() >= 40, "the table must cover at least 40 cases");
+    let mut problems = Vec::new();
+    for case in &cases {
+        let real = match case.tool {
+            Pub => &mosquitto_pub,
+            Sub => &mosquitto_sub,
+        };
+        let theirs = run(&sandbox, real, &case.args);
+        let ours = run(&sandbox, &sandbox.ours(case.tool), &case.args);
+        let what = format!("{} {:?}", case.tool.mosquitto_name(), case.args);
+        if ours.code != theirs.code {
+            problems.push(format!(
+                "{what}: exit code {} (mosquitto: {})",
+                ours.code, theirs.code
+            ));
+        }
+        if ours.stderr != theirs.stderr {
+            problems.push(format!(
+                "{what}: stderr\n    ours:      {}\n    mosquitto: {}",
+                show(&ours.stderr),
+                show(&theirs.stderr)
+            ));
+        }
+        match case.stdout {
+            Stdout::Same => {
+                if ours.stdout != theirs.stdout {
+                    problems.push(format!(
+                        "{what}: stdout\n    ours:      {}\n    mosquitto: {}",
+                        show(&ours.stdout),
+                        show(&theirs.stdout)
+                    ));
+                }
+            }
+            Stdout::Usage => {
+                let start = case.tool.our_usage_start();
+                if theirs.stdout.is_empty() || !ours.stdout.starts_with(start.as_bytes()) {
+                    problems.push(format!(
+                        "{what}: expected usage texts on stdout (ours starting with {start:?}); ours: {} mosquitto: {} bytes",
+                        show(&ours.stdout[..ours.stdout.len().min(80)]),
+                        theirs.stdout.len()
+                    ));
+                }
+            }
+            Stdout::Version => {
+                let name = case.tool.mosquitto_name();
+                let expected = format!(
+                    "{name} version {} (rpubsub; compatible with {name} 2.0.11)\n",
+                    env!("CARGO_PKG_VERSION")
+                );
+                if ours.stdout != expected.as_bytes()
+                    || !theirs
+                        .stdout
+                        .starts_with(format!("{name} version 2.0.11").as_bytes())
+                {
+                    problems.push(format!(
+                        "{what}: version line: ours {} mosquitto {}",
+                        show(&ours.stdout),
+                        show(&theirs.stdout)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} of {} cases differ from mosquitto:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn messages_use_the_name_we_were_invoked_as() {
+    let sandbox = Sandbox::new("name");
+    let checks: &[(Tool, &[&str], i32, &str, &str)] = &[
+        (
+            Pub,
+            &["-q", "3"],
+            1,
+            "",
+            "Error: Invalid QoS given: 3\n\nUse 'rpub --help' to see usage.\n",
+        ),
+        (
+            Sub,
+            &[],
+            1,
+            "",
+            "Error: You must specify a topic to subscribe to.\n\nUse 'rsub --help' to see usage.\n",
+        ),
+        (
+            Pub,
+            &["-x", "60"],
+            1,
+            "",
+            "Error: -x is not supported by rpub yet (it needs MQTT v5).\n\nUse 'rpub --help' to see usage.\n",
+        ),
+        (
+            Sub,
+            &["-t", "a", "--cafile", "ca.pem"],
+            1,
+            "",
+            "Error: --cafile is not supported by rsub yet (TLS is not supported yet).\n\nUse 'rsub --help' to see usage.\n",
+        ),
+    ];
+    for (tool, args, code, stdout, stderr) in checks {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let output = run(&sandbox, Path::new(tool.our_binary()), &args);
+        assert_eq!(
+            output,
+            Output {
+                code: *code,
+                stdout: stdout.as_bytes().to_vec(),
+                stderr: stderr.as_bytes().to_vec(),
+            },
+            "{tool:?} {args:?}: stdout {} stderr {}",
+            show(&output.stdout),
+            show(&output.stderr)
+        );
+    }
+    let help = run(
+        &sandbox,
+        Path::new(Pub.our_binary()),
+        &[OsString::from("--help")],
+    );
+    assert_eq!(help.code, 1);
+    assert!(help.stdout.starts_with(b"rpub publishes MQTT messages"));
+    assert!(help.stdout.ends_with(b"\n\n"));
+    let version = run(
+        &sandbox,
+        Path::new(Sub.our_binary()),
+        &[OsString::from("--version")],
+    );
+    assert_eq!(version.code, 1);
+    assert_eq!(
+        version.stdout,
+        format!(
+            "rsub version {} (rpubsub; compatible with mosquitto_sub 2.0.11)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+        .as_bytes()
+    );
+}
