@@ -9,5 +9,6 @@ pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod net;
+pub mod output;
 pub mod proto;
 pub mod trace;

@@ -369,6 +369,11 @@ impl Driver {
             // Everything the closed client had to say is written: close the transport.
             self.close_stream();
         }
+        if self.client.has_events() {
+            // Writing can produce events (e.g. `Closed` once DISCONNECT is handed out): let the
+            // application see them before waiting.
+            return Ok(turn);
+        }
 
         let now = self.now();
         let deadline = match (self.client.poll_timeout(), app_deadline) {

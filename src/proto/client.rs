@@ -463,6 +463,11 @@ impl Client {
 
     // ---- getters ----
 
+    /// Events are waiting for `poll_event` (the driver must not block before they are handled).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Bytes are waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
         !self.out.is_empty()

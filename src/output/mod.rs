@@ -1,0 +1,216 @@
+//! rsub's message output, byte-identical to `mosquitto_sub` 2.0.11 (FORMAT.md §5).
+//!
+//! - [`write_plain`]: the default mode (payload only) and `-v` (`topic payload`), EOL included.
+//! - [`Format`]: a `-F` format string, parsed and validated once ([`Format::parse`], mosquitto's exact
+//!   error texts in [`FormatError`]), then expanded per message with [`Format::write`] straight into
+//!   the output buffer (no allocation per message for the common `%t`/`%p`/literal segments).
+//! - `%j` / `%J` JSON: produced like cJSON 1.7.15 does (a parser and printer of its own in `json.rs`).
+//! - [`Printer`]: the mode chosen on the command line, with the end-of-line rules of each mode.
+//!
+//! Times come from a [`Clock`] ([`SystemClock`] in production, [`FixedClock`] in tests), so
+//! `%I`, `%U`, `@c`, `@N` and the JSON `tst` are testable.
+//!
+//! Nothing here prints: bytes are appended to `out` (stdout) and `err` (stderr). The `err` text is
+//! a runtime message of mosquitto's `err_printf` class, i.e. suppressed by `--quiet`.
+
+mod format;
+mod json;
+mod time;
+
+#[cfg(test)]
+mod tests;
+
+pub use format::{Format, FormatError};
+pub use time::{Clock, FixedClock, LocalTime, SystemClock, Timestamp};
+
+/// One received message, as the formatter sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageView<'a> {
+    /// The topic. mosquitto treats it as a C string: output stops at an embedded NUL.
+    pub topic: &'a str,
+    /// The payload, passed through untouched (binary-safe) by `%p` and the plain modes.
+    pub payload: &'a [u8],
+    pub qos: u8,
+    pub retain: bool,
+    /// Packet id (0 for QoS 0).
+    pub mid: u16,
+    /// MQTT v5 properties of the PUBLISH; `None` for v3.x messages (and v5 without properties).
+    pub properties: Option<&'a V5Properties>,
+}
+
+/// One MQTT v5 PUBLISH property that mosquitto_sub can show. String and binary values are bytes;
+/// mosquitto handles them as C strings (cut at the first NUL) except `%D`, which writes the
+/// correlation data in full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum V5Property {
+    PayloadFormatIndicator(u8),
+    MessageExpiryInterval(u32),
+    ContentType(Vec<u8>),
+    ResponseTopic(Vec<u8>),
+    CorrelationData(Vec<u8>),
+    SubscriptionIdentifier(u32),
+    TopicAlias(u16),
+    /// `(key, value)`.
+    UserProperty(Vec<u8>, Vec<u8>),
+}
+
+/// The v5 properties of a message **in the order they appear in the packet**.
+///
+/// A list rather than one optional field per property because the order is visible: the JSON
+/// `properties` object lists keys in packet order (the mosquitto broker forwards the publisher's
+/// order, with `message-expiry-interval` moved to the end), `%P` prints the user properties in
+/// order, and a packet may carry several subscription identifiers. The `%` specifiers use the
+/// first property of their kind, like mosquitto's `mosquitto_property_read_*`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct V5Properties {
+    pub list: Vec<V5Property>,
+}
+
+impl V5Properties {
+    /// An empty property list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a property (builder style).
+    pub fn with(mut self, property: V5Property) -> Self {
+        self.list.push(property);
+        self
+    }
+
+    pub fn payload_format_indicator(&self) -> Option<u8> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::PayloadFormatIndicator(v) => Some(*v),
+            _ => None,
+        })
+    }
+
+    pub fn message_expiry_interval(&self) -> Option<u32> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::MessageExpiryInterval(v) => Some(*v),
+            _ => None,
+        })
+    }
+
+    pub fn content_type(&self) -> Option<&[u8]> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::ContentType(v) => Some(v.as_slice()),
+            _ => None,
+        })
+    }
+
+    pub fn response_topic(&self) -> Option<&[u8]> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::ResponseTopic(v) => Some(v.as_slice()),
+            _ => None,
+        })
+    }
+
+    pub fn correlation_data(&self) -> Option<&[u8]> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::CorrelationData(v) => Some(v.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The first subscription identifier (what `%S` shows).
+    pub fn subscription_identifier(&self) -> Option<u32> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::SubscriptionIdentifier(v) => Some(*v),
+            _ => None,
+        })
+    }
+
+    pub fn topic_alias(&self) -> Option<u16> {
+        self.list.iter().find_map(|p| match p {
+            V5Property::TopicAlias(v) => Some(*v),
+            _ => None,
+        })
+    }
+
+    /// The user properties, in packet order.
+    pub fn user_properties(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.list.iter().filter_map(|p| match p {
+            V5Property::UserProperty(k, v) => Some((k.as_slice(), v.as_slice())),
+            _ => None,
+        })
+    }
+}
+
+/// How rsub prints messages, chosen once from the command line (`-F` overrides `-v`).
+#[derive(Debug)]
+pub enum OutputMode {
+    /// Default (`verbose: false`) or `-v`.
+    Plain { verbose: bool },
+    /// `-F format`.
+    Format(Format),
+}
+
+/// The complete message printer: the mode plus `--pretty` and `-N`.
+#[derive(Debug)]
+pub struct Printer {
+    pub mode: OutputMode,
+    /// `--pretty`: `%j`/`%J` use cJSON's formatted layout.
+    pub pretty: bool,
+    /// `-N`: no end-of-line after each message.
+    pub no_eol: bool,
+}
+
+impl Printer {
+    /// Appends everything mosquitto_sub prints for one message, end-of-line included, to `out`;
+    /// runtime error text (`%J` with a non-JSON payload) goes to `err`.
+    pub fn write_message(
+        &self,
+        msg: &MessageView,
+        clock: &dyn Clock,
+        out: &mut Vec<u8>,
+        err: &mut Vec<u8>,
+    ) {
+        match &self.mode {
+            OutputMode::Plain { verbose } => write_plain(msg, *verbose, self.no_eol, out),
+            OutputMode::Format(format) => {
+                format.write(msg, clock, self.pretty, out, err);
+                if !self.no_eol {
+                    // -F: a newline after every message, even if everything expanded to nothing.
+                    out.push(b'\n');
+                }
+            }
+        }
+    }
+}
+
+/// The default and `-v` output modes (FORMAT.md §5.1, §5.2), end-of-line included unless `no_eol`.
+///
+/// - default: `payload\n`; an empty payload prints nothing at all, not even the newline;
+/// - `-v`: `topic payload\n`; an empty payload prints `topic (null)\n`, but nothing at all with `-N`.
+///
+/// The payload is written untouched (NUL, 0xff, newlines); the topic stops at an embedded NUL.
+pub fn write_plain(msg: &MessageView, verbose: bool, no_eol: bool, out: &mut Vec<u8>) {
+    let has_payload = !msg.payload.is_empty();
+    if verbose {
+        if has_payload {
+            out.extend_from_slice(c_str(msg.topic.as_bytes()));
+            out.push(b' ');
+            out.extend_from_slice(msg.payload);
+            if !no_eol {
+                out.push(b'\n');
+            }
+        } else if !no_eol {
+            out.extend_from_slice(c_str(msg.topic.as_bytes()));
+            out.extend_from_slice(b" (null)\n");
+        }
+    } else if has_payload {
+        out.extend_from_slice(msg.payload);
+        if !no_eol {
+            out.push(b'\n');
+        }
+    }
+}
+
+/// The bytes a C string function would see: everything before the first NUL.
+fn c_str(bytes: &[u8]) -> &[u8] {
+    match bytes.iter().position(|&b| b == 0) {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    }
+}
