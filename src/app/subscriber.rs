@@ -69,7 +69,7 @@ impl Subscriber {
                 self.end_with(Ok(()));
             }
             if self.finished {
-                self.driver.output.flush();
+                self.driver.finish(FINISH_LIMIT);
                 return self.after_disconnect.take().unwrap_or(Ok(()));
             }
             let now = self.driver.now();
@@ -186,8 +186,11 @@ impl Subscriber {
                 self.after_disconnect = Some(Err(Failure::Silent {
                     code: i32::from(code),
                 }));
+                // The client reports no second `Closed` for this DISCONNECT: the run ends once the
+                // events already queued (its `sending DISCONNECT` line) are handled and it is written.
                 let now = self.driver.now();
                 self.driver.client.disconnect(now);
+                self.finished = true;
                 None
             }
             ConnectionError::Lost

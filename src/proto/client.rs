@@ -63,6 +63,14 @@ pub struct Client {
     /// Bytes waiting for `poll_transmit`.
     out: Vec<u8>,
     events: VecDeque<Event>,
+    /// Decoding stopped after CONNACK until the application has seen `Connected`: libmosquitto runs
+    /// its connect callback (where mosquitto_sub subscribes) before it reads the next packet, so
+    /// `sending SUBSCRIBE` comes before a queued message that arrived in the same read.
+    input_paused: bool,
+    /// The `now` of the last `handle_input`, to resume paused decoding from `poll_event`.
+    last_input_at: Option<Instant>,
+    /// The transport ended while input was paused: reported after the buffered packets.
+    eof_pending: bool,
     keepalive: Keepalive,
     /// Session state: packet ids, outgoing QoS 1/2 messages, pending SUBSCRIBE/UNSUBSCRIBE acks.
     inflight: Inflight,
@@ -120,6 +128,9 @@ impl Client {
             frame_len: None,
             out: Vec::new(),
             events: VecDeque::new(),
+            input_paused: false,
+            last_input_at: None,
+            eof_pending: false,
             keepalive,
             inflight: Inflight::new(),
             incoming_qos2: HashMap::new(),
@@ -135,6 +146,8 @@ impl Client {
         self.read_buf.clear();
         self.read_pos = 0;
         self.frame_len = None;
+        self.input_paused = false;
+        self.eof_pending = false;
         self.out.clear();
         self.inflight.clear_pending_acks();
         self.keepalive.start(now);
@@ -299,6 +312,11 @@ impl Client {
         if !self.reads() {
             return;
         }
+        self.last_input_at = Some(now);
+        if self.input_paused {
+            self.read_buf.extend_from_slice(bytes);
+            return;
+        }
         let mut input = bytes;
         // First complete the partial packet left by the previous call, taking from `input` only what
         // it needs.
@@ -324,6 +342,10 @@ impl Client {
                     self.frame_len = None;
                     self.handle_packet(packet, now);
                     if !self.reads() {
+                        return;
+                    }
+                    if self.input_paused {
+                        self.read_buf.extend_from_slice(input);
                         return;
                     }
                 }
@@ -375,6 +397,11 @@ impl Client {
                     if !self.reads() {
                         return;
                     }
+                    if self.input_paused {
+                        self.frame_len = None;
+                        self.read_buf.extend_from_slice(input);
+                        return;
+                    }
                 }
                 Ok(None) => {
                     self.frame_len = frame_len(input).filter(|&total| total > input.len());
@@ -410,6 +437,11 @@ impl Client {
 
     /// The transport reached end of file or failed.
     pub fn handle_eof(&mut self) {
+        if self.input_paused {
+            // Packets before the end are still waiting to be decoded: end after them.
+            self.eof_pending = true;
+            return;
+        }
         match self.state {
             State::AwaitConnAck | State::Connected | State::Disconnecting { report: true } => {
                 self.fail(ConnectionError::Lost)
@@ -458,6 +490,17 @@ impl Client {
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() && self.input_paused {
+            // The application has handled everything CONNACK caused: decode what followed it.
+            self.input_paused = false;
+            if let Some(now) = self.last_input_at {
+                self.handle_input(&[], now);
+            }
+            if self.eof_pending && !self.input_paused {
+                self.eof_pending = false;
+                self.handle_eof();
+            }
+        }
         self.events.pop_front()
     }
 
@@ -465,7 +508,7 @@ impl Client {
 
     /// Events are waiting for `poll_event` (the driver must not block before they are handled).
     pub fn has_events(&self) -> bool {
-        !self.events.is_empty()
+        !self.events.is_empty() || self.input_paused
     }
 
     /// Bytes are waiting for `poll_transmit`.
@@ -611,6 +654,9 @@ impl Client {
         self.trace_received(PacketInfo::ConnAck { code: connack.code });
         if connack.code != 0 {
             self.state = State::Refused;
+            // As for a successful CONNACK, the application reacts (mosquitto_sub sends DISCONNECT)
+            // before anything that followed, including the end of the connection, is processed.
+            self.input_paused = true;
             self.keepalive.stop();
             self.out.clear();
             self.close_reason = Some(ConnectionError::Refused(connack.code));
@@ -619,6 +665,7 @@ impl Client {
             return;
         }
         self.state = State::Connected;
+        self.input_paused = true;
         self.events.push_back(Event::Connected {
             session_present: connack.session_present,
         });

@@ -529,6 +529,7 @@ fn traffic_both_ways_postpones_the_ping_one_way_does_not() {
     b.client.connect(b.now);
     b.send(connack(0));
     b.bytes();
+    b.events();
     // Output only: the input reference (0) still decides.
     b.set_time(5.0);
     let mid = b
@@ -1745,4 +1746,58 @@ fn poll_transmit_hands_over_the_buffer() {
     assert_eq!(out.len(), 1006);
     assert_eq!(b.client.pending_output_len(), 0);
     assert!(!b.client.wants_write());
+}
+
+/// libmosquitto runs the connect callback before reading the next packet: a message queued in a
+/// persistent session that arrives in the same read as CONNACK is decoded only after the application
+/// has seen `Connected` (and subscribed), so `sending SUBSCRIBE` is traced before `received PUBLISH`.
+#[test]
+fn packets_after_connack_wait_until_connected_is_handled() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    let mut read = b.encode(&connack(0));
+    read.extend(b.encode(&Packet::Publish(publish("q", b"queued", QoS::AtMostOnce, 0))));
+    b.send_bytes(&read);
+    let mut seen = Vec::new();
+    while let Some(event) = b.client.poll_event() {
+        if matches!(event, Event::Connected { .. }) {
+            b.client.subscribe(&[("q".to_string(), QoS::AtMostOnce)], b.now).unwrap();
+        }
+        seen.push(event);
+    }
+    let names: Vec<&str> = seen
+        .iter()
+        .map(|event| match event {
+            Event::Received(PacketInfo::ConnAck { .. }) => "received CONNACK",
+            Event::Connected { .. } => "connected",
+            Event::Sent(PacketInfo::Subscribe { .. }) => "sending SUBSCRIBE",
+            Event::Received(PacketInfo::Publish { .. }) => "received PUBLISH",
+            Event::Message(_) => "message",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["received CONNACK", "connected", "sending SUBSCRIBE", "received PUBLISH", "message"]
+    );
+}
+
+/// A broker that refuses and closes at once: the application still gets to send DISCONNECT (as
+/// mosquitto_sub does from its connect callback) before the end of the connection is processed.
+#[test]
+fn refusal_followed_by_eof_still_lets_the_application_disconnect() {
+    let mut b = Broker::new(options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    b.send(connack(5));
+    b.client.handle_eof();
+    assert_eq!(b.client.poll_event(), Some(Event::Received(PacketInfo::ConnAck { code: 5 })));
+    assert_eq!(b.client.poll_event(), Some(Event::Closed(ConnectionError::Refused(5))));
+    b.client.disconnect(b.now);
+    assert_eq!(b.client.poll_event(), Some(Event::Sent(PacketInfo::Disconnect)));
+    assert_eq!(b.client.poll_event(), None);
+    assert!(b.client.is_closed());
 }
