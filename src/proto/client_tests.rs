@@ -1758,12 +1758,19 @@ fn packets_after_connack_wait_until_connected_is_handled() {
     b.bytes();
     b.events();
     let mut read = b.encode(&connack(0));
-    read.extend(b.encode(&Packet::Publish(publish("q", b"queued", QoS::AtMostOnce, 0))));
+    read.extend(b.encode(&Packet::Publish(publish(
+        "q",
+        b"queued",
+        QoS::AtMostOnce,
+        0,
+    ))));
     b.send_bytes(&read);
     let mut seen = Vec::new();
     while let Some(event) = b.client.poll_event() {
         if matches!(event, Event::Connected { .. }) {
-            b.client.subscribe(&[("q".to_string(), QoS::AtMostOnce)], b.now).unwrap();
+            b.client
+                .subscribe(&[("q".to_string(), QoS::AtMostOnce)], b.now)
+                .unwrap();
         }
         seen.push(event);
     }
@@ -1780,7 +1787,13 @@ fn packets_after_connack_wait_until_connected_is_handled() {
         .collect();
     assert_eq!(
         names,
-        ["received CONNACK", "connected", "sending SUBSCRIBE", "received PUBLISH", "message"]
+        [
+            "received CONNACK",
+            "connected",
+            "sending SUBSCRIBE",
+            "received PUBLISH",
+            "message"
+        ]
     );
 }
 
@@ -1794,10 +1807,19 @@ fn refusal_followed_by_eof_still_lets_the_application_disconnect() {
     b.events();
     b.send(connack(5));
     b.client.handle_eof();
-    assert_eq!(b.client.poll_event(), Some(Event::Received(PacketInfo::ConnAck { code: 5 })));
-    assert_eq!(b.client.poll_event(), Some(Event::Closed(ConnectionError::Refused(5))));
+    assert_eq!(
+        b.client.poll_event(),
+        Some(Event::Received(PacketInfo::ConnAck { code: 5 }))
+    );
+    assert_eq!(
+        b.client.poll_event(),
+        Some(Event::Closed(ConnectionError::Refused(5)))
+    );
     b.client.disconnect(b.now);
-    assert_eq!(b.client.poll_event(), Some(Event::Sent(PacketInfo::Disconnect)));
+    assert_eq!(
+        b.client.poll_event(),
+        Some(Event::Sent(PacketInfo::Disconnect))
+    );
     assert_eq!(b.client.poll_event(), None);
     assert!(b.client.is_closed());
 }

@@ -8,7 +8,9 @@ use std::fmt;
 pub enum PacketInfo {
     Connect,
     /// Return code as received.
-    ConnAck { code: u8 },
+    ConnAck {
+        code: u8,
+    },
     /// `mid` is the client's message id: the packet id for QoS 1/2; for an outgoing QoS 0 message the
     /// client still numbers it (mosquitto prints `m1`, `m2`...); for an incoming QoS 0 message it is 0.
     Publish {
@@ -19,15 +21,36 @@ pub enum PacketInfo {
         topic: String,
         payload_len: usize,
     },
-    PubAck { mid: u16, code: u8 },
-    PubRec { mid: u16, code: u8 },
-    PubRel { mid: u16 },
-    PubComp { mid: u16, code: u8 },
+    PubAck {
+        mid: u16,
+        code: u8,
+    },
+    PubRec {
+        mid: u16,
+        code: u8,
+    },
+    PubRel {
+        mid: u16,
+    },
+    PubComp {
+        mid: u16,
+        code: u8,
+    },
     /// One entry per filter: (filter, requested QoS, subscription options byte other than QoS).
-    Subscribe { mid: u16, filters: Vec<(String, QoS, u8)> },
-    SubAck { mid: u16 },
-    Unsubscribe { mid: u16, filter: String },
-    UnsubAck { mid: u16 },
+    Subscribe {
+        mid: u16,
+        filters: Vec<(String, QoS, u8)>,
+    },
+    SubAck {
+        mid: u16,
+    },
+    Unsubscribe {
+        mid: u16,
+        filter: String,
+    },
+    UnsubAck {
+        mid: u16,
+    },
     PingReq,
     PingResp,
     Disconnect,
@@ -43,14 +66,23 @@ pub enum Event {
     /// A packet was received (only when packet tracing is enabled).
     Received(PacketInfo),
     /// CONNACK with return code 0.
-    Connected { session_present: bool },
+    Connected {
+        session_present: bool,
+    },
     /// An application message to hand to the user.
     Message(Message),
     /// An outgoing message completed: QoS 0 written to the output buffer, QoS 1 PUBACK, QoS 2 PUBCOMP.
-    Published { mid: u16 },
+    Published {
+        mid: u16,
+    },
     /// SUBACK: one return code per filter, in request order.
-    Subscribed { mid: u16, return_codes: Vec<u8> },
-    Unsubscribed { mid: u16 },
+    Subscribed {
+        mid: u16,
+        return_codes: Vec<u8>,
+    },
+    Unsubscribed {
+        mid: u16,
+    },
     /// Something odd but not fatal happened (mosquitto logs these at WARNING level with `-d`).
     Warning(Warning),
     /// The connection ended; the client is closed until the driver calls `connect` again.
@@ -92,14 +124,20 @@ pub enum ProtocolError {
     /// A packet type a server never sends to a client (CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT in 3.1.1).
     ServerOnlyPacket { packet_type: u8 },
     /// SUBACK return-code count differs from the number of filters requested.
-    SubAckCountMismatch { mid: u16, expected: usize, got: usize },
+    SubAckCountMismatch {
+        mid: u16,
+        expected: usize,
+        got: usize,
+    },
 }
 
 impl fmt::Display for ConnectionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConnectionError::Disconnected => write!(f, "disconnected by the client"),
-            ConnectionError::Refused(code) => write!(f, "connection refused by the broker (CONNACK {code})"),
+            ConnectionError::Refused(code) => {
+                write!(f, "connection refused by the broker (CONNACK {code})")
+            }
             ConnectionError::Lost => write!(f, "the connection was lost"),
             ConnectionError::KeepaliveTimeout => write!(f, "keepalive timeout"),
             ConnectionError::Decode(err) => write!(f, "malformed packet from the broker: {err}"),
