@@ -9,8 +9,10 @@
 use std::ffi::CStr;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::RawFd;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -22,6 +24,7 @@ use crate::proto::client::Client;
 
 const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
+const SIGNALS: Token = Token(2);
 
 /// Largest chunk read from the socket in one call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -240,6 +243,8 @@ impl Default for Output {
 pub struct Turn {
     /// The waker fired (e.g. stdin data is ready).
     pub woken: bool,
+    /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
+    pub signalled: bool,
 }
 
 pub struct Driver {
@@ -256,6 +261,7 @@ pub struct Driver {
     read_pending: bool,
     read_chunk: Vec<u8>,
     waker: Arc<Waker>,
+    signals: Option<SignalPipe>,
 }
 
 impl Driver {
@@ -274,7 +280,21 @@ impl Driver {
             read_pending: false,
             read_chunk: vec![0; READ_CHUNK],
             waker,
+            signals: None,
         })
+    }
+
+    /// From now on SIGINT and SIGTERM no longer kill the process: they are reported by
+    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly.
+    pub fn watch_signals(&mut self) -> io::Result<()> {
+        let pipe = SignalPipe::install()?;
+        self.poll.registry().register(
+            &mut mio::unix::SourceFd(&pipe.read_fd),
+            SIGNALS,
+            Interest::READABLE,
+        )?;
+        self.signals = Some(pipe);
+        Ok(())
     }
 
     /// The clock. Applications take their `now` from here.
@@ -400,8 +420,14 @@ impl Driver {
                     readable = true;
                 }
                 WAKER => turn.woken = true,
+                SIGNALS => turn.signalled = true,
                 _ => {}
             }
+        }
+        if turn.signalled
+            && let Some(pipe) = &self.signals
+        {
+            pipe.drain();
         }
         if readable {
             self.read_some();
@@ -597,6 +623,61 @@ fn read_stdin_into(sender: SyncSender<io::Result<Vec<u8>>>, waker: Arc<Waker>) {
         let _ = waker.wake();
         if done {
             return;
+        }
+    }
+}
+
+/// The write end of the signal pipe, for the signal handler (-1: none).
+static SIGNAL_PIPE_WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// SIGINT/SIGTERM turned into a readable byte on a pipe the event loop watches (the self-pipe trick:
+/// a signal handler may only do async-signal-safe things such as `write`).
+struct SignalPipe {
+    read_fd: RawFd,
+}
+
+impl SignalPipe {
+    fn install() -> io::Result<SignalPipe> {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        SIGNAL_PIPE_WRITE_FD.store(fds[1], Ordering::SeqCst);
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
+            // calls async-signal-safe functions.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = forward_signal as *const () as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+        Ok(SignalPipe { read_fd: fds[0] })
+    }
+
+    /// Empties the pipe so the next signal makes it readable again (mio is edge-triggered).
+    fn drain(&self) {
+        let mut sink = [0u8; 64];
+        // SAFETY: reading into a local buffer of the stated length from our own non-blocking fd.
+        while unsafe { libc::read(self.read_fd, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+    }
+}
+
+extern "C" fn forward_signal(_signal: libc::c_int) {
+    let fd = SIGNAL_PIPE_WRITE_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; errno is saved and restored around it so the
+        // interrupted code does not see it change.
+        unsafe {
+            let errno = *libc::__errno_location();
+            let byte = 1u8;
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+            *libc::__errno_location() = errno;
         }
     }
 }

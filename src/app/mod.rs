@@ -70,10 +70,14 @@ fn client_options(config: &CommonConfig, client_id: String) -> ClientOptions {
     }
 }
 
-/// Creates the driver and opens the first connection (CONNECT queued).
-fn start(config: &CommonConfig, client_id: String) -> Result<Driver, Failure> {
+/// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,
+/// SIGINT/SIGTERM are reported by the driver from before the connection attempt on.
+fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Result<Driver, Failure> {
     let client = Client::new(client_options(config, client_id));
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
+    if watch_signals {
+        driver.watch_signals().map_err(|err| io_failure(&err))?;
+    }
     let stream = net::open_stream(config).map_err(|failure| exit::connect_failure(&failure))?;
     driver.attach(stream).map_err(|err| io_failure(&err))?;
     Ok(driver)

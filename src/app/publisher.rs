@@ -32,7 +32,7 @@ pub fn run(config: PubConfig) -> Result<(), Failure> {
     };
     let client_id = super::resolve_client_id(&config.common);
     let display_id = trace::display_client_id(&client_id).to_string();
-    let driver = super::start(&config.common, client_id)?;
+    let driver = super::start(&config.common, client_id, false)?;
     let mode = match single_payload {
         Some(payload) => Mode::Repeat {
             payload,

@@ -20,7 +20,7 @@ const SUBACK_FAILURE: u8 = 0x80;
 pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
     let display_id = trace::display_client_id(&client_id).to_string();
-    let driver = super::start(&config.common, client_id)?;
+    let driver = super::start(&config.common, client_id, true)?;
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
     let timeout_at = config
         .timeout
@@ -87,9 +87,21 @@ impl Subscriber {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            if let Err(err) = self.driver.turn(deadline) {
-                self.driver.output.flush();
-                return Err(super::io_failure(&err));
+            match self.driver.turn(deadline) {
+                Ok(turn) if turn.signalled => {
+                    // As mosquitto_sub: before the first CONNACK exit 255 at once, after it
+                    // disconnect cleanly and exit 0.
+                    if !self.ever_connected {
+                        self.driver.output.flush();
+                        return Err(Failure::Silent { code: 255 });
+                    }
+                    self.end_with(Ok(()));
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    self.driver.output.flush();
+                    return Err(super::io_failure(&err));
+                }
             }
         }
     }
