@@ -115,6 +115,12 @@ fn cases() -> Vec<Case> {
         // No arguments at all.
         usage_case(Pub, &[]),
         case(Sub, &[]),
+        // Input named by -f is loaded after the arguments are accepted and before the
+        // "Both topic and message" check; its errors are hidden by --quiet.
+        case(Pub, &["-f", "/nonexistent/file"]),
+        case(Pub, &["-f", "/nonexistent/file", "--quiet"]),
+        case(Pub, &["-q", "3", "-f", "/nonexistent/file"]),
+        case(Pub, &["-f", "/"]),
         // mosquitto's parsing rules.
         case(Sub, &["-dv", "-t", "x"]),
         case(Pub, &["-dv", "-t", "x", "-m", "y"]),

@@ -352,6 +352,16 @@ impl LineReader {
     }
 }
 
+/// Reads the message named by `-f` or `-s` (for `cli::parse_pub_loading_input`); other sources need
+/// no loading.
+pub fn load_input(source: &MessageSource) -> Result<Option<Vec<u8>>, Failure> {
+    match source {
+        MessageSource::File(path) => load_file(path).map(Some),
+        MessageSource::StdinWhole => load_stdin().map(Some),
+        MessageSource::Message(_) | MessageSource::Null | MessageSource::StdinLines => Ok(None),
+    }
+}
+
 fn load_file(path: &Path) -> Result<Vec<u8>, Failure> {
     let shown = path.display();
     let loading_failed = format!("Error loading input file \"{shown}\".\n");

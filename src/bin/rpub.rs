@@ -7,7 +7,8 @@ fn main() {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
-    let code = match cli::parse_pub(&prog, &args) {
+    let code = match cli::parse_pub_loading_input(&prog, &args, rpubsub::app::publisher::load_input)
+    {
         Ok(config) => {
             let quiet = config.common.quiet;
             match rpubsub::app::publisher::run(config) {

@@ -10,7 +10,7 @@ mod tests;
 use std::ffi::{OsStr, OsString};
 
 use crate::exit::Failure;
-use config::{PubConfig, SubConfig};
+use config::{MessageSource, PubConfig, SubConfig};
 use help::Tool;
 use parse::ArgProcessor;
 
@@ -26,10 +26,23 @@ pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
 
 /// Parses rpub's arguments (argv without argv[0]) with mosquitto_pub's rules and texts. `prog` is the
 /// name used in messages.
+/// Input named by `-f`/`-s` is not read (see [`parse_pub_loading_input`]).
 pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
+    parse_pub_loading_input(prog, args, |_| Ok(None))
+}
+
+/// Like [`parse_pub`], but loads the message named by `-f`/`-s` at the point where mosquitto_pub
+/// does: after the arguments themselves were accepted and before the "Both topic and message" and
+/// client-setup checks, so `rpub -f missing` reports the missing file as mosquitto_pub does. `load`
+/// returns the payload that replaces the source (`None`: keep it).
+pub fn parse_pub_loading_input(
+    prog: &str,
+    args: &[OsString],
+    load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
+) -> Result<PubConfig, Failure> {
     let mut processor = ArgProcessor::new(Tool::Pub, prog);
     processor.process(args)?;
-    processor.finish_pub()
+    processor.finish_pub(load)
 }
 
 /// Parses rsub's arguments (argv without argv[0]) with mosquitto_sub's rules and texts. `prog` is the

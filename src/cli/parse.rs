@@ -728,8 +728,23 @@ impl ArgProcessor {
     }
 
     /// Final checks and resolution for rpub.
-    pub(crate) fn finish_pub(self) -> Result<PubConfig, Failure> {
+    pub(crate) fn finish_pub(
+        mut self,
+        load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
+    ) -> Result<PubConfig, Failure> {
         self.check_loaded()?;
+        let quiet = self.options.quiet;
+        let loaded = match &self.options.source {
+            // Loading errors are err_printf texts: hidden by --quiet like any runtime error.
+            Some(source) => load(source).map_err(|failure| match failure {
+                Failure::Runtime { code, .. } if quiet => Failure::Silent { code },
+                other => other,
+            })?,
+            None => None,
+        };
+        if let Some(payload) = loaded {
+            self.options.source = Some(MessageSource::Message(payload));
+        }
         let (Some(topic), Some(source)) = (&self.options.topic, &self.options.source) else {
             return Err(Failure::UsageWithHelp {
                 text: NEEDS_TOPIC_AND_MESSAGE.to_string(),
