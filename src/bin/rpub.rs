@@ -1,5 +1,6 @@
 //! rpub: publish MQTT messages (a drop-in for mosquitto_pub).
 
+use rpubsub::app::publisher;
 use rpubsub::cli::{self, help::Tool};
 use rpubsub::exit;
 
@@ -7,11 +8,11 @@ fn main() {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
-    let code = match cli::parse_pub_loading_input(&prog, &args, rpubsub::app::publisher::load_input)
-    {
+    let defaults = cli::options_file::load(Tool::Pub);
+    let code = match cli::parse_pub_with(&prog, &defaults, &args, publisher::load_input) {
         Ok(config) => {
             let quiet = config.common.quiet;
-            match rpubsub::app::publisher::run(config) {
+            match publisher::run(config) {
                 Ok(()) => 0,
                 Err(failure) => exit::report(&failure, Tool::Pub, &prog, quiet),
             }

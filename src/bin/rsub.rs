@@ -7,7 +7,8 @@ fn main() {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rsub");
     let args: Vec<_> = argv.collect();
-    let code = match cli::parse_sub(&prog, &args) {
+    let defaults = cli::options_file::load(Tool::Sub);
+    let code = match cli::parse_sub_with(&prog, &defaults, &args) {
         Ok(config) => {
             let quiet = config.common.quiet;
             match rpubsub::app::subscriber::run(config) {

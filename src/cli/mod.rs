@@ -3,6 +3,7 @@
 pub mod config;
 mod ctext;
 pub mod help;
+pub mod options_file;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -25,30 +26,48 @@ pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
 }
 
 /// Parses rpub's arguments (argv without argv[0]) with mosquitto_pub's rules and texts. `prog` is the
-/// name used in messages.
-/// Input named by `-f`/`-s` is not read (see [`parse_pub_loading_input`]).
+/// name used in messages. No default-options file, and input named by `-f`/`-s` is not read (see
+/// [`parse_pub_with`]).
 pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
-    parse_pub_loading_input(prog, args, |_| Ok(None))
+    parse_pub_with(prog, &[], args, |_| Ok(None))
 }
 
-/// Like [`parse_pub`], but loads the message named by `-f`/`-s` at the point where mosquitto_pub
-/// does: after the arguments themselves were accepted and before the "Both topic and message" and
-/// client-setup checks, so `rpub -f missing` reports the missing file as mosquitto_pub does. `load`
-/// returns the payload that replaces the source (`None`: keep it).
-pub fn parse_pub_loading_input(
+/// Parses rpub's arguments as the binary does: first the `defaults` (the default-options file, one
+/// argument list per line, see [`options_file`]), then `args`. The message named by `-f`/`-s` is
+/// loaded by `load` at the point where mosquitto_pub loads it: after the arguments themselves were
+/// accepted and before the "Both topic and message" and client-setup checks (so `rpub -f missing`
+/// reports the missing file as mosquitto_pub does). `load` returns the payload that replaces the
+/// source (`None`: keep it).
+pub fn parse_pub_with(
     prog: &str,
+    defaults: &[Vec<OsString>],
     args: &[OsString],
     load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
 ) -> Result<PubConfig, Failure> {
     let mut processor = ArgProcessor::new(Tool::Pub, prog);
+    for line in defaults {
+        processor.process(line)?;
+    }
     processor.process(args)?;
     processor.finish_pub(load)
 }
 
 /// Parses rsub's arguments (argv without argv[0]) with mosquitto_sub's rules and texts. `prog` is the
-/// name used in messages.
+/// name used in messages. No default-options file (see [`parse_sub_with`]).
 pub fn parse_sub(prog: &str, args: &[OsString]) -> Result<SubConfig, Failure> {
+    parse_sub_with(prog, &[], args)
+}
+
+/// Parses rsub's arguments after the `defaults` of the default-options file (see [`parse_pub_with`]).
+pub fn parse_sub_with(
+    prog: &str,
+    defaults: &[Vec<OsString>],
+    args: &[OsString],
+) -> Result<SubConfig, Failure> {
     let mut processor = ArgProcessor::new(Tool::Sub, prog);
+    for line in defaults {
+        processor.process(line)?;
+    }
     processor.process(args)?;
     processor.finish_sub()
 }
