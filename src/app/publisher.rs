@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
-use crate::net::{Driver, StdinChunk, StdinFeed};
+use crate::net::{self, Driver, StdinChunk, StdinFeed};
 use crate::proto::client::CommandError;
 use crate::proto::codec::{MAX_REMAINING_LENGTH, QoS};
 use crate::proto::event::{ConnectionError, Event};
@@ -17,6 +17,8 @@ use crate::trace;
 const MAX_INPUT_LEN: usize = MAX_REMAINING_LENGTH;
 /// QoS 0 lines are not read further while this many bytes wait to be written to the socket.
 const QOS0_OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// `-l` retries a lost connection after this delay (mosquitto_sub's fixed reconnect delay).
+const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long the final DISCONNECT may take to be written.
 const FINISH_LIMIT: Duration = Duration::from_secs(5);
 
@@ -47,6 +49,8 @@ pub fn run(config: PubConfig) -> Result<(), Failure> {
         driver,
         mode,
         connected: false,
+        ever_connected: false,
+        reconnect_at: None,
         disconnecting: false,
         ending: None,
     };
@@ -71,6 +75,9 @@ struct Publisher {
     driver: Driver,
     mode: Mode,
     connected: bool,
+    ever_connected: bool,
+    /// `-l` only: the connection was lost; when to try again.
+    reconnect_at: Option<Instant>,
     /// DISCONNECT has been requested: publish nothing more.
     disconnecting: bool,
     /// Set once the run's outcome is known; the loop then only flushes and leaves.
@@ -96,9 +103,12 @@ impl Publisher {
                     continue;
                 }
             }
+            if self.reconnect_at.is_some_and(|at| self.driver.now() >= at) {
+                self.reconnect();
+            }
             let deadline = match &self.mode {
                 Mode::Repeat { next_at, .. } => *next_at,
-                Mode::Lines(_) => None,
+                Mode::Lines(_) => self.reconnect_at,
             };
             if let Err(err) = self.driver.turn(deadline) {
                 self.driver.output.flush();
@@ -119,7 +129,10 @@ impl Publisher {
                 trace::event_line(&self.display_id, &event, self.driver.output.buffer());
             }
             match event {
-                Event::Connected { .. } => self.connected = true,
+                Event::Connected { .. } => {
+                    self.connected = true;
+                    self.ever_connected = true;
+                }
                 Event::Published { .. } => {
                     if let Mode::Repeat {
                         remaining, next_at, ..
@@ -139,6 +152,22 @@ impl Publisher {
 
     fn closed(&mut self, error: &ConnectionError) {
         self.connected = false;
+        let lost = matches!(
+            error,
+            ConnectionError::Lost
+                | ConnectionError::KeepaliveTimeout
+                | ConnectionError::Decode(_)
+                | ConnectionError::Protocol(_)
+        );
+        if lost && self.ever_connected && !self.disconnecting && matches!(self.mode, Mode::Lines(_))
+        {
+            // Unlike mosquitto_pub (which hangs forever here), `-l` reconnects: stdin is not read
+            // while the connection is down (back-pressure, nothing is dropped) and the client resends
+            // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK.
+            self.driver.close_stream();
+            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
+            return;
+        }
         if let ConnectionError::Refused(code) = error {
             exit::print_error(
                 &mut self.driver.output,
@@ -280,6 +309,18 @@ impl Publisher {
                     common.quiet,
                 );
             }
+        }
+    }
+
+    fn reconnect(&mut self) {
+        self.reconnect_at = None;
+        let attached = match net::open_stream(&self.config.common) {
+            Ok(stream) => self.driver.attach(stream).is_ok(),
+            Err(_) => false,
+        };
+        if !attached {
+            // Failed attempts are silent, as mosquitto_sub's are; the next one follows shortly.
+            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
         }
     }
 
