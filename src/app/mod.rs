@@ -21,8 +21,8 @@ pub fn resolve_client_id(config: &CommonConfig) -> String {
         ClientIdChoice::Fixed(id) => id.clone(),
         ClientIdChoice::Prefix(prefix) => format!("{prefix}{}", std::process::id()),
         ClientIdChoice::Default => match config.version {
-            // 3.1.1 sends an empty id and lets the broker assign one.
-            Version::V311 => String::new(),
+            // 3.1.1 and 5 send an empty id and let the broker assign one.
+            Version::V311 | Version::V5 => String::new(),
             // 3.1 requires an id: libmosquitto makes up `mosq-` + 18 random alphanumerics.
             Version::V31 => random_client_id(),
         },

@@ -719,6 +719,7 @@ impl ArgProcessor {
                 payload: o.will_payload.clone().unwrap_or_default(),
                 qos: o.will_qos,
                 retain: o.will_retain,
+                properties: Default::default(),
             }),
             debug: o.debug,
             quiet: o.quiet,

@@ -687,6 +687,7 @@ fn accepted_pub_command_lines() {
                         payload: b"bye".to_vec(),
                         qos: QoS::ExactlyOnce,
                         retain: true,
+                        ..Default::default()
                     }),
                     debug: true,
                     quiet: true,
@@ -721,6 +722,7 @@ fn accepted_pub_command_lines() {
                         payload: Vec::new(),
                         qos: QoS::AtMostOnce,
                         retain: false,
+                        ..Default::default()
                     }),
                     ..default_common()
                 },

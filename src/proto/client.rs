@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use super::codec::{
     self, Ack, ConnAck, Connect, Packet, Publish, QoS, SubAck, Subscribe, SubscribeFilter,
-    Unsubscribe, Version, Will,
+    UnsubAck, Unsubscribe, Version, Will,
 };
 use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 use super::inflight::{Awaiting, Inflight};
@@ -161,6 +161,7 @@ impl Client {
             will: self.options.will.clone(),
             username: self.options.username.clone(),
             password: self.options.password.clone(),
+            properties: Default::default(),
         });
         if self.queue(&connect, now).is_err() {
             // Only fields longer than 65535 bytes get here; the command line rejects those first.
@@ -196,6 +197,7 @@ impl Client {
             topic: topic.to_owned(),
             packet_id: if qos == QoS::AtMostOnce { 0 } else { mid },
             payload,
+            properties: Default::default(),
         });
         self.queue(&packet, now)
             .map_err(|_| CommandError::TooLarge)?;
@@ -241,8 +243,10 @@ impl Client {
                 .map(|(filter, qos)| SubscribeFilter {
                     filter: filter.clone(),
                     qos: *qos,
+                    ..Default::default()
                 })
                 .collect(),
+            properties: Default::default(),
         });
         self.queue(&packet, now)
             .map_err(|_| CommandError::TooLarge)?;
@@ -275,6 +279,7 @@ impl Client {
         let packet = Packet::Unsubscribe(Unsubscribe {
             packet_id: mid,
             filters: vec![filter.to_owned()],
+            properties: Default::default(),
         });
         self.queue(&packet, now)
             .map_err(|_| CommandError::TooLarge)?;
@@ -299,7 +304,10 @@ impl Client {
             State::Refused => false,
             State::Idle | State::Disconnecting { .. } | State::Closed => return,
         };
-        if self.queue(&Packet::Disconnect, now).is_ok() {
+        if self
+            .queue(&Packet::Disconnect(Default::default()), now)
+            .is_ok()
+        {
             self.trace_sent(PacketInfo::Disconnect);
         }
         self.state = State::Disconnecting { report };
@@ -617,7 +625,10 @@ impl Client {
         let packet_type = packet.type_number();
         if matches!(
             packet,
-            Packet::Connect(_) | Packet::Subscribe(_) | Packet::Unsubscribe(_) | Packet::Disconnect
+            Packet::Connect(_)
+                | Packet::Subscribe(_)
+                | Packet::Unsubscribe(_)
+                | Packet::Disconnect(_)
         ) {
             self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
                 packet_type,
@@ -669,8 +680,12 @@ impl Client {
         self.events.push_back(Event::Connected {
             session_present: connack.session_present,
         });
+        // MQTT 3.1's CONNACK has no session-present flag: a 3.1 broker keeps the session exactly when
+        // we asked it to.
+        let session_kept = connack.session_present
+            || (self.options.version == Version::V31 && !self.options.clean_session);
         for id in self.inflight.resend_order() {
-            let Some(packet) = self.inflight.packet_for_resend(id) else {
+            let Some(packet) = self.inflight.packet_for_resend(id, session_kept) else {
                 continue;
             };
             if codec::encode(packet, self.options.version, &mut self.out).is_err() {
@@ -703,14 +718,14 @@ impl Client {
                 self.fail(ConnectionError::Protocol(ProtocolError::UnexpectedConnAck));
             }
             Packet::Publish(publish) => self.handle_incoming_publish(publish, now),
-            Packet::PubAck(Ack { packet_id: mid }) => {
+            Packet::PubAck(Ack { packet_id: mid, .. }) => {
                 self.trace_received(PacketInfo::PubAck { mid, code: 0 });
                 if self.inflight.awaiting(mid) == Some(Awaiting::PubAck) {
                     self.inflight.remove(mid);
                     self.events.push_back(Event::Published { mid });
                 }
             }
-            Packet::PubRec(Ack { packet_id: mid }) => {
+            Packet::PubRec(Ack { packet_id: mid, .. }) => {
                 self.trace_received(PacketInfo::PubRec { mid, code: 0 });
                 match self.inflight.awaiting(mid) {
                     Some(Awaiting::PubRec) => self.inflight.released(mid),
@@ -721,12 +736,12 @@ impl Client {
                     }
                 }
                 self.reply(
-                    Packet::PubRel(Ack { packet_id: mid }),
+                    Packet::PubRel(Ack::new(mid)),
                     PacketInfo::PubRel { mid },
                     now,
                 );
             }
-            Packet::PubComp(Ack { packet_id: mid }) => {
+            Packet::PubComp(Ack { packet_id: mid, .. }) => {
                 self.trace_received(PacketInfo::PubComp { mid, code: 0 });
                 if matches!(
                     self.inflight.awaiting(mid),
@@ -736,10 +751,10 @@ impl Client {
                     self.events.push_back(Event::Published { mid });
                 }
             }
-            Packet::PubRel(Ack { packet_id: mid }) => {
+            Packet::PubRel(Ack { packet_id: mid, .. }) => {
                 self.trace_received(PacketInfo::PubRel { mid });
                 self.reply(
-                    Packet::PubComp(Ack { packet_id: mid }),
+                    Packet::PubComp(Ack::new(mid)),
                     PacketInfo::PubComp { mid, code: 0 },
                     now,
                 );
@@ -750,6 +765,7 @@ impl Client {
             Packet::SubAck(SubAck {
                 packet_id: mid,
                 return_codes,
+                ..
             }) => {
                 self.trace_received(PacketInfo::SubAck { mid });
                 if let Some(expected) = self.inflight.take_subscribe(mid) {
@@ -767,7 +783,7 @@ impl Client {
                         .push_back(Event::Subscribed { mid, return_codes });
                 }
             }
-            Packet::UnsubAck(Ack { packet_id: mid }) => {
+            Packet::UnsubAck(UnsubAck { packet_id: mid, .. }) => {
                 self.trace_received(PacketInfo::UnsubAck { mid });
                 if self.inflight.take_unsubscribe(mid) {
                     self.events.push_back(Event::Unsubscribed { mid });
@@ -784,7 +800,8 @@ impl Client {
             Packet::Connect(_)
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
-            | Packet::Disconnect => {
+            | Packet::Disconnect(_)
+            | Packet::Auth(_) => {
                 let packet_type = packet.type_number();
                 self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
                     packet_type,
@@ -809,7 +826,7 @@ impl Client {
             QoS::AtMostOnce => self.events.push_back(Event::Message(publish)),
             QoS::AtLeastOnce => {
                 self.reply(
-                    Packet::PubAck(Ack { packet_id: mid }),
+                    Packet::PubAck(Ack::new(mid)),
                     PacketInfo::PubAck { mid, code: 0 },
                     now,
                 );
@@ -819,7 +836,7 @@ impl Client {
                 // A repeat of a message still waiting for PUBREL is answered again, not stored again.
                 self.incoming_qos2.entry(mid).or_insert(publish);
                 self.reply(
-                    Packet::PubRec(Ack { packet_id: mid }),
+                    Packet::PubRec(Ack::new(mid)),
                     PacketInfo::PubRec { mid, code: 0 },
                     now,
                 );

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::client::{Client, ClientOptions, CommandError};
 use super::codec::{
     self, Ack, ConnAck, Connect, DecodeError, Packet, Publish, QoS, SubAck, Subscribe,
-    SubscribeFilter, Unsubscribe, Version, Will,
+    SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
 };
 use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 
@@ -127,11 +127,12 @@ fn connack(code: u8) -> Packet {
     Packet::ConnAck(ConnAck {
         session_present: false,
         code,
+        ..Default::default()
     })
 }
 
 fn ack(packet_id: u16) -> Ack {
-    Ack { packet_id }
+    Ack::new(packet_id)
 }
 
 fn publish(topic: &str, payload: &[u8], qos: QoS, packet_id: u16) -> Publish {
@@ -142,6 +143,7 @@ fn publish(topic: &str, payload: &[u8], qos: QoS, packet_id: u16) -> Publish {
         topic: topic.into(),
         packet_id,
         payload: payload.to_vec(),
+        ..Default::default()
     }
 }
 
@@ -216,6 +218,7 @@ fn connect_bytes_with_will_username_password_and_persistent_session() {
         payload: b"bye".to_vec(),
         qos: QoS::AtLeastOnce,
         retain: true,
+        ..Default::default()
     };
     let opts = ClientOptions {
         client_id: "id".into(),
@@ -257,6 +260,7 @@ fn connect_bytes_with_will_username_password_and_persistent_session() {
                 will: Some(will.clone()),
                 username: Some("u".into()),
                 password: Some(b"p".to_vec()),
+                properties: Default::default(),
             })]
         );
     }
@@ -290,6 +294,7 @@ fn connack_zero_connects() {
         b.send(Packet::ConnAck(ConnAck {
             session_present,
             code: 0,
+            ..Default::default()
         }));
         assert_eq!(
             b.events(),
@@ -445,6 +450,7 @@ fn missing_pingresp_is_a_keepalive_timeout() {
                 will: None,
                 username: None,
                 password: None,
+                properties: Default::default(),
             }),
             Packet::PingReq
         ]
@@ -1159,6 +1165,7 @@ fn unacknowledged_messages_are_resent_after_reconnect() {
     b.send(Packet::ConnAck(ConnAck {
         session_present: true,
         code: 0,
+        ..Default::default()
     }));
     assert_eq!(
         b.events(),
@@ -1280,6 +1287,7 @@ fn subscribe_and_suback() {
     b.send(Packet::SubAck(SubAck {
         packet_id: 1,
         return_codes: vec![1, 0x80],
+        ..Default::default()
     }));
     assert_eq!(
         b.events(),
@@ -1295,6 +1303,7 @@ fn subscribe_and_suback() {
     b.send(Packet::SubAck(SubAck {
         packet_id: 1,
         return_codes: vec![0],
+        ..Default::default()
     }));
     assert_eq!(
         b.events(),
@@ -1315,6 +1324,7 @@ fn suback_with_the_wrong_number_of_codes_is_a_protocol_error() {
     b.send(Packet::SubAck(SubAck {
         packet_id: mid,
         return_codes: vec![0],
+        ..Default::default()
     }));
     assert_eq!(
         b.events(),
@@ -1347,7 +1357,7 @@ fn unsubscribe_and_unsuback() {
         b.bytes(),
         vec![0xA2, 0x07, 0x00, 0x01, 0x00, 0x03, b'a', b'/', b'+']
     );
-    b.send(Packet::UnsubAck(ack(1)));
+    b.send(Packet::UnsubAck(UnsubAck::new(1)));
     assert_eq!(
         b.events(),
         vec![
@@ -1355,7 +1365,7 @@ fn unsubscribe_and_unsuback() {
             Event::Unsubscribed { mid: 1 }
         ]
     );
-    b.send(Packet::UnsubAck(ack(1)));
+    b.send(Packet::UnsubAck(UnsubAck::new(1)));
     assert_eq!(
         b.events(),
         vec![Event::Received(PacketInfo::UnsubAck { mid: 1 })]
@@ -1377,8 +1387,9 @@ fn pending_subscribe_acks_do_not_survive_a_reconnect() {
     b.send(Packet::SubAck(SubAck {
         packet_id: sub,
         return_codes: vec![0],
+        ..Default::default()
     }));
-    b.send(Packet::UnsubAck(ack(unsub)));
+    b.send(Packet::UnsubAck(UnsubAck::new(unsub)));
     assert_eq!(
         b.events(),
         vec![
@@ -1400,23 +1411,27 @@ fn server_only_packets_are_protocol_errors() {
         will: None,
         username: None,
         password: None,
+        properties: Default::default(),
     });
     let subscribe = Packet::Subscribe(Subscribe {
         packet_id: 1,
         filters: vec![SubscribeFilter {
             filter: "a".into(),
             qos: QoS::AtMostOnce,
+            ..Default::default()
         }],
+        ..Default::default()
     });
     let unsubscribe = Packet::Unsubscribe(Unsubscribe {
         packet_id: 1,
         filters: vec!["a".into()],
+        ..Default::default()
     });
     for (packet, packet_type) in [
         (connect, 1),
         (subscribe, 8),
         (unsubscribe, 10),
-        (Packet::Disconnect, 14),
+        (Packet::Disconnect(Default::default()), 14),
     ] {
         let expected = vec![Event::Closed(ConnectionError::Protocol(
             ProtocolError::ServerOnlyPacket { packet_type },
@@ -1713,7 +1728,7 @@ fn disconnect_before_connack() {
     let packets = b.packets();
     assert!(matches!(
         packets[..],
-        [Packet::Connect(_), Packet::Disconnect]
+        [Packet::Connect(_), Packet::Disconnect(_)]
     ));
     assert_eq!(
         b.events(),
@@ -1822,4 +1837,42 @@ fn refusal_followed_by_eof_still_lets_the_application_disconnect() {
     );
     assert_eq!(b.client.poll_event(), None);
     assert!(b.client.is_closed());
+}
+
+/// A broker that lost the session (clean session, or a restart without its state) would answer a
+/// resent PUBREL with PUBCOMP and the message would never be delivered: without session-present, a
+/// QoS 2 message already PUBREC'd is published again (DUP=1) and its flow restarts.
+#[test]
+fn released_qos2_is_published_again_when_the_session_is_gone() {
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client
+            .publish("q2", b"two".to_vec(), QoS::ExactlyOnce, false, b.now),
+        Ok(1)
+    );
+    b.send(Packet::PubRec(ack(1)));
+    b.bytes();
+    b.events();
+    b.client.handle_eof();
+    b.events();
+    b.client.connect(b.now);
+    b.bytes();
+    b.send(Packet::ConnAck(ConnAck {
+        session_present: false,
+        code: 0,
+        ..Default::default()
+    }));
+    assert_eq!(
+        b.packets(),
+        vec![Packet::Publish(Publish {
+            dup: true,
+            ..publish("q2", b"two", QoS::ExactlyOnce, 1)
+        })]
+    );
+    b.events();
+    b.send(Packet::PubRec(ack(1)));
+    assert_eq!(b.packets(), vec![Packet::PubRel(ack(1))]);
+    b.send(Packet::PubComp(ack(1)));
+    assert!(b.events().contains(&Event::Published { mid: 1 }));
+    assert_eq!(b.client.inflight_count(), 0);
 }

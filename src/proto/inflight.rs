@@ -5,9 +5,11 @@
 //! skips ids still used by an unacknowledged outgoing QoS 1/2 message or SUBSCRIBE/UNSUBSCRIBE, so a
 //! long stream that wraps never reuses a live id.
 //!
-//! Each in-flight entry keeps the one packet that would be resent after a reconnect: the PUBLISH
-//! itself (moved in, not copied) while waiting for PUBACK/PUBREC, then just a PUBREL while waiting for
-//! PUBCOMP (the payload is dropped as soon as PUBREC arrives).
+//! Each in-flight entry keeps the PUBLISH itself (moved in, not copied) until the flow completes, and
+//! whether PUBREC was received. After a reconnect the broker still knows the message if it kept the
+//! session: then a released QoS 2 message is resent as PUBREL. Without the session (clean session, or
+//! a broker that lost its state) the broker would answer PUBREL with PUBCOMP and the message would be
+//! lost, so it is resent as a PUBLISH and its QoS 2 flow starts again.
 
 use std::collections::HashMap;
 
@@ -28,8 +30,10 @@ pub enum Awaiting {
 struct Entry {
     /// Insertion order, for resending in the original order.
     seq: u64,
-    /// `Packet::Publish` (QoS 1 or 2) or `Packet::PubRel`.
-    packet: Packet,
+    /// The `Packet::Publish` (QoS 1 or 2).
+    publish: Packet,
+    /// QoS 2: PUBREC received, PUBREL sent (`Packet::PubRel`), waiting for PUBCOMP.
+    pubrel: Option<Packet>,
 }
 
 /// Session state that survives reconnects: the id counter and the outgoing in-flight messages; plus
@@ -119,17 +123,19 @@ impl Inflight {
             publish.packet_id,
             Entry {
                 seq,
-                packet: Packet::Publish(publish),
+                publish: Packet::Publish(publish),
+                pubrel: None,
             },
         );
     }
 
     /// What the outgoing message `id` waits for, if there is one.
     pub fn awaiting(&self, id: u16) -> Option<Awaiting> {
-        match &self.outgoing.get(&id)?.packet {
-            Packet::Publish(p) if p.qos == QoS::AtLeastOnce => Some(Awaiting::PubAck),
-            Packet::Publish(_) => Some(Awaiting::PubRec),
-            _ => Some(Awaiting::PubComp),
+        let entry = self.outgoing.get(&id)?;
+        match (&entry.publish, &entry.pubrel) {
+            (_, Some(_)) => Some(Awaiting::PubComp),
+            (Packet::Publish(p), None) if p.qos == QoS::AtLeastOnce => Some(Awaiting::PubAck),
+            _ => Some(Awaiting::PubRec),
         }
     }
 
@@ -138,10 +144,10 @@ impl Inflight {
         self.outgoing.remove(&id).is_some()
     }
 
-    /// PUBREC received for the QoS 2 message `id`: from now on only a PUBREL is kept for it.
+    /// PUBREC received for the QoS 2 message `id`: it now waits for PUBCOMP.
     pub fn released(&mut self, id: u16) {
         if let Some(entry) = self.outgoing.get_mut(&id) {
-            entry.packet = Packet::PubRel(Ack { packet_id: id });
+            entry.pubrel = Some(Packet::PubRel(Ack::new(id)));
         }
     }
 
@@ -156,13 +162,19 @@ impl Inflight {
         entries.into_iter().map(|(_, id)| id).collect()
     }
 
-    /// The packet to resend for `id`, with DUP set if it is a PUBLISH.
-    pub fn packet_for_resend(&mut self, id: u16) -> Option<&Packet> {
+    /// The packet to resend for `id` after a reconnect: PUBREL for a released QoS 2 message when the
+    /// broker kept the session, otherwise the PUBLISH with DUP set (a released message then waits for
+    /// PUBREC again).
+    pub fn packet_for_resend(&mut self, id: u16, session_present: bool) -> Option<&Packet> {
         let entry = self.outgoing.get_mut(&id)?;
-        if let Packet::Publish(p) = &mut entry.packet {
+        if session_present && entry.pubrel.is_some() {
+            return entry.pubrel.as_ref();
+        }
+        entry.pubrel = None;
+        if let Packet::Publish(p) = &mut entry.publish {
             p.dup = true;
         }
-        Some(&entry.packet)
+        Some(&entry.publish)
     }
 
     // ---- SUBSCRIBE / UNSUBSCRIBE ----
@@ -204,6 +216,7 @@ mod tests {
             topic: "t".into(),
             packet_id: id,
             payload: vec![1, 2, 3],
+            ..Default::default()
         }
     }
 
@@ -258,10 +271,17 @@ mod tests {
         assert_eq!(f.awaiting(7), Some(Awaiting::PubComp));
         assert_eq!(f.resend_order(), vec![7, 6]);
         assert_eq!(
-            f.packet_for_resend(7),
-            Some(&Packet::PubRel(Ack { packet_id: 7 }))
+            f.packet_for_resend(7, true),
+            Some(&Packet::PubRel(Ack::new(7)))
         );
-        let Some(Packet::Publish(p)) = f.packet_for_resend(6) else {
+        assert_eq!(f.awaiting(7), Some(Awaiting::PubComp));
+        // Without the broker's session the message must be published again.
+        let Some(Packet::Publish(again)) = f.packet_for_resend(7, false) else {
+            panic!("publish expected")
+        };
+        assert!(again.dup);
+        assert_eq!(f.awaiting(7), Some(Awaiting::PubRec));
+        let Some(Packet::Publish(p)) = f.packet_for_resend(6, true) else {
             panic!("publish expected")
         };
         assert!(p.dup);

@@ -1,9 +1,9 @@
 //! Typed codec errors.
 //!
-//! Every [`DecodeError`] names the rule the bytes broke, with the MQTT 3.1.1 section that states it, so a
-//! `-d` trace or an error message tells the user which side is at fault without a packet capture.
+//! Every [`DecodeError`] names the rule the bytes broke, with the MQTT 3.1.1 or 5.0 section that states it,
+//! so a `-d` trace or an error message tells the user which side is at fault without a packet capture.
 
-use super::{PacketType, Version};
+use super::{PacketType, PropertyContext, PropertyId, Version};
 use std::fmt;
 
 /// A field of a packet body, named in errors about it.
@@ -25,6 +25,16 @@ pub enum Field {
     PacketId,
     TopicFilter,
     RequestedQoS,
+    /// MQTT 5: the subscription options byte that replaced the requested QoS.
+    SubscriptionOptions,
+    /// MQTT 5: the reason code of an ack, DISCONNECT or AUTH, or one SUBACK/UNSUBACK reason code.
+    ReasonCode,
+    /// MQTT 5: the variable byte integer in front of a property list.
+    PropertyLength,
+    /// MQTT 5: the identifier starting a property.
+    PropertyIdentifier,
+    /// MQTT 5: the value of one property.
+    Property(PropertyId),
 }
 
 impl Field {
@@ -45,13 +55,21 @@ impl Field {
             Field::PacketId => "packet identifier",
             Field::TopicFilter => "topic filter",
             Field::RequestedQoS => "requested QoS",
+            Field::SubscriptionOptions => "subscription options",
+            Field::ReasonCode => "reason code",
+            Field::PropertyLength => "property length",
+            Field::PropertyIdentifier => "property identifier",
+            Field::Property(property) => property.name(),
         }
     }
 }
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Field::Property(property) => write!(f, "property {}", property.name()),
+            _ => f.write_str(self.name()),
+        }
     }
 }
 
@@ -104,10 +122,72 @@ pub enum DecodeError {
     PasswordWithoutUsername,
     /// A CONNECT protocol name other than `MQTT` and `MQIsdp`.
     UnknownProtocolName,
-    /// A known protocol name with a level this codec does not speak (`MQTT` 5, `MQIsdp` 4...).
+    /// A known protocol name with a level this codec does not speak (`MQTT` 6, `MQIsdp` 4...).
+    /// `name_of` is [`Version::V31`] for `MQIsdp` and [`Version::V311`] for `MQTT` (levels 4 and 5).
     UnknownProtocolLevel { name_of: Version, level: u8 },
     /// A PUBLISH topic name containing `+` or `#`.
     WildcardInTopicName,
+    /// MQTT 5: a variable byte integer inside the body (property length, subscription identifier)
+    /// continues past its fourth byte.
+    VariableByteIntegerTooLong { packet: PacketType, field: Field },
+    /// MQTT 5: a property length announcing more bytes than the packet has left.
+    PropertyLengthPastEnd {
+        packet: PacketType,
+        length: u32,
+        available: usize,
+    },
+    /// MQTT 5: a property identifier the protocol does not define (all defined ones are below 128).
+    UnknownProperty {
+        context: PropertyContext,
+        identifier: u8,
+    },
+    /// MQTT 5: a property in a packet (or will properties) it may not appear in.
+    PropertyNotAllowed {
+        context: PropertyContext,
+        property: PropertyId,
+    },
+    /// MQTT 5: a second copy of a property that may appear at most once there (all but user property,
+    /// and subscription identifier in PUBLISH).
+    DuplicateProperty {
+        context: PropertyContext,
+        property: PropertyId,
+    },
+    /// MQTT 5: a numeric property outside its range: a 0/1 flag that is neither, or 0 where 0 is
+    /// forbidden (subscription identifier, receive maximum, maximum packet size, topic alias).
+    InvalidPropertyValue { property: PropertyId, value: u32 },
+    /// MQTT 5: a response topic containing `+` or `#`.
+    WildcardInResponseTopic,
+    /// MQTT 5: CONNECT with authentication data but no authentication method.
+    AuthenticationDataWithoutMethod,
+    /// MQTT 5: a reason code that the packet type does not define.
+    InvalidReasonCode { packet: PacketType, code: u8 },
+    /// MQTT 5: a subscription options byte with reserved bits 7-6 set, retain handling 3 or QoS 3.
+    InvalidSubscriptionOptions { byte: u8 },
+    /// MQTT 5: the No Local option on a shared subscription (`$share/...`).
+    NoLocalOnSharedSubscription,
+    /// MQTT 5: a PUBLISH with an empty topic name and no topic alias.
+    EmptyTopicWithoutAlias,
+}
+
+/// The rule a numeric property value broke, and where MQTT 5.0 states it.
+fn property_value_rule(property: PropertyId) -> (&'static str, &'static str) {
+    match property {
+        PropertyId::PayloadFormatIndicator => ("must be 0 or 1", "§3.3.2.3.2, §3.1.3.2.3"),
+        PropertyId::RequestProblemInformation => ("must be 0 or 1", "§3.1.2.11.7"),
+        PropertyId::RequestResponseInformation => ("must be 0 or 1", "§3.1.2.11.6"),
+        PropertyId::MaximumQoS => ("must be 0 or 1", "§3.2.2.3.4"),
+        PropertyId::RetainAvailable => ("must be 0 or 1", "§3.2.2.3.5"),
+        PropertyId::WildcardSubscriptionAvailable => ("must be 0 or 1", "§3.2.2.3.11"),
+        PropertyId::SubscriptionIdentifierAvailable => ("must be 0 or 1", "§3.2.2.3.12"),
+        PropertyId::SharedSubscriptionAvailable => ("must be 0 or 1", "§3.2.2.3.13"),
+        PropertyId::SubscriptionIdentifier => {
+            ("must be 1 to 268,435,455", "§3.3.2.3.8, §3.8.2.1.2")
+        }
+        PropertyId::ReceiveMaximum => ("must not be 0", "§3.1.2.11.3, §3.2.2.3.3"),
+        PropertyId::MaximumPacketSize => ("must not be 0", "§3.1.2.11.4, §3.2.2.3.6"),
+        PropertyId::TopicAlias => ("must not be 0", "§3.3.2.3.4"),
+        _ => ("is out of range", "§2.2.2.2"),
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -196,14 +276,92 @@ impl fmt::Display for DecodeError {
             DecodeError::UnknownProtocolName => f.write_str(
                 "CONNECT protocol name is neither MQTT nor MQIsdp (MQTT 3.1.1 §3.1.2.1)",
             ),
-            DecodeError::UnknownProtocolLevel { name_of, level } => write!(
-                f,
-                "CONNECT protocol {} with level {level}, expected level {} (MQTT 3.1.1 §3.1.2.2)",
-                name_of.protocol_name(),
-                name_of.level()
-            ),
+            DecodeError::UnknownProtocolLevel { name_of, level } => {
+                let expected = match name_of {
+                    Version::V31 => "3",
+                    Version::V311 | Version::V5 => "4 or 5",
+                };
+                write!(
+                    f,
+                    "CONNECT protocol {} with level {level}, expected level {expected} \
+                     (MQTT 3.1.1 §3.1.2.2, MQTT 5.0 §3.1.2.2)",
+                    name_of.protocol_name()
+                )
+            }
             DecodeError::WildcardInTopicName => f.write_str(
                 "PUBLISH topic name contains a wildcard character + or # (MQTT 3.1.1 §3.3.2.1)",
+            ),
+            DecodeError::VariableByteIntegerTooLong { packet, field } => write!(
+                f,
+                "{packet} {field} is a variable byte integer longer than 4 bytes (MQTT 5.0 §1.5.5)"
+            ),
+            DecodeError::PropertyLengthPastEnd {
+                packet,
+                length,
+                available,
+            } => write!(
+                f,
+                "{packet} property length declares {length} bytes but only {available} remain in the \
+                 packet (MQTT 5.0 §2.2.2.1)"
+            ),
+            DecodeError::UnknownProperty {
+                context,
+                identifier,
+            } => write!(
+                f,
+                "{context} contain unknown property identifier 0x{identifier:02X} (MQTT 5.0 §2.2.2.2)"
+            ),
+            DecodeError::PropertyNotAllowed { context, property } => write!(
+                f,
+                "property {} (0x{:02X}) is not allowed in {context} (MQTT 5.0 §2.2.2.2)",
+                property.name(),
+                property.identifier()
+            ),
+            DecodeError::DuplicateProperty { context, property } => write!(
+                f,
+                "property {} (0x{:02X}) appears more than once in {context}, it may appear at most \
+                 once there (MQTT 5.0 §2.2.2.2, and the property's section of chapter 3)",
+                property.name(),
+                property.identifier()
+            ),
+            DecodeError::InvalidPropertyValue { property, value } => {
+                let (rule, section) = property_value_rule(*property);
+                write!(
+                    f,
+                    "property {} is {value}, it {rule} (MQTT 5.0 {section})",
+                    property.name()
+                )
+            }
+            DecodeError::WildcardInResponseTopic => f.write_str(
+                "property response-topic contains a wildcard character + or # \
+                 (MQTT 5.0 §3.3.2.3.5)",
+            ),
+            DecodeError::AuthenticationDataWithoutMethod => f.write_str(
+                "CONNECT has property authentication-data without authentication-method \
+                 (MQTT 5.0 §3.1.2.11.10)",
+            ),
+            DecodeError::InvalidReasonCode { packet, code } => write!(
+                f,
+                "{packet} reason code 0x{code:02X} is not defined for {packet} (MQTT 5.0 §2.4)"
+            ),
+            DecodeError::InvalidSubscriptionOptions { byte } => {
+                let broken = if byte & 0b1100_0000 != 0 {
+                    "has reserved bits 7-6 set"
+                } else if (byte >> 4) & 0b11 == 3 {
+                    "has retain handling 3"
+                } else {
+                    "has QoS 3"
+                };
+                write!(
+                    f,
+                    "SUBSCRIBE subscription options byte 0x{byte:02X} {broken} (MQTT 5.0 §3.8.3.1)"
+                )
+            }
+            DecodeError::NoLocalOnSharedSubscription => {
+                f.write_str("SUBSCRIBE sets No Local on a shared subscription (MQTT 5.0 §3.8.3.1)")
+            }
+            DecodeError::EmptyTopicWithoutAlias => f.write_str(
+                "PUBLISH has an empty topic name and no topic alias (MQTT 5.0 §3.3.2.1)",
             ),
         }
     }

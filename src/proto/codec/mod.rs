@@ -1,21 +1,27 @@
 //! MQTT packet codec: one [`Packet`] enum, [`encode`] and incremental [`decode`].
 //!
-//! Version-aware: every entry point takes the [`Version`] negotiated for the connection, so MQTT 5
-//! (properties, reason codes, AUTH) can be added as new fields and match arms without changing callers.
+//! Version-aware: every entry point takes the [`Version`] negotiated for the connection. MQTT 5 adds
+//! properties, reason codes and the AUTH packet as fields and variants that 3.1/3.1.1 ignore on encode and
+//! leave empty on decode, so callers written for 3.1.1 keep working unchanged.
 //!
-//! Layout: `primitives.rs` (variable byte integer, UTF-8 strings, binary data), `connect.rs`
-//! (CONNECT/CONNACK/DISCONNECT/PINGREQ/PINGRESP), `publish.rs` (PUBLISH and its four acks),
-//! `subscribe.rs` (SUBSCRIBE/SUBACK/UNSUBSCRIBE/UNSUBACK), `error.rs` (typed errors).
+//! Layout: `primitives.rs` (variable byte integers, UTF-8 strings, binary data), `properties.rs` (MQTT 5
+//! properties), `reason.rs` (MQTT 5 reason codes), `connect.rs` (CONNECT/CONNACK/DISCONNECT/AUTH/PINGREQ/
+//! PINGRESP), `publish.rs` (PUBLISH and its four acks), `subscribe.rs` (SUBSCRIBE/SUBACK/UNSUBSCRIBE/
+//! UNSUBACK), `error.rs` (typed errors).
 
 mod connect;
 mod error;
 mod primitives;
+mod properties;
 mod publish;
+mod reason;
 mod subscribe;
 #[cfg(test)]
 mod tests;
 
 pub use error::{DecodeError, EncodeError, Field};
+pub use properties::{Properties, Property, PropertyContext, PropertyId, PropertyType};
+pub use reason::is_valid_reason_code;
 pub use subscribe::SUBACK_FAILURE;
 
 /// The largest remaining length the fixed header can express (4-byte variable byte integer).
@@ -28,6 +34,8 @@ pub enum Version {
     V31,
     /// MQTT 3.1.1: protocol name `MQTT`, level 4.
     V311,
+    /// MQTT 5.0: protocol name `MQTT`, level 5.
+    V5,
 }
 
 impl Version {
@@ -36,6 +44,7 @@ impl Version {
         match self {
             Version::V31 => 3,
             Version::V311 => 4,
+            Version::V5 => 5,
         }
     }
 
@@ -43,14 +52,15 @@ impl Version {
     pub fn protocol_name(self) -> &'static str {
         match self {
             Version::V31 => "MQIsdp",
-            Version::V311 => "MQTT",
+            Version::V311 | Version::V5 => "MQTT",
         }
     }
 }
 
 /// Quality of service level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum QoS {
+    #[default]
     AtMostOnce = 0,
     AtLeastOnce = 1,
     ExactlyOnce = 2,
@@ -73,18 +83,21 @@ impl QoS {
 }
 
 /// Last will carried by CONNECT.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Will {
     pub topic: String,
     pub payload: Vec<u8>,
     pub qos: QoS,
     pub retain: bool,
+    /// MQTT 5 will properties (written before the will topic); empty in 3.x.
+    pub properties: Properties,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connect {
     /// Decides the protocol name and level written; on decode, taken from the packet.
     pub version: Version,
+    /// Clean session in 3.x, clean start in MQTT 5 (the same bit).
     pub clean_session: bool,
     /// Seconds; 0 disables keepalive.
     pub keep_alive: u16,
@@ -93,61 +106,159 @@ pub struct Connect {
     pub will: Option<Will>,
     pub username: Option<String>,
     pub password: Option<Vec<u8>>,
+    /// MQTT 5 CONNECT properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnAck {
     pub session_present: bool,
     /// 3.x return code: 0 accepted, 1..=5 refused (other values are passed through as received).
+    /// MQTT 5 reason code: 0x00 success, 0x80 and above refused (only the codes of MQTT 5.0 §3.2.2.2).
     pub code: u8,
+    /// MQTT 5 CONNACK properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Publish {
     pub dup: bool,
     pub qos: QoS,
     pub retain: bool,
+    /// May be empty in MQTT 5 when a topic alias property stands for it.
     pub topic: String,
     /// Packet identifier; present on the wire only for QoS 1 and 2, and then never 0.
     /// Always 0 for QoS 0.
     pub packet_id: u16,
     pub payload: Vec<u8>,
+    /// MQTT 5 PUBLISH properties, in packet order; empty in 3.x.
+    pub properties: Properties,
 }
 
-/// PUBACK, PUBREC, PUBREL and PUBCOMP share this body (v5 will add a reason code and properties).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// PUBACK, PUBREC, PUBREL and PUBCOMP share this body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ack {
     pub packet_id: u16,
+    /// MQTT 5 reason code (0x00 success); 0 in 3.x.
+    pub reason_code: u8,
+    /// MQTT 5 properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Ack {
+    /// A successful ack without properties: all that 3.x can express.
+    pub fn new(packet_id: u16) -> Ack {
+        Ack {
+            packet_id,
+            ..Ack::default()
+        }
+    }
+}
+
+/// MQTT 5 retain handling subscription option (MQTT 5.0 §3.8.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RetainHandling {
+    /// 0: send retained messages at the time of the subscribe.
+    #[default]
+    SendAtSubscribe = 0,
+    /// 1: send retained messages only if the subscription does not exist yet.
+    SendIfNew = 1,
+    /// 2: do not send retained messages.
+    DoNotSend = 2,
+}
+
+impl RetainHandling {
+    /// `None` for 3 (reserved).
+    pub fn from_u8(value: u8) -> Option<RetainHandling> {
+        match value {
+            0 => Some(RetainHandling::SendAtSubscribe),
+            1 => Some(RetainHandling::SendIfNew),
+            2 => Some(RetainHandling::DoNotSend),
+            _ => None,
+        }
+    }
+
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One topic filter of SUBSCRIBE and its subscription options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubscribeFilter {
     pub filter: String,
+    /// Requested QoS (3.x), maximum QoS (MQTT 5).
     pub qos: QoS,
+    /// MQTT 5 No Local option; false in 3.x.
+    pub no_local: bool,
+    /// MQTT 5 Retain As Published option; false in 3.x.
+    pub retain_as_published: bool,
+    /// MQTT 5 Retain Handling option; `SendAtSubscribe` in 3.x.
+    pub retain_handling: RetainHandling,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subscribe {
     pub packet_id: u16,
     /// At least one.
     pub filters: Vec<SubscribeFilter>,
+    /// MQTT 5 SUBSCRIBE properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubAck {
     pub packet_id: u16,
-    /// One per requested filter: granted QoS 0..=2, or 0x80 for failure.
+    /// One per requested filter. 3.x: granted QoS 0..=2, or 0x80 for failure. MQTT 5: the reason codes of
+    /// MQTT 5.0 §3.9.3 (0x00..=0x02 granted, 0x80 and above refused).
     pub return_codes: Vec<u8>,
+    /// MQTT 5 SUBACK properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unsubscribe {
     pub packet_id: u16,
     /// At least one.
     pub filters: Vec<String>,
+    /// MQTT 5 UNSUBSCRIBE properties; empty in 3.x.
+    pub properties: Properties,
 }
 
-/// Every MQTT 3.1/3.1.1 control packet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnsubAck {
+    pub packet_id: u16,
+    /// MQTT 5: one reason code per filter (at least one). Empty in 3.x, whose UNSUBACK has no payload.
+    pub reason_codes: Vec<u8>,
+    /// MQTT 5 UNSUBACK properties; empty in 3.x.
+    pub properties: Properties,
+}
+
+impl UnsubAck {
+    /// The 3.x UNSUBACK: a packet identifier and nothing else.
+    pub fn new(packet_id: u16) -> UnsubAck {
+        UnsubAck {
+            packet_id,
+            ..UnsubAck::default()
+        }
+    }
+}
+
+/// DISCONNECT: empty in 3.x; MQTT 5 adds a reason code (0x00 normal disconnection) and properties.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disconnect {
+    pub reason_code: u8,
+    pub properties: Properties,
+}
+
+/// AUTH (MQTT 5 only): a reason code (0x00 success, 0x18 continue, 0x19 re-authenticate) and properties.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Auth {
+    pub reason_code: u8,
+    pub properties: Properties,
+}
+
+/// Every MQTT 3.1/3.1.1/5 control packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
     Connect(Connect),
@@ -160,14 +271,16 @@ pub enum Packet {
     Subscribe(Subscribe),
     SubAck(SubAck),
     Unsubscribe(Unsubscribe),
-    UnsubAck(Ack),
+    UnsubAck(UnsubAck),
     PingReq,
     PingResp,
-    Disconnect,
+    Disconnect(Disconnect),
+    /// MQTT 5 only: type 15 is reserved in 3.x.
+    Auth(Auth),
 }
 
 impl Packet {
-    /// The control packet type number (high nibble of the first byte), 1..=14.
+    /// The control packet type number (high nibble of the first byte), 1..=15.
     pub fn type_number(&self) -> u8 {
         self.packet_type() as u8
     }
@@ -188,12 +301,13 @@ impl Packet {
             Packet::UnsubAck(_) => PacketType::UnsubAck,
             Packet::PingReq => PacketType::PingReq,
             Packet::PingResp => PacketType::PingResp,
-            Packet::Disconnect => PacketType::Disconnect,
+            Packet::Disconnect(_) => PacketType::Disconnect,
+            Packet::Auth(_) => PacketType::Auth,
         }
     }
 }
 
-/// The 14 control packet types of MQTT 3.1/3.1.1; the discriminant is the wire number.
+/// The 15 control packet types (AUTH is MQTT 5 only); the discriminant is the wire number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PacketType {
     Connect = 1,
@@ -210,10 +324,12 @@ pub enum PacketType {
     PingReq = 12,
     PingResp = 13,
     Disconnect = 14,
+    Auth = 15,
 }
 
 impl PacketType {
-    /// `None` for the reserved numbers 0 and 15 (and anything above 15).
+    /// `None` for the reserved number 0 (and anything above 15). 15 is AUTH, which [`decode`] rejects as
+    /// reserved before MQTT 5.
     pub fn from_u8(type_number: u8) -> Option<PacketType> {
         Some(match type_number {
             1 => PacketType::Connect,
@@ -230,6 +346,7 @@ impl PacketType {
             12 => PacketType::PingReq,
             13 => PacketType::PingResp,
             14 => PacketType::Disconnect,
+            15 => PacketType::Auth,
             _ => return None,
         })
     }
@@ -251,6 +368,7 @@ impl PacketType {
             PacketType::PingReq => "PINGREQ",
             PacketType::PingResp => "PINGRESP",
             PacketType::Disconnect => "DISCONNECT",
+            PacketType::Auth => "AUTH",
         }
     }
 
@@ -263,16 +381,19 @@ impl PacketType {
         }
     }
 
-    /// The body size of packets that have no variable-length part, `None` for the others.
-    fn fixed_body_len(self) -> Option<usize> {
+    /// The body size of packets that have no variable-length part in `version`, `None` for the others.
+    /// MQTT 5 gives the acks, CONNACK and DISCONNECT optional reason codes and properties.
+    fn fixed_body_len(self, version: Version) -> Option<usize> {
         match self {
+            PacketType::PingReq | PacketType::PingResp => Some(0),
+            _ if version == Version::V5 => None,
             PacketType::ConnAck
             | PacketType::PubAck
             | PacketType::PubRec
             | PacketType::PubRel
             | PacketType::PubComp
             | PacketType::UnsubAck => Some(2),
-            PacketType::PingReq | PacketType::PingResp | PacketType::Disconnect => Some(0),
+            PacketType::Disconnect => Some(0),
             _ => None,
         }
     }
@@ -288,32 +409,35 @@ impl std::fmt::Display for PacketType {
 ///
 /// The encoder writes what it is given: it checks only what the wire format cannot express (field and
 /// packet lengths), not protocol rules such as "packet id 0" or "DUP on QoS 0", so that tests can build
-/// packets the decoder must reject. The one normalisation is structural: a QoS 0 PUBLISH has no packet id
-/// on the wire, so `packet_id` is not written. `version` matters only for CONNACK (3.1 has no session
-/// present flag); CONNECT takes its protocol name and level from [`Connect::version`].
+/// packets the decoder must reject (invalid reason codes, duplicate or misplaced properties, a subscription
+/// identifier too large for four bytes...). The normalisations are structural: a QoS 0 PUBLISH has no
+/// packet id on the wire, so `packet_id` is not written; MQTT 5 acks, DISCONNECT and AUTH use the spec's
+/// short forms when their reason code is 0 and/or they have no properties.
+///
+/// `version` decides whether the MQTT 5 fields (properties, reason codes, subscription options) are
+/// written; 3.x ignores them, and writes AUTH as a bare fixed header. It also decides CONNACK's first
+/// byte (3.1 has no session present flag). CONNECT takes its protocol name and level, and whether it
+/// carries properties, from [`Connect::version`].
 pub fn encode(packet: &Packet, version: Version, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match packet {
         Packet::Connect(connect) => connect::encode_connect(connect, out),
-        Packet::ConnAck(connack) => {
-            connect::encode_connack(connack, version, out);
-            Ok(())
+        Packet::ConnAck(connack) => connect::encode_connack(connack, version, out),
+        Packet::Publish(publish) => publish::encode_publish(publish, version, out),
+        Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubRel(ack) | Packet::PubComp(ack) => {
+            publish::encode_ack(packet.packet_type(), ack, version, out)
         }
-        Packet::Publish(publish) => publish::encode_publish(publish, out),
-        Packet::PubAck(ack)
-        | Packet::PubRec(ack)
-        | Packet::PubRel(ack)
-        | Packet::PubComp(ack)
-        | Packet::UnsubAck(ack) => {
-            publish::encode_ack(packet.packet_type(), ack, out);
-            Ok(())
+        Packet::Subscribe(subscribe) => subscribe::encode_subscribe(subscribe, version, out),
+        Packet::SubAck(suback) => subscribe::encode_suback(suback, version, out),
+        Packet::Unsubscribe(unsubscribe) => {
+            subscribe::encode_unsubscribe(unsubscribe, version, out)
         }
-        Packet::Subscribe(subscribe) => subscribe::encode_subscribe(subscribe, out),
-        Packet::SubAck(suback) => subscribe::encode_suback(suback, out),
-        Packet::Unsubscribe(unsubscribe) => subscribe::encode_unsubscribe(unsubscribe, out),
-        Packet::PingReq | Packet::PingResp | Packet::Disconnect => {
+        Packet::UnsubAck(unsuback) => subscribe::encode_unsuback(unsuback, version, out),
+        Packet::PingReq | Packet::PingResp => {
             out.extend_from_slice(&[packet.type_number() << 4, 0]);
             Ok(())
         }
+        Packet::Disconnect(disconnect) => connect::encode_disconnect(disconnect, version, out),
+        Packet::Auth(auth) => connect::encode_auth(auth, version, out),
     }
 }
 
@@ -324,8 +448,9 @@ pub fn encode(packet: &Packet, version: Version, out: &mut Vec<u8>) -> Result<()
 /// as its length is known. Never panics, whatever the input.
 ///
 /// Errors are reported as early as the bytes allow: a bad first byte is rejected before the remaining
-/// length arrives, a bad length before the body arrives. `version` decides the CONNACK flags byte and the
-/// 3.1 leniency on fixed-header DUP bits; a CONNECT's version is read from the packet itself.
+/// length arrives, a bad length before the body arrives. `version` decides whether bodies carry MQTT 5
+/// fields (and whether type 15, AUTH, exists), the CONNACK flags byte and the 3.1 leniency on
+/// fixed-header DUP bits; a CONNECT's version is read from the packet itself.
 pub fn decode(
     input: &[u8],
     version: Version,
@@ -336,8 +461,9 @@ pub fn decode(
     };
     let type_number = first_byte >> 4;
     let flags = first_byte & 0x0F;
-    let packet_type =
-        PacketType::from_u8(type_number).ok_or(DecodeError::ReservedPacketType { type_number })?;
+    let packet_type = PacketType::from_u8(type_number)
+        .filter(|&packet_type| packet_type != PacketType::Auth || version == Version::V5)
+        .ok_or(DecodeError::ReservedPacketType { type_number })?;
     check_fixed_header_flags(packet_type, flags, version)?;
 
     let Some((remaining_length, length_bytes)) = primitives::decode_remaining_length(after_first)?
@@ -354,7 +480,7 @@ pub fn decode(
         });
     }
     // A fixed-size packet announcing a longer body is malformed already; don't wait for the bytes.
-    if let Some(expected) = packet_type.fixed_body_len()
+    if let Some(expected) = packet_type.fixed_body_len(version)
         && remaining_length > expected
     {
         return Err(DecodeError::TrailingBytes {
@@ -369,15 +495,17 @@ pub fn decode(
     let packet = match packet_type {
         PacketType::Connect => Packet::Connect(connect::decode_connect(body)?),
         PacketType::ConnAck => Packet::ConnAck(connect::decode_connack(body, version)?),
-        PacketType::Publish => Packet::Publish(publish::decode_publish(flags, body)?),
-        PacketType::PubAck => Packet::PubAck(publish::decode_ack(packet_type, body)?),
-        PacketType::PubRec => Packet::PubRec(publish::decode_ack(packet_type, body)?),
-        PacketType::PubRel => Packet::PubRel(publish::decode_ack(packet_type, body)?),
-        PacketType::PubComp => Packet::PubComp(publish::decode_ack(packet_type, body)?),
-        PacketType::Subscribe => Packet::Subscribe(subscribe::decode_subscribe(body)?),
-        PacketType::SubAck => Packet::SubAck(subscribe::decode_suback(body)?),
-        PacketType::Unsubscribe => Packet::Unsubscribe(subscribe::decode_unsubscribe(body)?),
-        PacketType::UnsubAck => Packet::UnsubAck(publish::decode_ack(packet_type, body)?),
+        PacketType::Publish => Packet::Publish(publish::decode_publish(flags, body, version)?),
+        PacketType::PubAck => Packet::PubAck(publish::decode_ack(packet_type, body, version)?),
+        PacketType::PubRec => Packet::PubRec(publish::decode_ack(packet_type, body, version)?),
+        PacketType::PubRel => Packet::PubRel(publish::decode_ack(packet_type, body, version)?),
+        PacketType::PubComp => Packet::PubComp(publish::decode_ack(packet_type, body, version)?),
+        PacketType::Subscribe => Packet::Subscribe(subscribe::decode_subscribe(body, version)?),
+        PacketType::SubAck => Packet::SubAck(subscribe::decode_suback(body, version)?),
+        PacketType::Unsubscribe => {
+            Packet::Unsubscribe(subscribe::decode_unsubscribe(body, version)?)
+        }
+        PacketType::UnsubAck => Packet::UnsubAck(subscribe::decode_unsuback(body, version)?),
         PacketType::PingReq => {
             connect::decode_empty(packet_type, body)?;
             Packet::PingReq
@@ -386,15 +514,13 @@ pub fn decode(
             connect::decode_empty(packet_type, body)?;
             Packet::PingResp
         }
-        PacketType::Disconnect => {
-            connect::decode_empty(packet_type, body)?;
-            Packet::Disconnect
-        }
+        PacketType::Disconnect => Packet::Disconnect(connect::decode_disconnect(body, version)?),
+        PacketType::Auth => Packet::Auth(connect::decode_auth(body)?),
     };
     Ok(Some((packet, total_len)))
 }
 
-/// The low nibble of the first byte (MQTT 3.1.1 §2.2.2).
+/// The low nibble of the first byte (MQTT 3.1.1 §2.2.2, MQTT 5.0 §2.1.3).
 fn check_fixed_header_flags(
     packet_type: PacketType,
     flags: u8,

@@ -1,5 +1,6 @@
-//! The building blocks every packet shares: the remaining-length variable byte integer, two-byte
-//! integers, length-prefixed UTF-8 strings and binary data (MQTT 3.1.1 §1.5, §2.2.3).
+//! The building blocks every packet shares: variable byte integers (the remaining length, and in MQTT 5
+//! property lengths and subscription identifiers), two- and four-byte integers, length-prefixed UTF-8
+//! strings and binary data (MQTT 3.1.1 §1.5, §2.2.3; MQTT 5.0 §1.5).
 //!
 //! Decoding goes through [`Reader`], a cursor over one packet body that never indexes out of bounds and
 //! turns every shortfall into a [`DecodeError`] naming the field. Encoding is two-phase: the packet
@@ -51,11 +52,28 @@ pub fn remaining_length_size(remaining_length: usize) -> usize {
 
 /// Appends the minimal encoding of `remaining_length`, least significant 7 bits first.
 /// The caller has checked `remaining_length <= MAX_REMAINING_LENGTH`.
-pub fn write_remaining_length(mut remaining_length: usize, out: &mut Vec<u8>) {
+pub fn write_remaining_length(remaining_length: usize, out: &mut Vec<u8>) {
+    write_varint(remaining_length, out);
+}
+
+/// How many bytes [`write_varint`] writes for `value`: 1 to 4 for values the protocol can express, more
+/// for larger ones (which the decoder then rejects).
+pub fn varint_size(mut value: usize) -> usize {
+    let mut size = 1;
+    while value >= 128 {
+        value /= 128;
+        size += 1;
+    }
+    size
+}
+
+/// Appends the minimal variable byte integer encoding of `value`, least significant 7 bits first. Values
+/// above 268,435,455 take more than 4 bytes: the encoder writes what it is given.
+pub fn write_varint(mut value: usize, out: &mut Vec<u8>) {
     loop {
-        let low_bits = (remaining_length % 128) as u8;
-        remaining_length /= 128;
-        if remaining_length == 0 {
+        let low_bits = (value % 128) as u8;
+        value /= 128;
+        if value == 0 {
             out.push(low_bits);
             return;
         }
@@ -91,6 +109,10 @@ pub fn write_u16(value: u16, out: &mut Vec<u8>) {
     out.extend_from_slice(&value.to_be_bytes());
 }
 
+pub fn write_u32(value: u32, out: &mut Vec<u8>) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
 /// Writes a two-byte length and the bytes. The caller has checked the length with [`field_size`].
 pub fn write_binary(bytes: &[u8], out: &mut Vec<u8>) {
     debug_assert!(bytes.len() <= MAX_FIELD_LEN);
@@ -113,6 +135,16 @@ impl<'a> Reader<'a> {
         self.rest.is_empty()
     }
 
+    /// The packet whose body this is (named in errors).
+    pub fn packet(&self) -> PacketType {
+        self.packet
+    }
+
+    /// How many bytes are left.
+    pub fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
     fn too_short(&self, field: Field) -> DecodeError {
         DecodeError::BodyTooShort {
             packet: self.packet,
@@ -133,6 +165,43 @@ impl<'a> Reader<'a> {
             .ok_or(self.too_short(field))?;
         self.rest = rest;
         Ok(u16::from_be_bytes(*bytes))
+    }
+
+    pub fn read_u32(&mut self, field: Field) -> Result<u32, DecodeError> {
+        let (bytes, rest) = self
+            .rest
+            .split_first_chunk::<4>()
+            .ok_or(self.too_short(field))?;
+        self.rest = rest;
+        Ok(u32::from_be_bytes(*bytes))
+    }
+
+    /// A variable byte integer inside the body (MQTT 5.0 §1.5.5): at most 4 bytes, so at most
+    /// 268,435,455. Non-minimal encodings are accepted, as for the remaining length.
+    pub fn read_varint(&mut self, field: Field) -> Result<u32, DecodeError> {
+        let mut value = 0u32;
+        for index in 0..MAX_REMAINING_LENGTH_BYTES {
+            let byte = self.read_u8(field)?;
+            // index <= 3: the shift is at most 21 and the value stays below 2^28.
+            value |= u32::from(byte & !CONTINUATION_BIT) << (7 * index);
+            if byte & CONTINUATION_BIT == 0 {
+                return Ok(value);
+            }
+        }
+        Err(DecodeError::VariableByteIntegerTooLong {
+            packet: self.packet,
+            field,
+        })
+    }
+
+    /// The next `length` bytes as a reader of their own (a property list), or `None` if fewer remain.
+    pub fn split_off(&mut self, length: usize) -> Option<Reader<'a>> {
+        let (bytes, rest) = self.rest.split_at_checked(length)?;
+        self.rest = rest;
+        Some(Reader {
+            rest: bytes,
+            packet: self.packet,
+        })
     }
 
     /// A packet identifier, which is never 0 in MQTT 3.1.1 §2.3.1.
@@ -255,6 +324,66 @@ mod tests {
         assert_eq!(
             decode_remaining_length(&[0x81, 0x80, 0x00]),
             Ok(Some((1, 3)))
+        );
+    }
+
+    /// MQTT 5.0 §1.5.5 uses the same table for every variable byte integer, not only the remaining
+    /// length: property lengths and subscription identifiers inside a body.
+    #[test]
+    fn variable_byte_integers_in_a_body() {
+        for (value, bytes) in SPEC_REMAINING_LENGTHS {
+            let mut out = Vec::new();
+            write_varint(value, &mut out);
+            assert_eq!(out, bytes);
+            assert_eq!(varint_size(value), bytes.len());
+            let mut followed = bytes.to_vec();
+            followed.push(0xAA);
+            let mut reader = Reader::new(&followed, PacketType::Publish);
+            assert_eq!(reader.read_varint(Field::PropertyLength), Ok(value as u32));
+            assert_eq!(reader.remaining(), 1);
+            for cut in 0..bytes.len() {
+                assert_eq!(
+                    Reader::new(&bytes[..cut], PacketType::Publish)
+                        .read_varint(Field::PropertyLength),
+                    Err(DecodeError::BodyTooShort {
+                        packet: PacketType::Publish,
+                        field: Field::PropertyLength
+                    })
+                );
+            }
+        }
+        // The encoder writes values past the 4-byte range as given; the decoder refuses a fifth byte.
+        let mut out = Vec::new();
+        write_varint(MAX_REMAINING_LENGTH + 1, &mut out);
+        assert_eq!(out, [0x80, 0x80, 0x80, 0x80, 0x01]);
+        assert_eq!(varint_size(MAX_REMAINING_LENGTH + 1), 5);
+        assert_eq!(
+            Reader::new(&out, PacketType::SubAck).read_varint(Field::PropertyLength),
+            Err(DecodeError::VariableByteIntegerTooLong {
+                packet: PacketType::SubAck,
+                field: Field::PropertyLength
+            })
+        );
+    }
+
+    #[test]
+    fn four_byte_integers_and_split_off() {
+        let mut out = Vec::new();
+        write_u32(0x0102_0304, &mut out);
+        assert_eq!(out, [0x01, 0x02, 0x03, 0x04]);
+        let mut reader = Reader::new(&[0x01, 0x02, 0x03, 0x04, 0x05, 0x06], PacketType::ConnAck);
+        assert_eq!(reader.read_u32(Field::KeepAlive), Ok(0x0102_0304));
+        assert!(reader.split_off(3).is_none(), "only 2 bytes left");
+        let mut part = reader.split_off(1).expect("1 byte");
+        assert_eq!(part.read_u8(Field::ReasonCode), Ok(0x05));
+        assert!(part.is_empty());
+        assert_eq!(reader.remaining(), 1);
+        assert_eq!(
+            Reader::new(&[0x00, 0x00, 0x00], PacketType::ConnAck).read_u32(Field::KeepAlive),
+            Err(DecodeError::BodyTooShort {
+                packet: PacketType::ConnAck,
+                field: Field::KeepAlive
+            })
         );
     }
 
