@@ -11,4 +11,5 @@ pub mod exit;
 pub mod net;
 pub mod output;
 pub mod proto;
+pub mod tls;
 pub mod trace;
