@@ -3,6 +3,9 @@
 use std::io::Write;
 
 use crate::cli::help::{Tool, usage_text};
+use crate::proto::client::{CommandError, PublishError};
+use crate::proto::codec::{PacketType, Version};
+use crate::proto::event::{ConnectionError, PublishFailure};
 
 /// Everything that ends a run other than success, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +105,73 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
         crate::net::ConnectFailure::Io(err) => {
             Failure::runtime(format!("Error: {}", crate::net::os_error_text(err)), 1)
         }
+        crate::net::ConnectFailure::TlsSetup(err) => {
+            Failure::runtime(err.to_string(), err.exit_code())
+        }
+    }
+}
+
+/// `Connection error: ...` for a refused CONNACK, as mosquitto's clients print it: MQTT 3.x return
+/// codes with [`connack_refused_line`]; MQTT 5 reason codes with their reason string and no final
+/// period, and 132 (also what a 3.x broker's "unacceptable protocol version" becomes) with advice.
+pub fn connection_refused_line(version: Version, code: u8) -> String {
+    match version {
+        Version::V5 if code == 132 => format!(
+            "Connection error: {}. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.",
+            reason_string(code)
+        ),
+        Version::V5 => format!("Connection error: {}", reason_string(code)),
+        Version::V31 | Version::V311 => connack_refused_line(code),
+    }
+}
+
+/// libmosquitto's `mosquitto_reason_string`: the text of an MQTT 5 reason code.
+pub fn reason_string(code: u8) -> &'static str {
+    match code {
+        0 => "Success",
+        1 => "Granted QoS 1",
+        2 => "Granted QoS 2",
+        4 => "Disconnect with Will Message",
+        16 => "No matching subscribers",
+        17 => "No subscription existed",
+        24 => "Continue authentication",
+        25 => "Re-authenticate",
+        128 => "Unspecified error",
+        129 => "Malformed Packet",
+        130 => "Protocol Error",
+        131 => "Implementation specific error",
+        132 => "Unsupported Protocol Version",
+        133 => "Client Identifier not valid",
+        134 => "Bad User Name or Password",
+        135 => "Not authorized",
+        136 => "Server unavailable",
+        137 => "Server busy",
+        138 => "Banned",
+        139 => "Server shutting down",
+        140 => "Bad authentication method",
+        141 => "Keep Alive timeout",
+        142 => "Session taken over",
+        143 => "Topic Filter invalid",
+        144 => "Topic Name invalid",
+        145 => "Packet Identifier in use",
+        146 => "Packet Identifier not found",
+        147 => "Receive Maximum exceeded",
+        148 => "Topic Alias invalid",
+        149 => "Packet too large",
+        150 => "Message rate too high",
+        151 => "Quota exceeded",
+        152 => "Administrative action",
+        153 => "Payload format invalid",
+        154 => "Retain not supported",
+        155 => "QoS not supported",
+        156 => "Use another server",
+        157 => "Server moved",
+        158 => "Shared Subscriptions not supported",
+        159 => "Connection rate exceeded",
+        160 => "Maximum connect time",
+        161 => "Subscription identifiers not supported",
+        162 => "Wildcard Subscriptions not supported",
+        _ => "Unknown reason",
     }
 }
 
@@ -124,6 +194,9 @@ const MOSQ_ERR_PROTOCOL: (i32, &str) = (
     "A network protocol error occurred when communicating with the broker.",
 );
 const MOSQ_ERR_CONN_REFUSED: &str = "The connection was refused.";
+const MOSQ_ERR_NO_CONN: (i32, &str) = (4, "The client is not currently connected.");
+const MOSQ_ERR_QOS_NOT_SUPPORTED: (i32, &str) = (24, "Requested QoS not supported on server.");
+const MOSQ_ERR_OVERSIZE_PACKET: (i32, &str) = (25, "Packet larger than supported by the server.");
 const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
 /// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
 const MOSQ_ERR_KEEPALIVE: (i32, &str) = (19, "Unknown error.");
@@ -131,14 +204,257 @@ const MOSQ_ERR_KEEPALIVE: (i32, &str) = (19, "Unknown error.");
 /// How a run that ends because the connection ended is reported by rpub (mosquitto_pub prints the
 /// loop's error with `Error: <strerror>` and exits with its number; a refused CONNACK exits with the
 /// return code). The `Connection error:` line of a refusal is printed separately, when CONNACK arrives.
-pub fn publisher_connection_end(error: &crate::proto::event::ConnectionError) -> Option<Failure> {
-    use crate::proto::event::ConnectionError;
+/// libmosquitto ends a refusal with codes 1 to 5 as "connection refused" (3.x return codes; also what
+/// an MQTT 5 CONNACK carrying one of those unlisted codes gets), any other (MQTT 5 reason codes 128
+/// and more) as a protocol error.
+pub fn publisher_connection_end(error: &ConnectionError) -> Option<Failure> {
     let (code, text) = match error {
         ConnectionError::Disconnected => return None,
-        ConnectionError::Refused(code) => (i32::from(*code), MOSQ_ERR_CONN_REFUSED),
+        ConnectionError::Refused(code @ 1..=5) => (i32::from(*code), MOSQ_ERR_CONN_REFUSED),
+        ConnectionError::Refused(code) => (i32::from(*code), MOSQ_ERR_PROTOCOL.1),
         ConnectionError::Lost => MOSQ_ERR_CONN_LOST,
         ConnectionError::KeepaliveTimeout => MOSQ_ERR_KEEPALIVE,
         ConnectionError::Decode(_) | ConnectionError::Protocol(_) => MOSQ_ERR_PROTOCOL,
     };
     Some(Failure::runtime(format!("Error: {text}"), code))
+}
+
+/// How rpub ends after an MQTT 5 server's DISCONNECT (`-m`/`-f`/`-s`/`-n`; `-l` always exits 0):
+/// mosquitto_pub's disconnect callback takes reason 0 as a normal end; with any other reason its loop
+/// ends with MOSQ_ERR_NO_CONN.
+pub fn publisher_server_disconnect(reason_code: u8) -> Option<Failure> {
+    (reason_code != 0).then(|| {
+        let (code, text) = MOSQ_ERR_NO_CONN;
+        Failure::runtime(format!("Error: {text}"), code)
+    })
+}
+
+/// What mosquitto_pub prints when a publish made from its connect callback (`-m`/`-f`/`-s`/`-n`) is
+/// refused before anything is sent; it then disconnects and exits 0. `None`: refused silently (a
+/// packet above the broker's maximum packet size).
+pub fn publish_refused_line(error: &PublishError) -> Option<&'static str> {
+    match error {
+        PublishError::Command(CommandError::TooLarge) => {
+            Some("Error: Message payload is too large.")
+        }
+        PublishError::Command(CommandError::NotConnected) => {
+            Some("Error: Client not connected when trying to publish.")
+        }
+        PublishError::Command(CommandError::InflightWindowFull) => {
+            Some("Error: Out of memory when trying to publish message.")
+        }
+        PublishError::QosNotSupported { .. } => {
+            Some("Error: Message QoS not supported on broker, try a lower QoS.")
+        }
+        PublishError::PacketTooLarge { .. } => None,
+    }
+}
+
+/// In `-l` mode mosquitto_pub leaves its loop when the broker's limits refuse a line: `Error:
+/// <strerror>`, that error's number as exit code, no DISCONNECT. `None` for the other refusals.
+pub fn publish_loop_failure(error: &PublishError) -> Option<Failure> {
+    let (code, text) = match error {
+        PublishError::QosNotSupported { .. } => MOSQ_ERR_QOS_NOT_SUPPORTED,
+        PublishError::PacketTooLarge { .. } => MOSQ_ERR_OVERSIZE_PACKET,
+        PublishError::Command(_) => return None,
+    };
+    Some(Failure::runtime(format!("Error: {text}"), code))
+}
+
+/// `Warning: Publish <mid> failed: <reason string>.` for a message an MQTT 5 broker refused, then the
+/// broker's own reason string on a line of its own if it sent one. libmosquitto hands the properties
+/// of PUBACK and PUBCOMP to mosquitto_pub, not those of PUBREC: a refusing PUBREC's reason string is
+/// not shown.
+pub fn publish_failed_text(failure: &PublishFailure) -> String {
+    let mut text = format!(
+        "Warning: Publish {} failed: {}.",
+        failure.mid,
+        reason_string(failure.reason_code)
+    );
+    if failure.ack != PacketType::PubRec
+        && let Some(reason) = failure.properties.reason_string()
+    {
+        text.push('\n');
+        text.push_str(reason);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::codec::{Properties, Property, QoS};
+
+    // pub_connack_codes_v5_fake/summary.tsv and sub_connack_codes_v5_fake.
+    #[test]
+    fn v5_refusals_use_the_reason_string_without_a_period() {
+        let cases = [
+            (128, "Connection error: Unspecified error"),
+            (129, "Connection error: Malformed Packet"),
+            (130, "Connection error: Protocol Error"),
+            (131, "Connection error: Implementation specific error"),
+            (
+                132,
+                "Connection error: Unsupported Protocol Version. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.",
+            ),
+            (133, "Connection error: Client Identifier not valid"),
+            (134, "Connection error: Bad User Name or Password"),
+            (135, "Connection error: Not authorized"),
+            (136, "Connection error: Server unavailable"),
+            (137, "Connection error: Server busy"),
+            (138, "Connection error: Banned"),
+            (140, "Connection error: Bad authentication method"),
+            (149, "Connection error: Packet too large"),
+            (151, "Connection error: Quota exceeded"),
+            (156, "Connection error: Use another server"),
+            (157, "Connection error: Server moved"),
+            (159, "Connection error: Connection rate exceeded"),
+        ];
+        for (code, line) in cases {
+            assert_eq!(connection_refused_line(Version::V5, code), line);
+        }
+        assert_eq!(
+            connection_refused_line(Version::V311, 5),
+            "Connection error: Connection Refused: not authorised."
+        );
+        assert_eq!(
+            connection_refused_line(Version::V31, 200),
+            "Connection error: Connection Refused: unknown reason."
+        );
+    }
+
+    #[test]
+    fn reason_strings_cover_the_table() {
+        assert_eq!(reason_string(4), "Disconnect with Will Message");
+        assert_eq!(reason_string(16), "No matching subscribers");
+        assert_eq!(reason_string(162), "Wildcard Subscriptions not supported");
+        assert_eq!(reason_string(3), "Unknown reason");
+        assert_eq!(reason_string(163), "Unknown reason");
+        let known = (0..=u8::MAX)
+            .filter(|&code| reason_string(code) != "Unknown reason")
+            .count();
+        assert_eq!(known, 8 + 35);
+    }
+
+    #[test]
+    fn refused_connack_exit_codes_and_second_lines() {
+        let v5 = publisher_connection_end(&ConnectionError::Refused(135));
+        assert_eq!(
+            v5,
+            Some(Failure::runtime(
+                "Error: A network protocol error occurred when communicating with the broker.",
+                135
+            ))
+        );
+        let v311 = publisher_connection_end(&ConnectionError::Refused(5));
+        assert_eq!(
+            v311,
+            Some(Failure::runtime("Error: The connection was refused.", 5))
+        );
+        // An unlisted MQTT 5 CONNACK code 1 (fake server): mosquitto_pub prints
+        // `Connection error: Granted QoS 1` then this, exit 1.
+        assert_eq!(
+            publisher_connection_end(&ConnectionError::Refused(1)),
+            Some(Failure::runtime("Error: The connection was refused.", 1))
+        );
+        assert_eq!(
+            connection_refused_line(Version::V5, 1),
+            "Connection error: Granted QoS 1"
+        );
+        assert_eq!(
+            publisher_connection_end(&ConnectionError::Refused(132)),
+            Some(Failure::runtime(
+                "Error: A network protocol error occurred when communicating with the broker.",
+                132
+            ))
+        );
+        assert_eq!(
+            publisher_connection_end(&ConnectionError::Disconnected),
+            None
+        );
+    }
+
+    #[test]
+    fn server_disconnect_ends_rpub_with_no_conn_unless_normal() {
+        assert_eq!(publisher_server_disconnect(0), None);
+        assert_eq!(
+            publisher_server_disconnect(139),
+            Some(Failure::runtime(
+                "Error: The client is not currently connected.",
+                4
+            ))
+        );
+    }
+
+    #[test]
+    fn publish_refusals() {
+        let qos = PublishError::QosNotSupported {
+            maximum: QoS::AtLeastOnce,
+        };
+        let size = PublishError::PacketTooLarge {
+            size: 1200,
+            maximum: 1000,
+        };
+        assert_eq!(
+            publish_refused_line(&qos),
+            Some("Error: Message QoS not supported on broker, try a lower QoS.")
+        );
+        assert_eq!(publish_refused_line(&size), None);
+        assert_eq!(
+            publish_refused_line(&PublishError::Command(CommandError::TooLarge)),
+            Some("Error: Message payload is too large.")
+        );
+        assert_eq!(
+            publish_loop_failure(&qos),
+            Some(Failure::runtime(
+                "Error: Requested QoS not supported on server.",
+                24
+            ))
+        );
+        assert_eq!(
+            publish_loop_failure(&size),
+            Some(Failure::runtime(
+                "Error: Packet larger than supported by the server.",
+                25
+            ))
+        );
+        assert_eq!(
+            publish_loop_failure(&PublishError::Command(CommandError::NotConnected)),
+            None
+        );
+    }
+
+    // err_pub_acl_denied_v5_q1, pub_v5_puback_reason_string_fake, err_pub_acl_denied_v5_q2.
+    #[test]
+    fn publish_failed_warning_and_reason_string() {
+        let with_reason = Properties::new().with(Property::ReasonString("denied by test".into()));
+        let puback = PublishFailure {
+            mid: 1,
+            ack: PacketType::PubAck,
+            reason_code: 135,
+            properties: with_reason.clone(),
+        };
+        assert_eq!(
+            publish_failed_text(&puback),
+            "Warning: Publish 1 failed: Not authorized.\ndenied by test"
+        );
+        let pubrec = PublishFailure {
+            ack: PacketType::PubRec,
+            ..puback.clone()
+        };
+        assert_eq!(
+            publish_failed_text(&pubrec),
+            "Warning: Publish 1 failed: Not authorized."
+        );
+        let too_large = PublishFailure {
+            mid: 7,
+            ack: PacketType::PubAck,
+            reason_code: 149,
+            properties: Properties::new(),
+        };
+        assert_eq!(
+            publish_failed_text(&too_large),
+            "Warning: Publish 7 failed: Packet too large."
+        );
+    }
 }

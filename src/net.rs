@@ -21,6 +21,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::cli::config::{CommonConfig, Endpoint};
 use crate::proto::client::Client;
+use crate::tls::{TlsConfig, TlsFailure, TlsSetupError, TlsStream};
 
 const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -41,12 +42,16 @@ pub enum ConnectFailure {
     Lookup,
     /// connect()/bind() failed with this OS error (`Error: <strerror>`).
     Io(io::Error),
+    /// The TLS session could not be set up for this host (e.g. an invalid server name).
+    TlsSetup(TlsSetupError),
 }
 
 /// The connected transport.
 pub enum Stream {
     Tcp(mio::net::TcpStream),
     Unix(mio::net::UnixStream),
+    /// TLS over TCP; the handshake runs inside the same non-blocking reads and writes.
+    Tls(Box<TlsStream>),
 }
 
 impl Stream {
@@ -54,6 +59,7 @@ impl Stream {
         match self {
             Stream::Tcp(stream) => stream,
             Stream::Unix(stream) => stream,
+            Stream::Tls(stream) => stream.as_mut(),
         }
     }
 
@@ -61,6 +67,7 @@ impl Stream {
         match self {
             Stream::Tcp(stream) => stream.read(buf),
             Stream::Unix(stream) => stream.read(buf),
+            Stream::Tls(stream) => stream.read(buf),
         }
     }
 
@@ -68,14 +75,35 @@ impl Stream {
         match self {
             Stream::Tcp(stream) => stream.write(buf),
             Stream::Unix(stream) => stream.write(buf),
+            Stream::Tls(stream) => stream.write(buf),
         }
     }
 
-    fn shutdown(&self) {
+    /// TLS only: bytes rustls holds that the socket has not taken yet.
+    fn wants_write(&self) -> bool {
+        match self {
+            Stream::Tls(stream) => stream.wants_write(),
+            Stream::Tcp(_) | Stream::Unix(_) => false,
+        }
+    }
+
+    /// TLS only: writes what rustls holds; `Ok(false)` if the socket would block.
+    fn flush_tls(&mut self) -> io::Result<bool> {
+        match self {
+            Stream::Tls(stream) => stream.flush_tls(),
+            Stream::Tcp(_) | Stream::Unix(_) => Ok(true),
+        }
+    }
+
+    fn shutdown(&mut self) {
         // Errors are irrelevant: the socket is dropped right after.
         let _ = match self {
             Stream::Tcp(stream) => stream.shutdown(std::net::Shutdown::Both),
             Stream::Unix(stream) => stream.shutdown(std::net::Shutdown::Both),
+            Stream::Tls(stream) => {
+                stream.close();
+                Ok(())
+            }
         };
     }
 }
@@ -83,10 +111,25 @@ impl Stream {
 /// Opens the transport to the broker the way libmosquitto does: blocking connect (so a refused
 /// connection is reported at once), trying every resolved address in order, then non-blocking.
 pub fn open_stream(config: &CommonConfig) -> Result<Stream, ConnectFailure> {
+    open_stream_with_tls(config, None)
+}
+
+/// [`open_stream`], with TLS on top of the TCP connection when `tls` is given (the certificate is
+/// checked against the host name given with `-h`).
+pub fn open_stream_with_tls(
+    config: &CommonConfig,
+    tls: Option<&TlsConfig>,
+) -> Result<Stream, ConnectFailure> {
     match &config.endpoint {
         Endpoint::Unix { path } => open_unix(path),
         Endpoint::Tcp { host, port } => {
-            open_tcp(host, *port, config.bind_address.as_deref(), config.nodelay)
+            let stream = open_tcp(host, *port, config.bind_address.as_deref(), config.nodelay)?;
+            match (tls, stream) {
+                (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
+                    .map(|stream| Stream::Tls(Box::new(stream)))
+                    .map_err(ConnectFailure::TlsSetup),
+                (_, stream) => Ok(stream),
+            }
         }
     }
 }
@@ -262,6 +305,8 @@ pub struct Driver {
     read_chunk: Vec<u8>,
     waker: Arc<Waker>,
     signals: Option<SignalPipe>,
+    /// Why the last TLS connection failed, if it did (reported instead of "connection lost").
+    tls_failure: Option<TlsFailure>,
 }
 
 impl Driver {
@@ -281,6 +326,7 @@ impl Driver {
             read_chunk: vec![0; READ_CHUNK],
             waker,
             signals: None,
+            tls_failure: None,
         })
     }
 
@@ -330,11 +376,24 @@ impl Driver {
 
     /// Nothing is waiting to be written to the socket.
     pub fn is_flushed(&self) -> bool {
-        self.write_pos >= self.write_buffer.len() && !self.client.wants_write()
+        self.write_pos >= self.write_buffer.len()
+            && !self.client.wants_write()
+            && !self.stream.as_ref().is_some_and(Stream::wants_write)
+    }
+
+    /// Why the last TLS connection failed, once (the application reports it instead of a plain
+    /// "connection lost").
+    pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        self.tls_failure.take()
     }
 
     /// Drops the transport (after a final flush attempt by the caller).
     pub fn close_stream(&mut self) {
+        if let Some(Stream::Tls(tls)) = &self.stream
+            && let Some(failure) = tls.failure()
+        {
+            self.tls_failure = Some(failure.clone());
+        }
         if let Some(mut stream) = self.stream.take() {
             let _ = self.poll.registry().deregister(stream.source());
             stream.shutdown();
@@ -470,7 +529,13 @@ impl Driver {
                         return;
                     }
                 }
-                Err(err) if err.kind() == ErrorKind::WouldBlock => return,
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    // A TLS read may have produced handshake bytes to send.
+                    if self.stream.as_ref().is_some_and(Stream::wants_write) {
+                        self.write_some();
+                    }
+                    return;
+                }
                 Err(err) if err.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => {
                     self.client.handle_eof();
@@ -484,6 +549,14 @@ impl Driver {
     /// Writes queued bytes until done or WouldBlock. Returns false if the transport failed (the
     /// client has then been told).
     fn write_some(&mut self) -> bool {
+        match self.stream.as_mut().map(Stream::flush_tls) {
+            Some(Ok(true)) | None => {}
+            Some(Ok(false)) => return self.set_writable_interest(true),
+            Some(Err(_)) => {
+                self.fail_transport();
+                return false;
+            }
+        }
         loop {
             if self.write_pos >= self.write_buffer.len() {
                 self.write_buffer.clear();
@@ -511,7 +584,9 @@ impl Driver {
                 }
             }
         }
-        self.set_writable_interest(false)
+        // rustls may still hold encrypted bytes the socket did not take.
+        let tls_pending = self.stream.as_ref().is_some_and(Stream::wants_write);
+        self.set_writable_interest(tls_pending)
     }
 
     fn set_writable_interest(&mut self, wanted: bool) -> bool {

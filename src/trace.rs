@@ -20,6 +20,20 @@ pub fn display_client_id(client_id: &str) -> &str {
     }
 }
 
+/// The id mosquitto shows from `event` on, when the event changes it: an MQTT 5 CONNACK that assigns
+/// a client identifier (mosquitto prints `Client (null) sending CONNECT`, then
+/// `Client auto-... received CONNACK (0)` and that id on every later line, reconnects included). The
+/// application switches its displayed id before printing the event's own line.
+pub fn assigned_client_id(event: &Event) -> Option<&str> {
+    match event {
+        Event::Received(PacketInfo::ConnAck {
+            assigned_client_id: Some(id),
+            ..
+        }) => Some(id),
+        _ => None,
+    }
+}
+
 /// Appends the `-d` line for `event`, if mosquitto prints one for it. Returns whether a line was added.
 /// `client_id` is the id as shown (see [`display_client_id`]).
 pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
@@ -131,7 +145,9 @@ fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>, start: usize) -> (usize,
         PacketInfo::PingResp => simple(out, id, "sending PINGRESP"),
         PacketInfo::Disconnect => simple(out, id, "sending DISCONNECT"),
         // A client never sends these; render them in the same style rather than panic.
-        PacketInfo::ConnAck { code } => {
+        PacketInfo::ServerDisconnect { .. } => simple(out, id, "sending DISCONNECT"),
+        PacketInfo::Auth { .. } => simple(out, id, "sending AUTH"),
+        PacketInfo::ConnAck { code, .. } => {
             let _ = write!(out, "Client {id} sending CONNACK ({code})");
             30
         }
@@ -144,7 +160,7 @@ fn sent(id: &str, info: &PacketInfo, out: &mut Vec<u8>, start: usize) -> (usize,
 /// Lines for packets we receive. Returns the length of mosquitto's format string.
 fn received(id: &str, info: &PacketInfo, out: &mut Vec<u8>) -> usize {
     match info {
-        PacketInfo::ConnAck { code } => {
+        PacketInfo::ConnAck { code, .. } => {
             let _ = write!(out, "Client {id} received CONNACK ({code})");
             // "Client %s received CONNACK (%d)"
             31
@@ -192,6 +208,12 @@ fn received(id: &str, info: &PacketInfo, out: &mut Vec<u8>) -> usize {
         PacketInfo::PingReq => simple(out, id, "received PINGREQ"),
         PacketInfo::PingResp => simple(out, id, "received PINGRESP"),
         PacketInfo::Disconnect => simple(out, id, "received DISCONNECT"),
+        PacketInfo::ServerDisconnect { reason_code } => {
+            // No client id: libmosquitto's "Received DISCONNECT (%d)".
+            let _ = write!(out, "Received DISCONNECT ({reason_code})");
+            24
+        }
+        PacketInfo::Auth { .. } => simple(out, id, "received AUTH"),
         PacketInfo::Connect => simple(out, id, "received CONNECT"),
         PacketInfo::Subscribe { mid, .. } => {
             let _ = write!(out, "Client {id} received SUBSCRIBE (Mid: {mid})");
@@ -222,6 +244,8 @@ fn publish(
     topic: &str,
     payload_len: usize,
 ) {
+    // An MQTT 5 PUBLISH that uses a topic alias has no topic: libmosquitto prints its NULL pointer.
+    let topic = if topic.is_empty() { "(null)" } else { topic };
     let _ = write!(
         out,
         "Client {id} {direction} PUBLISH (d{}, q{qos}, r{}, m{mid}, '{topic}', ... ({payload_len} bytes))",
@@ -271,11 +295,17 @@ mod tests {
                 "Client p1 sending CONNECT\n",
             ),
             (
-                Event::Received(PacketInfo::ConnAck { code: 0 }),
+                Event::Received(PacketInfo::ConnAck {
+                    code: 0,
+                    assigned_client_id: None,
+                }),
                 "Client p1 received CONNACK (0)\n",
             ),
             (
-                Event::Received(PacketInfo::ConnAck { code: 5 }),
+                Event::Received(PacketInfo::ConnAck {
+                    code: 5,
+                    assigned_client_id: None,
+                }),
                 "Client p1 received CONNACK (5)\n",
             ),
             (
@@ -351,6 +381,127 @@ mod tests {
         }
     }
 
+    // MQTT 5 lines, from the recorded *_v5 scenarios (pub_connack_codes_v5_fake, pub_v5_qos1
+    // (RC:16), err_pub_acl_denied_v5_q1/q2, err_pub_message_too_large_sizelimit_v5_q1,
+    // err_sub_empty_topic_v5, pub_v5_topic_alias_repeat) and from mosquitto_pub 2.0.11 run against a
+    // fake server (AUTH, server DISCONNECT before CONNACK).
+    #[test]
+    fn v5_lines_match_recorded_mosquitto_output() {
+        let cases = [
+            (
+                Event::Received(PacketInfo::ConnAck {
+                    code: 135,
+                    assigned_client_id: None,
+                }),
+                "Client p1 received CONNACK (135)\n",
+            ),
+            (
+                Event::Received(PacketInfo::PubAck { mid: 1, code: 16 }),
+                "Client p1 received PUBACK (Mid: 1, RC:16)\n",
+            ),
+            (
+                Event::Received(PacketInfo::PubAck { mid: 1, code: 149 }),
+                "Client p1 received PUBACK (Mid: 1, RC:149)\n",
+            ),
+            (
+                // The reason code of PUBREC is not printed, even a refusal.
+                Event::Received(PacketInfo::PubRec { mid: 1, code: 135 }),
+                "Client p1 received PUBREC (Mid: 1)\n",
+            ),
+            (
+                Event::Received(PacketInfo::PubComp { mid: 2, code: 146 }),
+                "Client p1 received PUBCOMP (Mid: 2, RC:146)\n",
+            ),
+            (
+                Event::Received(PacketInfo::ServerDisconnect { reason_code: 129 }),
+                "Received DISCONNECT (129)\n",
+            ),
+            (
+                Event::Received(PacketInfo::ServerDisconnect { reason_code: 0 }),
+                "Received DISCONNECT (0)\n",
+            ),
+            (
+                Event::Received(PacketInfo::Auth { reason_code: 0x18 }),
+                "Client p1 received AUTH\n",
+            ),
+            (
+                // A DISCONNECT with reason 4 (will) prints the same line as a plain one.
+                Event::Sent(PacketInfo::Disconnect),
+                "Client p1 sending DISCONNECT\n",
+            ),
+            (
+                Event::Sent(PacketInfo::Publish {
+                    dup: false,
+                    qos: QoS::AtMostOnce,
+                    retain: false,
+                    mid: 2,
+                    topic: String::new(),
+                    payload_len: 1,
+                }),
+                "Client p1 sending PUBLISH (d0, q0, r0, m2, '(null)', ... (1 bytes))\n",
+            ),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(line("p1", event), expected);
+        }
+    }
+
+    // sub_v5_R_and_rap_options: 0x08 retain-as-published, 0x20 retain handling 2, 0x28 both.
+    #[test]
+    fn v5_subscribe_options_byte() {
+        let event = Event::Sent(PacketInfo::Subscribe {
+            mid: 1,
+            filters: vec![
+                ("a".into(), QoS::AtMostOnce, 0x08),
+                ("b".into(), QoS::AtLeastOnce, 0x20),
+                ("c".into(), QoS::ExactlyOnce, 0x28),
+            ],
+        });
+        assert_eq!(
+            line("s5", event),
+            "Client s5 sending SUBSCRIBE (Mid: 1, Topic: a, QoS: 0, Options: 0x08)\n\
+             Client s5 sending SUBSCRIBE (Mid: 1, Topic: b, QoS: 1, Options: 0x20)\n\
+             Client s5 sending SUBSCRIBE (Mid: 1, Topic: c, QoS: 2, Options: 0x28)\n"
+        );
+    }
+
+    // pub_v5_default_id: `Client (null) sending CONNECT`, then the assigned id from CONNACK on.
+    #[test]
+    fn assigned_client_id_switches_the_shown_id_from_connack_on() {
+        let assigned = "auto-771B22C9-154B-9648-3AC9-A837E6B980B7";
+        let events = [
+            Event::Sent(PacketInfo::Connect),
+            Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: Some(assigned.into()),
+            }),
+            Event::Sent(publish_info(1, "pub/v5defid", 1)),
+        ];
+        let mut shown = display_client_id("").to_string();
+        let mut out = Vec::new();
+        for event in &events {
+            if let Some(id) = assigned_client_id(event) {
+                shown = id.to_string();
+            }
+            event_line(&shown, event, &mut out);
+        }
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            format!(
+                "Client (null) sending CONNECT\n\
+                 Client {assigned} received CONNACK (0)\n\
+                 Client {assigned} sending PUBLISH (d0, q1, r0, m1, 'pub/v5defid', ... (1 bytes))\n"
+            )
+        );
+        assert_eq!(
+            assigned_client_id(&Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: None
+            })),
+            None
+        );
+    }
+
     #[test]
     fn incoming_qos0_publish_shows_m0_and_flags() {
         let info = PacketInfo::Publish {
@@ -387,6 +538,13 @@ mod tests {
     fn events_without_a_debug_line_print_nothing() {
         let mut out = Vec::new();
         assert!(!event_line("x", &Event::Published { mid: 1 }, &mut out));
+        let failure = crate::proto::event::PublishFailure {
+            mid: 1,
+            ack: crate::proto::codec::PacketType::PubAck,
+            reason_code: 135,
+            properties: Default::default(),
+        };
+        assert!(!event_line("x", &Event::PublishFailed(failure), &mut out));
         assert!(!event_line(
             "x",
             &Event::Connected {

@@ -10,10 +10,14 @@ use crate::cli::config::{ClientIdChoice, CommonConfig};
 use crate::exit::{self, Failure};
 use crate::net::{self, Driver};
 use crate::proto::client::{Client, ClientOptions};
-use crate::proto::codec::Version;
+use crate::proto::codec::{Properties, Property, Version};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
+
+/// The Receive Maximum libmosquitto puts in every MQTT 5 CONNECT that has none of its own (its
+/// default incoming in-flight limit).
+const LIBMOSQUITTO_RECEIVE_MAXIMUM: u16 = 20;
 
 /// The client id sent in CONNECT, resolved as mosquitto does.
 pub fn resolve_client_id(config: &CommonConfig) -> String {
@@ -65,9 +69,29 @@ fn client_options(config: &CommonConfig, client_id: String) -> ClientOptions {
         username: config.username.clone(),
         password: config.password.clone(),
         max_inflight: config.max_inflight,
+        connect_properties: connect_properties(config),
         max_incoming_packet: MAX_INCOMING_PACKET,
         trace_packets: config.debug,
     }
+}
+
+/// The MQTT 5 CONNECT properties, in the order mosquitto's clients send them: the `-D connect` ones,
+/// then the session expiry interval (`-x`, `-c`), then libmosquitto's receive maximum of 20 unless
+/// `-D connect receive-maximum` gave one. Empty for 3.x.
+pub fn connect_properties(config: &CommonConfig) -> Properties {
+    if config.version != Version::V5 {
+        return Properties::new();
+    }
+    let mut properties = config.connect_properties.clone();
+    if let Some(seconds) = config.session_expiry.filter(|&seconds| seconds != 0)
+        && properties.session_expiry_interval().is_none()
+    {
+        properties.push(Property::SessionExpiryInterval(seconds));
+    }
+    if properties.receive_maximum().is_none() {
+        properties.push(Property::ReceiveMaximum(LIBMOSQUITTO_RECEIVE_MAXIMUM));
+    }
+    properties
 }
 
 /// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,

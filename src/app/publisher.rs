@@ -1,5 +1,10 @@
 //! rpub: connect, publish one message (`-m -n -f -s`, optionally `--repeat`ed) or one per stdin line
 //! (`-l`), wait for the acknowledgements, disconnect.
+//!
+//! MQTT 5 as mosquitto_pub does it: `-D publish` properties on every message (with a topic alias, the
+//! messages after the first carry no topic), the assigned client id in the `-d` lines from CONNACK on,
+//! the broker's limits (maximum QoS and packet size refuse a message, see `exit.rs` for the texts),
+//! `Warning: Publish <mid> failed: ...` for refused messages, a server DISCONNECT ends the run.
 
 use std::io::Read;
 use std::path::Path;
@@ -8,8 +13,8 @@ use std::time::{Duration, Instant};
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
 use crate::net::{self, Driver, StdinChunk, StdinFeed};
-use crate::proto::client::CommandError;
-use crate::proto::codec::{MAX_REMAINING_LENGTH, QoS};
+use crate::proto::client::{CommandError, PublishError};
+use crate::proto::codec::{MAX_REMAINING_LENGTH, QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
 use crate::trace;
 
@@ -53,6 +58,7 @@ pub fn run(config: PubConfig) -> Result<(), Failure> {
         reconnect_at: None,
         disconnecting: false,
         ending: None,
+        topic_alias_set: false,
     };
     publisher.run()
 }
@@ -82,6 +88,9 @@ struct Publisher {
     disconnecting: bool,
     /// Set once the run's outcome is known; the loop then only flushes and leaves.
     ending: Option<Result<(), Failure>>,
+    /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
+    /// connection, so the next ones are sent without the topic.
+    topic_alias_set: bool,
 }
 
 impl Publisher {
@@ -125,6 +134,9 @@ impl Publisher {
 
     fn drain_events(&mut self) {
         while let Some(event) = self.driver.client.poll_event() {
+            if let Some(id) = trace::assigned_client_id(&event) {
+                self.display_id = id.to_string();
+            }
             if self.config.common.debug {
                 trace::event_line(&self.display_id, &event, self.driver.output.buffer());
             }
@@ -132,17 +144,18 @@ impl Publisher {
                 Event::Connected { .. } => {
                     self.connected = true;
                     self.ever_connected = true;
+                    self.topic_alias_set = false;
                 }
-                Event::Published { .. } => {
-                    if let Mode::Repeat {
-                        remaining, next_at, ..
-                    } = &mut self.mode
-                    {
-                        *remaining = remaining.saturating_sub(1);
-                        if *remaining > 0 && self.config.repeat_delay > Duration::ZERO {
-                            *next_at = Some(self.driver.now() + self.config.repeat_delay);
-                        }
-                    }
+                Event::Published { .. } => self.message_done(),
+                Event::PublishFailed(failure) => {
+                    exit::print_error(
+                        &mut self.driver.output,
+                        &exit::publish_failed_text(&failure),
+                        self.config.common.quiet,
+                    );
+                    // The flow is over: mosquitto_pub goes on (repeats, disconnects) as after a
+                    // success, and still exits 0.
+                    self.message_done();
                 }
                 Event::Closed(error) => self.closed(&error),
                 _ => {}
@@ -150,8 +163,35 @@ impl Publisher {
         }
     }
 
+    /// A message completed its flow (acknowledged or refused by the broker).
+    fn message_done(&mut self) {
+        if let Mode::Repeat {
+            remaining, next_at, ..
+        } = &mut self.mode
+        {
+            *remaining = remaining.saturating_sub(1);
+            if *remaining > 0 && self.config.repeat_delay > Duration::ZERO {
+                *next_at = Some(self.driver.now() + self.config.repeat_delay);
+            }
+        }
+    }
+
     fn closed(&mut self, error: &ConnectionError) {
         self.connected = false;
+        if let Some(disconnect) = self.driver.client.server_disconnect() {
+            // An MQTT 5 server said goodbye: final, even with `-l` (mosquitto_pub -l exits 0 then).
+            let outcome = match (
+                &self.mode,
+                exit::publisher_server_disconnect(disconnect.reason_code),
+            ) {
+                (Mode::Lines(_), _) | (_, None) => Ok(()),
+                (Mode::Repeat { .. }, Some(failure)) => Err(failure),
+            };
+            if self.ending.is_none() {
+                self.ending = Some(outcome);
+            }
+            return;
+        }
         let lost = matches!(
             error,
             ConnectionError::Lost
@@ -168,10 +208,11 @@ impl Publisher {
             self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
             return;
         }
+        let version = self.config.common.version;
         if let ConnectionError::Refused(code) = error {
             exit::print_error(
                 &mut self.driver.output,
-                &exit::connack_refused_line(*code),
+                &exit::connection_refused_line(version, *code),
                 self.config.common.quiet,
             );
         }
@@ -276,39 +317,50 @@ impl Publisher {
             self.disconnect();
             return;
         }
-        let result = self.driver.client.publish(
-            &self.config.topic,
+        // mosquitto_pub sends the topic with the first message only once a topic alias is set.
+        let uses_alias =
+            common.version == Version::V5 && self.config.publish_properties.topic_alias().is_some();
+        let topic = if uses_alias && self.topic_alias_set {
+            ""
+        } else {
+            self.config.topic.as_str()
+        };
+        let result = self.driver.client.publish_with_properties(
+            topic,
             payload,
             common.qos,
             self.config.retain,
+            self.config.publish_properties.clone(),
             now,
         );
-        match result {
-            Ok(_) => {}
-            Err(CommandError::TooLarge) => {
-                exit::print_error(
-                    &mut self.driver.output,
-                    "Error: Message payload is too large.",
-                    common.quiet,
-                );
-                self.disconnect();
+        let error = match result {
+            Ok(_) => {
+                self.topic_alias_set = uses_alias;
+                return;
             }
-            Err(CommandError::NotConnected) => {
-                exit::print_error(
-                    &mut self.driver.output,
-                    "Error: Client not connected when trying to publish.",
-                    common.quiet,
-                );
+            Err(error) => error,
+        };
+        if matches!(self.mode, Mode::Lines(_))
+            && let Some(failure) = exit::publish_loop_failure(&error)
+        {
+            // mosquitto_pub -l leaves its loop at once: no DISCONNECT.
+            if self.ending.is_none() {
+                self.ending = Some(Err(failure));
             }
-            // The callers check for room first; nothing is lost if this ever happens: the line is gone
-            // only in the impossible case, so report it loudly rather than silently.
-            Err(CommandError::InflightWindowFull) => {
-                exit::print_error(
-                    &mut self.driver.output,
-                    "Error: Out of memory when trying to publish message.",
-                    common.quiet,
-                );
-            }
+            return;
+        }
+        if let Some(line) = exit::publish_refused_line(&error) {
+            exit::print_error(&mut self.driver.output, line, common.quiet);
+        }
+        match error {
+            PublishError::Command(CommandError::TooLarge)
+            | PublishError::QosNotSupported { .. }
+            | PublishError::PacketTooLarge { .. } => self.disconnect(),
+            // The callers check for room first; nothing is lost if this ever happens: the line is
+            // gone only in the impossible case, so it is reported loudly rather than silently.
+            PublishError::Command(
+                CommandError::NotConnected | CommandError::InflightWindowFull,
+            ) => {}
         }
     }
 
@@ -328,7 +380,10 @@ impl Publisher {
         if !self.disconnecting && !self.driver.client.is_closed() {
             self.disconnecting = true;
             let now = self.driver.now();
-            self.driver.client.disconnect(now);
+            let properties = self.config.common.disconnect_properties.clone();
+            self.driver
+                .client
+                .disconnect_with_reason(0, properties, now);
         }
     }
 }

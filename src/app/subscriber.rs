@@ -1,12 +1,23 @@
-//! rsub: connect, subscribe to every `-t` filter in one SUBSCRIBE, print messages until `-C`, `-E`,
-//! `-W` or the end of the connection; reconnect silently after a lost connection as mosquitto_sub does.
+//! rsub: connect, subscribe to every `-t` filter in one SUBSCRIBE (then one UNSUBSCRIBE per `-U`),
+//! print messages until `-C`, `-E`, `-W`, `--retained-only` or the end of the connection; reconnect
+//! silently after a lost connection as mosquitto_sub does.
+//!
+//! Each message goes through mosquitto_sub's message callback, in its order (FORMAT.md §5.6):
+//! nothing once processing has stopped; `--retained-only` stops at the first message that is not
+//! retained; `-R` skips retained messages; `-T` skips matching topics; `--remove-retained` clears a
+//! retained message; `--random-filter` may skip the print; `-C` counts what got this far.
 
-use std::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::net::{self, Driver};
-use crate::proto::event::{ConnectionError, Event, Message};
+use crate::output::{MessageView, OutputMode, Printer, SystemClock};
+use crate::proto::client::CommandError;
+use crate::proto::codec::QoS;
+use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
 use crate::trace;
 
 /// mosquitto_sub retries a lost connection after this fixed delay.
@@ -15,9 +26,11 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 const FINISH_LIMIT: Duration = Duration::from_secs(5);
 /// SUBACK return codes at or above this mean "subscription refused".
 const SUBACK_FAILURE: u8 = 0x80;
+/// `--random-filter` draws a number below this (its value is in tenths of a percent).
+const RANDOM_RANGE: u64 = 1_000;
 
 /// Runs rsub; `Ok(())` is exit code 0.
-pub fn run(config: SubConfig) -> Result<(), Failure> {
+pub fn run(mut config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
     let display_id = trace::display_client_id(&client_id).to_string();
     let driver = super::start(&config.common, client_id, true)?;
@@ -25,8 +38,22 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
     let timeout_at = config
         .timeout
         .map(|seconds| driver.now() + Duration::from_secs(u64::from(seconds)));
+    let printer = Printer {
+        // -F overrides -v.
+        mode: match config.format.take() {
+            Some(format) => OutputMode::Format(format),
+            None => OutputMode::Plain {
+                verbose: config.verbose,
+            },
+        },
+        pretty: config.pretty,
+        no_eol: config.no_eol,
+    };
     let mut subscriber = Subscriber {
         config,
+        printer,
+        errors: Vec::new(),
+        random: Random::from_clock(),
         display_id,
         driver,
         timeout_at,
@@ -34,6 +61,10 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
         ever_connected: false,
         printed: 0,
         stop_printing: false,
+        closing: false,
+        removal_published: false,
+        pending_removals: VecDeque::new(),
+        pretraced: VecDeque::new(),
         after_disconnect: None,
         finished: false,
     };
@@ -42,15 +73,33 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
 
 struct Subscriber {
     config: SubConfig,
+    printer: Printer,
+    /// Runtime error text produced while formatting a message (reused between messages).
+    errors: Vec<u8>,
+    random: Random,
     display_id: String,
     driver: Driver,
     timeout_at: Option<Instant>,
     /// Set while the connection is down: when to try again.
     reconnect_at: Option<Instant>,
     ever_connected: bool,
+    /// Messages that reached the `-C` count (printed, or skipped only by `--random-filter`).
     printed: u32,
-    /// An end condition was reached: messages still arriving are traced but not printed.
+    /// mosquitto's `process_messages == false`: messages still arriving are traced, not handled.
     stop_printing: bool,
+    /// Our DISCONNECT is queued: mosquitto reads nothing more from the socket after the callback
+    /// that decided to disconnect, so events already queued behind it are dropped, except the
+    /// `sending DISCONNECT` line and the end of the connection.
+    closing: bool,
+    /// `--remove-retained` has published (mosquitto's `last_mid != 0`): from then on neither
+    /// `-C` nor `--retained-only` sends the DISCONNECT that would end the program.
+    removal_published: bool,
+    /// `--remove-retained` topics waiting for room in the in-flight window (`-M`), in order;
+    /// libmosquitto queues them the same way and sends each when an earlier one is acknowledged.
+    pending_removals: VecDeque<String>,
+    /// Ids of `--remove-retained` publishes whose `sending PUBLISH` line was already printed (at
+    /// the moment mosquitto prints it), so the client's own event for it is not traced again.
+    pretraced: VecDeque<u16>,
     /// The run's outcome once our DISCONNECT has gone out.
     after_disconnect: Option<Result<(), Failure>>,
     /// The run is over without a DISCONNECT to wait for.
@@ -64,7 +113,7 @@ impl Subscriber {
                 self.driver.finish(FINISH_LIMIT);
                 return outcome;
             }
-            if self.driver.output.is_broken() && !self.stop_printing {
+            if self.driver.output.is_broken() && self.after_disconnect.is_none() {
                 // Nobody reads our output any more (`rsub | head -1`): end quietly and cleanly.
                 self.end_with(Ok(()));
             }
@@ -109,24 +158,22 @@ impl Subscriber {
     /// Handles every queued event; returns the outcome once the run is over.
     fn drain_events(&mut self) -> Option<Result<(), Failure>> {
         while let Some(event) = self.driver.client.poll_event() {
-            if self.config.common.debug {
+            if self.closing
+                && !matches!(
+                    event,
+                    Event::Sent(PacketInfo::Disconnect) | Event::Closed(_)
+                )
+            {
+                continue;
+            }
+            if self.config.common.debug && !self.is_pretraced(&event) {
                 trace::event_line(&self.display_id, &event, self.driver.output.buffer());
             }
             match event {
-                Event::Connected { .. } => {
-                    self.ever_connected = true;
-                    let filters: Vec<_> = self
-                        .config
-                        .topics
-                        .iter()
-                        .map(|topic| (topic.clone(), self.config.common.qos))
-                        .collect();
-                    let now = self.driver.now();
-                    // Cannot fail right after CONNACK; if it did, the connection end reports it.
-                    let _ = self.driver.client.subscribe(&filters, now);
-                }
+                Event::Connected { .. } => self.connected(),
                 Event::Subscribed { mid, return_codes } => self.subscribed(mid, &return_codes),
                 Event::Message(message) => self.message(&message),
+                Event::Published { .. } => self.publish_pending_removal(),
                 Event::Closed(error) => {
                     if let Some(outcome) = self.closed(error) {
                         return Some(outcome);
@@ -139,11 +186,42 @@ impl Subscriber {
         None
     }
 
+    /// Whether `event` is the `sending PUBLISH` of a removal whose line was printed already.
+    fn is_pretraced(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Sent(PacketInfo::Publish {
+                dup: false, mid, ..
+            }) if self.pretraced.front() == Some(mid) => {
+                self.pretraced.pop_front();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// CONNACK 0 (also after a reconnect): one SUBSCRIBE with every `-t`, then one UNSUBSCRIBE per
+    /// `-U`, all sent at once, before any acknowledgement.
+    fn connected(&mut self) {
+        self.ever_connected = true;
+        let filters: Vec<_> = self
+            .config
+            .topics
+            .iter()
+            .map(|topic| (topic.clone(), self.config.common.qos))
+            .collect();
+        let now = self.driver.now();
+        // Cannot fail right after CONNACK; if it did, the connection end reports it.
+        let _ = self.driver.client.subscribe(&filters, now);
+        for filter in &self.config.unsubscribe {
+            let _ = self.driver.client.unsubscribe(filter, now);
+        }
+    }
+
     fn subscribed(&mut self, mid: u16, return_codes: &[u8]) {
         if self.config.common.debug && !self.config.common.quiet {
             trace::subscribed_line(mid, return_codes, self.driver.output.buffer());
         }
-        if self.stop_printing {
+        if self.after_disconnect.is_some() {
             return;
         }
         if !return_codes.is_empty() && return_codes.iter().all(|&code| code >= SUBACK_FAILURE) {
@@ -157,14 +235,134 @@ impl Subscriber {
         }
     }
 
+    /// mosquitto_sub's message callback, step by step.
     fn message(&mut self, message: &Message) {
         if self.stop_printing {
             return;
         }
-        print_message(&self.config, message, self.driver.output.buffer());
-        self.printed = self.printed.saturating_add(1);
-        if self.config.count.is_some_and(|count| self.printed >= count) {
+        if self.config.retained_only && !message.retain {
+            self.stop_processing();
+            return;
+        }
+        if message.retain && self.config.no_retain {
+            return;
+        }
+        if self
+            .config
+            .filter_outs
+            .iter()
+            .any(|filter| topic_matches_filter(filter, &message.topic))
+        {
+            return;
+        }
+        if self.config.remove_retained && message.retain {
+            self.remove_retained(&message.topic);
+        }
+        self.print(message);
+        if let Some(count) = self.config.count {
+            self.printed = self.printed.saturating_add(1);
+            if self.printed == count {
+                self.stop_processing();
+            }
+        }
+    }
+
+    /// `-C` reached or `--retained-only` ended: no more messages are handled, and the program ends
+    /// unless `--remove-retained` has published (mosquitto then never sends its DISCONNECT).
+    fn stop_processing(&mut self) {
+        self.stop_printing = true;
+        if !self.removal_published {
             self.end_with(Ok(()));
+        }
+    }
+
+    /// Prints one message (unless `--random-filter` drops it) straight into the output buffer.
+    fn print(&mut self, message: &Message) {
+        if let Some(chance) = self.config.random_filter
+            && self.random.below(RANDOM_RANGE) >= u64::from(chance)
+        {
+            return;
+        }
+        let view = MessageView {
+            topic: &message.topic,
+            payload: &message.payload,
+            qos: message.qos.as_u8(),
+            retain: message.retain,
+            mid: message.packet_id,
+            properties: None,
+        };
+        let start = self.driver.output.buffer().len();
+        self.errors.clear();
+        self.printer.write_message(
+            &view,
+            &SystemClock,
+            self.driver.output.buffer(),
+            &mut self.errors,
+        );
+        if !self.errors.is_empty() && !self.config.common.quiet {
+            self.report_errors(start);
+        }
+    }
+
+    /// Writes the runtime errors of the message that starts at `start` in the output buffer:
+    /// everything printed before that message first, then the errors, so a terminal shows them in
+    /// the order mosquitto_sub's line-buffered stdout and unbuffered stderr do. The message
+    /// itself stays buffered.
+    fn report_errors(&mut self, start: usize) {
+        let message = self.driver.output.buffer().split_off(start);
+        self.driver.output.flush();
+        let _ = std::io::stderr().lock().write_all(&self.errors);
+        self.driver.output.buffer().extend_from_slice(&message);
+    }
+
+    /// `--remove-retained`: an empty retained QoS 1 message to `topic` clears it on the broker.
+    fn remove_retained(&mut self, topic: &str) {
+        self.removal_published = true;
+        if !self.pending_removals.is_empty() || !self.publish_removal(topic) {
+            self.pending_removals.push_back(topic.to_string());
+        }
+    }
+
+    /// Publishes the removal for `topic`; `false` when the in-flight window (`-M`) is full.
+    fn publish_removal(&mut self, topic: &str) -> bool {
+        let now = self.driver.now();
+        match self
+            .driver
+            .client
+            .publish(topic, Vec::new(), QoS::AtLeastOnce, true, now)
+        {
+            Ok(mid) => {
+                if self.config.common.debug {
+                    // libmosquitto prints this line while the message is being handled, before
+                    // the message itself; the client reports it after the events already queued.
+                    let sent = Event::Sent(PacketInfo::Publish {
+                        dup: false,
+                        qos: QoS::AtLeastOnce,
+                        retain: true,
+                        mid,
+                        topic: topic.to_string(),
+                        payload_len: 0,
+                    });
+                    trace::event_line(&self.display_id, &sent, self.driver.output.buffer());
+                    self.pretraced.push_back(mid);
+                }
+                true
+            }
+            Err(CommandError::InflightWindowFull) => false,
+            // Not connected (the connection just ended) or a topic too long to encode: mosquitto
+            // ignores the failure of this publish too.
+            Err(CommandError::NotConnected | CommandError::TooLarge) => true,
+        }
+    }
+
+    /// An earlier removal was acknowledged: send the oldest queued one. One per acknowledgement,
+    /// as libmosquitto releases them (the client may already have handled later acknowledgements
+    /// whose events are still queued; each of those releases its own).
+    fn publish_pending_removal(&mut self) {
+        if let Some(topic) = self.pending_removals.front().cloned()
+            && self.publish_removal(&topic)
+        {
+            self.pending_removals.pop_front();
         }
     }
 
@@ -177,6 +375,7 @@ impl Subscriber {
         if self.driver.client.is_connected() {
             let now = self.driver.now();
             self.driver.client.disconnect(now);
+            self.closing = true;
         } else {
             // No connection to say goodbye on: leave right away.
             self.reconnect_at = None;
@@ -209,11 +408,13 @@ impl Subscriber {
             | ConnectionError::KeepaliveTimeout
             | ConnectionError::Decode(_)
             | ConnectionError::Protocol(_) => {
-                if self.stop_printing {
+                if self.after_disconnect.is_some() {
                     // We were ending anyway (e.g. -C reached and the broker closed first).
                     return Some(self.after_disconnect.take().unwrap_or(Ok(())));
                 }
-                // mosquitto_sub reconnects silently after a fixed delay.
+                // mosquitto_sub reconnects silently after a fixed delay (also after -C or
+                // --retained-only stopped the processing without a DISCONNECT, see
+                // `stop_processing`).
                 self.driver.close_stream();
                 self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
                 None
@@ -246,6 +447,7 @@ impl Subscriber {
             self.after_disconnect = Some(Err(timed_out));
             let now = self.driver.now();
             self.driver.client.disconnect(now);
+            self.closing = true;
             None
         } else {
             Some(Err(timed_out))
@@ -253,26 +455,144 @@ impl Subscriber {
     }
 }
 
-/// Appends one received message as mosquitto_sub prints it without `-F`.
-fn print_message(config: &SubConfig, message: &Message, out: &mut Vec<u8>) {
-    let payload = &message.payload;
-    if config.verbose {
-        if payload.is_empty() {
-            // `topic (null)`, but only when an end of line follows.
-            if !config.no_eol {
-                out.extend_from_slice(message.topic.as_bytes());
-                out.extend_from_slice(b" (null)\n");
-            }
-            return;
-        }
-        out.extend_from_slice(message.topic.as_bytes());
-        out.push(b' ');
-    } else if payload.is_empty() {
-        // An empty payload prints nothing at all, not even the newline.
-        return;
+/// Does `topic` match the subscription filter `filter`? MQTT's rules, as libmosquitto's
+/// `mosquitto_topic_matches_sub` applies them to valid filters: `+` matches one whole level
+/// (possibly empty), a final `#` matches the parent level and everything below it, and a topic
+/// starting with `$` is never matched by a filter starting with a wildcard. An empty filter or
+/// topic matches nothing.
+pub fn topic_matches_filter(filter: &str, topic: &str) -> bool {
+    if filter.is_empty() || topic.is_empty() {
+        return false;
     }
-    out.extend_from_slice(payload);
-    if !config.no_eol {
-        out.push(b'\n');
+    if topic.starts_with('$') != filter.starts_with('$') {
+        return false;
+    }
+    let mut topic_levels = topic.split('/');
+    for level in filter.split('/') {
+        match level {
+            "#" => return true,
+            "+" => {
+                if topic_levels.next().is_none() {
+                    return false;
+                }
+            }
+            _ => {
+                if topic_levels.next() != Some(level) {
+                    return false;
+                }
+            }
+        }
+    }
+    topic_levels.next().is_none()
+}
+
+/// A small pseudo-random generator (xorshift64*) for `--random-filter`, seeded from the clock and
+/// the process id, as mosquitto seeds `random()` from the clock.
+struct Random {
+    state: u64,
+}
+
+impl Random {
+    fn from_clock() -> Random {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ 0x9e37_79b9_7f4a_7c15;
+        Random::seeded(seed)
+    }
+
+    fn seeded(seed: u64) -> Random {
+        // xorshift must not start at 0.
+        Random {
+            state: if seed == 0 {
+                0x2545_f491_4f6c_dd1d
+            } else {
+                seed
+            },
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.state = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..range` (the high bits, which are the good ones of xorshift64*).
+    fn below(&mut self, range: u64) -> u64 {
+        (self.next() >> 32) % range
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Random, topic_matches_filter};
+
+    #[test]
+    fn topic_filter_matching_follows_mqtt_rules() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("a/b", "a/b", true),
+            ("a/b", "a/c", false),
+            ("a/b", "a/b/c", false),
+            ("a/b/c", "a/b", false),
+            ("a/+", "a/b", true),
+            ("a/+", "a/", true),
+            ("a/+", "a", false),
+            ("a/+", "a/b/c", false),
+            ("+/b", "a/b", true),
+            ("+/b", "/b", true),
+            ("+", "a", true),
+            ("+", "/", false),
+            ("+/+", "/", true),
+            ("a/+/c", "a/b/c", true),
+            ("a/+/c", "a//c", true),
+            ("a/#", "a", true),
+            ("a/#", "a/b", true),
+            ("a/#", "a/b/c", true),
+            ("a/#", "ab", false),
+            ("a/+/#", "a/b", true),
+            ("a/+/#", "a", false),
+            ("#", "a", true),
+            ("#", "/", true),
+            ("#", "a/b/c", true),
+            ("#", "$SYS/x", false),
+            ("+/x", "$SYS/x", false),
+            ("$SYS/#", "$SYS/x", true),
+            ("$SYS/+", "$SYS/x", true),
+            ("$SYS/x", "$SYS/x", true),
+            ("a", "$a", false),
+            ("", "a", false),
+            ("a", "", false),
+            ("x/y", "x/y/", false),
+            ("x/y/", "x/y/", true),
+            ("x/y/#", "x/y/", true),
+        ];
+        for &(filter, topic, expected) in cases {
+            assert_eq!(
+                topic_matches_filter(filter, topic),
+                expected,
+                "filter {filter:?} topic {topic:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_numbers_cover_the_range_evenly() {
+        let mut random = Random::seeded(42);
+        let mut below_half = 0;
+        for _ in 0..10_000 {
+            let n = random.below(10_000);
+            assert!(n < 10_000);
+            if n < 5_000 {
+                below_half += 1;
+            }
+        }
+        assert!((4_500..5_500).contains(&below_half), "{below_half}");
+        let mut zero = Random::seeded(0);
+        assert_ne!(zero.next(), 0);
     }
 }

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::proto::codec::{QoS, Version, Will};
+use crate::output::Format;
+use crate::proto::codec::{Properties, QoS, Version, Will};
 
 /// How the client id is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,14 @@ pub struct CommonConfig {
     pub qos: QoS,
     /// `-M`, default 20, at least 1.
     pub max_inflight: u16,
+    /// `-D connect ...`: MQTT 5 CONNECT properties, in command-line order (empty by default). Will
+    /// properties (`-D will ...`) go in `will.properties`.
+    pub connect_properties: Properties,
+    /// `-D disconnect ...`: MQTT 5 DISCONNECT properties (empty by default).
+    pub disconnect_properties: Properties,
+    /// `-x` and `-c` resolved for MQTT 5: the Session Expiry Interval CONNECT carries after the
+    /// `-D connect` properties (`-c` without `-x`: `u32::MAX`). `None` or 0: none is sent (the default).
+    pub session_expiry: Option<u32>,
 }
 
 /// Where rpub's payload comes from.
@@ -78,6 +87,9 @@ pub struct PubConfig {
     pub repeat: u32,
     /// `--repeat-delay` (only used when repeat > 1).
     pub repeat_delay: Duration,
+    /// `-D publish ...`: MQTT 5 PUBLISH properties of every message (empty by default). With a
+    /// topic-alias property, messages after the first are sent without a topic, as mosquitto_pub does.
+    pub publish_properties: Properties,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,4 +107,21 @@ pub struct SubConfig {
     pub timeout: Option<u32>,
     /// `-E`: exit once the SUBACK arrived.
     pub exit_after_subscribe: bool,
+    /// `-F`: the output format, validated (overrides `-v`).
+    pub format: Option<Format>,
+    /// `--pretty`: `%j`/`%J` print indented JSON.
+    pub pretty: bool,
+    /// `-R`: retained messages are not printed.
+    pub no_retain: bool,
+    /// `--retained-only`: print retained messages only; stop at the first one that is not.
+    pub retained_only: bool,
+    /// `--remove-retained`: clear each retained message seen (an empty retained QoS 1 publish).
+    pub remove_retained: bool,
+    /// `-T` (repeatable): messages whose topic matches one of these filters are not printed.
+    pub filter_outs: Vec<String>,
+    /// `-U` (repeatable): filters unsubscribed from right after subscribing, one UNSUBSCRIBE each.
+    pub unsubscribe: Vec<String>,
+    /// `--random-filter`: the chance to print a message, in tenths of a percent (1..=999); `None`
+    /// prints every message (no option, or 100 and more).
+    pub random_filter: Option<u16>,
 }

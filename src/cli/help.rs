@@ -54,7 +54,9 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
         ],
         Tool::Sub => &[
             "{[-h host] [-p port | --unix path] [-u username [-P password]] -t filter ... | -L URL [-t filter ...]}",
-            "[-q qos] [-v] [-N] [-C count] [-W seconds] [-E]",
+            "[-q qos] [-v] [-N] [-F format [--pretty]] [-C count] [-W seconds] [-E]",
+            "[-R | --retained-only] [--remove-retained] [-T filter ...] [-U filter ...]",
+            "[--random-filter percent]",
             "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
             "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
             "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
@@ -191,30 +193,112 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
                 ),
             ],
         ),
-        Tool::Sub => section(
-            "What to receive and print:",
-            &[
-                (
-                    "-t, --topic FILTER",
-                    "topic filter to subscribe to; repeat -t for more filters",
-                ),
-                (
-                    "-q, --qos QOS",
-                    "QoS asked for every filter: 0, 1 or 2 (default: 0)",
-                ),
-                (
-                    "-v, --verbose",
-                    "print the topic, a space, then the message",
-                ),
-                ("-N", "print no newline after each message"),
-                ("-C COUNT", "exit after printing COUNT messages"),
-                ("-W SECONDS", "exit after SECONDS seconds (exit status 27)"),
-                (
-                    "-E",
-                    "exit as soon as the broker has confirmed the subscriptions",
-                ),
-            ],
-        ),
+        Tool::Sub => {
+            section(
+                "What to receive and print:",
+                &[
+                    (
+                        "-t, --topic FILTER",
+                        "topic filter to subscribe to; repeat -t for more filters",
+                    ),
+                    (
+                        "-q, --qos QOS",
+                        "QoS asked for every filter: 0, 1 or 2 (default: 0)",
+                    ),
+                    (
+                        "-U, --unsubscribe FILTER",
+                        "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)",
+                    ),
+                    (
+                        "-v, --verbose",
+                        "print the topic, a space, then the message",
+                    ),
+                    ("-N", "print no newline after each message"),
+                    (
+                        "-F FORMAT",
+                        "print each message as FORMAT says (overrides -v; see below)",
+                    ),
+                    (
+                        "    --pretty",
+                        "print the JSON of %j and %J indented over several lines",
+                    ),
+                    (
+                        "-C COUNT",
+                        "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)",
+                    ),
+                    ("-W SECONDS", "exit after SECONDS seconds (exit status 27)"),
+                    (
+                        "-E",
+                        "exit as soon as the broker has confirmed the subscriptions",
+                    ),
+                ],
+            );
+            section(
+                "Which messages to print:",
+                &[
+                    (
+                        "-R",
+                        "skip retained messages (the stored ones sent on subscribing)",
+                    ),
+                    (
+                        "    --retained-only",
+                        "print retained messages only; exit at the first one that is not (not with -R)",
+                    ),
+                    (
+                        "    --remove-retained",
+                        "clear each retained message received from the broker (use -T to spare topics)",
+                    ),
+                    (
+                        "-T, --filter-out FILTER",
+                        "skip messages whose topic matches FILTER (repeatable)",
+                    ),
+                    (
+                        "    --random-filter PERCENT",
+                        "print only about PERCENT % of the messages, chosen at random (0.1 to 100)",
+                    ),
+                ],
+            );
+            section(
+                "-F FORMAT (one newline is added after each message unless -N):",
+                &[
+                    ("%t %p", "topic, payload (raw bytes)"),
+                    ("%x %X", "payload in lower / upper case hexadecimal"),
+                    (
+                        "%l %m %q %r",
+                        "payload length, message id, QoS, retain flag (0 or 1)",
+                    ),
+                    (
+                        "%I %U",
+                        "receive time: ISO 8601 local time, Unix time with nanoseconds",
+                    ),
+                    (
+                        "%j %J",
+                        "the message as JSON; %J embeds a JSON payload as JSON",
+                    ),
+                    (
+                        "%A %C %D %E %F %P %R %S",
+                        "MQTT v5 properties (always absent under MQTT 3.1.1)",
+                    ),
+                    (
+                        "%[-][0][width][.precision]",
+                        "flags, width and precision, e.g. %-20t %05l %.10t",
+                    ),
+                    (
+                        "%8p %8x",
+                        "a width also cuts the payload (%x: to width/2 bytes), as in mosquitto_sub",
+                    ),
+                    (
+                        "@Y @m @d @H ... @N",
+                        "strftime codes of the receive time; @N nanoseconds",
+                    ),
+                    ("%% @@ \\", "a literal %, @ or \\"),
+                    (
+                        "\\n \\t \\r \\0 \\a \\e \\v",
+                        "newline, tab, CR, NUL, bell, escape, vertical tab",
+                    ),
+                ],
+            );
+        }
     }
     section(
         "Output and help:",
@@ -233,10 +317,14 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
     );
 
     let mosquitto = tool.mosquitto_name();
-    let not_yet = match tool {
+    let differences = match tool {
         Tool::Pub => "",
         Tool::Sub => {
-            "\n  - output formats (-F, --pretty), message filters (-R, -T, --retained-only,\n    --remove-retained, --random-filter) and -U;"
+            "  Differences from mosquitto_sub 2.0.11 (see docs/decisions.md):
+  - --random-filter 100 prints every message and 50 about half of them (mosquitto_sub prints a
+    tenth of the percentage given); values from 100 to 1000 (which it accepts) print everything.
+  - an -F error naming a character that is not ASCII shows it as U+FFFD, not as the raw byte.
+"
         }
     };
     text.push_str(&format!(
@@ -252,9 +340,8 @@ Notes:
   - TLS: --cafile, --capath, --cert, --key, --keyform, --ciphers, --insecure, --tls-version,
     --tls-alpn, --tls-engine, --tls-engine-kpass-sha1, --tls-use-os-certs, --psk, --psk-identity
     and mqtts:// URLs;
-  - SOCKS proxies: --proxy;{not_yet}
-  - the default-options file.
-",
+  - SOCKS proxies: --proxy.
+{differences}",
         v5_extra = match tool {
             Tool::Pub => "",
             Tool::Sub => ", --retain-as-published",

@@ -18,6 +18,7 @@ use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubCo
 use super::ctext;
 use super::help::Tool;
 use crate::exit::Failure;
+use crate::output::Format;
 use crate::proto::codec::{QoS, Version, Will};
 
 /// Which tools know an option. For the other tool it is an unknown option, as in mosquitto.
@@ -43,9 +44,6 @@ enum Gap {
     MqttV5,
     Tls,
     Proxy,
-    OutputFormat,
-    Filters,
-    Unsubscribe,
 }
 
 impl Gap {
@@ -54,9 +52,6 @@ impl Gap {
             Gap::MqttV5 => "it needs MQTT v5",
             Gap::Tls => "TLS is not supported yet",
             Gap::Proxy => "SOCKS proxies are not supported yet",
-            Gap::OutputFormat => "coming with the rsub output formats",
-            Gap::Filters => "coming with the rsub message filters",
-            Gap::Unsubscribe => "coming with the rsub unsubscribe option",
         }
     }
 }
@@ -70,6 +65,8 @@ enum Opt {
     Debug,
     ExitAfterSubscribe,
     File,
+    FilterOut,
+    Format,
     Help,
     Host,
     Id,
@@ -79,20 +76,26 @@ enum Opt {
     Message,
     NoDelay,
     NoEol,
+    NoRetain,
     NullMessage,
     Password,
     Port,
+    Pretty,
     ProtocolVersion,
     Qos,
     Quiet,
+    RandomFilter,
+    RemoveRetained,
     Repeat,
     RepeatDelay,
     Retain,
+    RetainedOnly,
     StdinFile,
     StdinLine,
     Timeout,
     Topic,
     Unix,
+    Unsubscribe,
     Url,
     Username,
     Verbose,
@@ -163,6 +166,7 @@ static SPECS: &[Spec] = &[
     flag(&["-d", "--debug"], Tools::Both, Opt::Debug),
     flag(&["-E"], Tools::Sub, Opt::ExitAfterSubscribe),
     value(&["-f", "--file"], Tools::Pub, Opt::File, "Error: -f argument given but no file specified.\n\n"),
+    value(&["-F"], Tools::Sub, Opt::Format, "Error: -F argument given but no format specified.\n\n"),
     flag(&["--help"], Tools::Both, Opt::Help),
     value(&["-h", "--host"], Tools::Both, Opt::Host, "Error: -h argument given but no host specified.\n\n"),
     value(&["-i", "--id"], Tools::Both, Opt::Id, "Error: -i argument given but no id specified.\n\n"),
@@ -174,18 +178,25 @@ static SPECS: &[Spec] = &[
     value(&["-M"], Tools::Both, Opt::MaxInflight, "Error: -M argument given but max_inflight not specified.\n\n"),
     flag(&["-n", "--null-message"], Tools::Pub, Opt::NullMessage),
     flag(&["-N"], Tools::Sub, Opt::NoEol),
+    flag(&["-R"], Tools::Sub, Opt::NoRetain),
     flag(&["--nodelay"], Tools::Both, Opt::NoDelay),
     value(&["-p", "--port"], Tools::Both, Opt::Port, "Error: -p argument given but no port specified.\n\n"),
     value(&["-P", "--pw"], Tools::Both, Opt::Password, "Error: -P argument given but no password specified.\n\n"),
+    flag(&["--pretty"], Tools::Sub, Opt::Pretty),
     value(&["-q", "--qos"], Tools::Both, Opt::Qos, "Error: -q argument given but no QoS specified.\n\n"),
     flag(&["--quiet"], Tools::Both, Opt::Quiet),
+    value(&["--random-filter"], Tools::Sub, Opt::RandomFilter, "Error: --random-filter argument given but no chance specified.\n\n"),
+    flag(&["--remove-retained"], Tools::Sub, Opt::RemoveRetained),
     flag(&["-r", "--retain"], Tools::Pub, Opt::Retain),
+    flag(&["--retained-only"], Tools::Sub, Opt::RetainedOnly),
     value(&["--repeat"], Tools::Pub, Opt::Repeat, "Error: --repeat argument given but no count specified.\n\n"),
     value(&["--repeat-delay"], Tools::Pub, Opt::RepeatDelay, "Error: --repeat-delay argument given but no time specified.\n\n"),
     flag(&["-s", "--stdin-file"], Tools::Pub, Opt::StdinFile),
     value(&["-t", "--topic"], Tools::Both, Opt::Topic, "Error: -t argument given but no topic specified.\n\n"),
+    value(&["-T", "--filter-out"], Tools::Sub, Opt::FilterOut, "Error: -T argument given but no topic filter specified.\n\n"),
     value(&["-u", "--username"], Tools::Both, Opt::Username, "Error: -u argument given but no username specified.\n\n"),
     value(&["--unix"], Tools::Both, Opt::Unix, "Error: --unix argument given but no socket path specified.\n\n"),
+    value(&["-U", "--unsubscribe"], Tools::Sub, Opt::Unsubscribe, "Error: -U argument given but no unsubscribe topic specified.\n\n"),
     flag(&["-v", "--verbose"], Tools::Sub, Opt::Verbose),
     value(&["-V", "--protocol-version"], Tools::Both, Opt::ProtocolVersion, "Error: --protocol-version argument given but no version specified.\n\n"),
     flag(&["--version"], Tools::Both, Opt::Version),
@@ -206,13 +217,6 @@ static SPECS: &[Spec] = &[
         Gap::Tls,
     ),
     not_yet(&["--proxy"], Tools::Both, Gap::Proxy),
-    not_yet(&["-F", "--pretty"], Tools::Sub, Gap::OutputFormat),
-    not_yet(
-        &["-R", "-T", "--filter-out", "--retained-only", "--remove-retained", "--random-filter"],
-        Tools::Sub,
-        Gap::Filters,
-    ),
-    not_yet(&["-U", "--unsubscribe"], Tools::Sub, Gap::Unsubscribe),
 ];
 
 /// The option of `tool` spelled exactly `arg`, if any.
@@ -235,6 +239,14 @@ const BAD_PORT_AT_CONNECT: &str = "Unable to connect (Invalid function arguments
 const DEFAULT_MAX_INFLIGHT: u16 = 20;
 const DEFAULT_PORT: i32 = 1883;
 const DEFAULT_KEEP_ALIVE: u16 = 60;
+/// `--random-filter` is kept as mosquitto keeps it, in tenths of a percent (`10 * atof(value)`),
+/// and accepted from 1 to this value (0.1 to 1000.0, although the message says 100.0).
+const RANDOM_FILTER_MAX: u16 = 10_000;
+/// 100%, in tenths of a percent: this value and above print every message. (mosquitto compares
+/// with a random number below 10000 instead, so that `--random-filter 100` prints 10%: a bug we
+/// do not copy, see docs/decisions.md.)
+const RANDOM_FILTER_ALL: u16 = 1_000;
+const RETAINED_ONLY_AND_R: &str = "\nError: Combining '-R' and '--retained-only' makes no sense.\n";
 
 fn usage(text: impl Into<String>) -> Failure {
     Failure::Usage { text: text.into() }
@@ -257,6 +269,24 @@ fn repeat_delay(seconds: f32) -> Duration {
         return Duration::ZERO;
     }
     Duration::from_micros(micros as u64)
+}
+
+/// A `-T` / `-U` topic filter, checked as mosquitto checks it: UTF-8 first, then the wildcards.
+/// `what` names the filter in the error (`filter`, `unsubscribe`).
+fn checked_filter(value: &[u8], flag: &str, what: &str) -> Result<String, Failure> {
+    if !ctext::valid_utf8(value) {
+        return Err(usage(format!(
+            "Error: Malformed UTF-8 in {flag} argument.\n\n"
+        )));
+    }
+    // Lossless: the bytes were just checked to be UTF-8.
+    let filter = lossy(value);
+    if !ctext::valid_subscription_topic(&filter) {
+        return Err(usage(format!(
+            "Error: Invalid {what} topic '{filter}', are all '+' and '#' wildcards correct?\n"
+        )));
+    }
+    Ok(filter)
 }
 
 /// Everything read from the arguments so far, before the final checks; defaults as in mosquitto.
@@ -294,6 +324,15 @@ struct Options {
     count: Option<u32>,
     timeout: Option<u32>,
     exit_after_subscribe: bool,
+    format: Option<Format>,
+    pretty: bool,
+    no_retain: bool,
+    retained_only: bool,
+    remove_retained: bool,
+    filter_outs: Vec<String>,
+    unsubscribe: Vec<String>,
+    /// `--random-filter` as mosquitto keeps it: `(int)(10.0 * atof(value))`, 1..=10000.
+    random_filter: u16,
 }
 
 impl Default for Options {
@@ -329,6 +368,14 @@ impl Default for Options {
             count: None,
             timeout: None,
             exit_after_subscribe: false,
+            format: None,
+            pretty: false,
+            no_retain: false,
+            retained_only: false,
+            remove_retained: false,
+            filter_outs: Vec::new(),
+            unsubscribe: Vec::new(),
+            random_filter: RANDOM_FILTER_MAX,
         }
     }
 }
@@ -420,6 +467,19 @@ impl ArgProcessor {
             Opt::File => {
                 o.source = Some(MessageSource::File(PathBuf::from(OsStr::from_bytes(value))))
             }
+            Opt::FilterOut => {
+                let filter = checked_filter(value, "-T", "filter")?;
+                o.filter_outs.push(filter);
+            }
+            // mosquitto validates the format right away (`check_format`); the error text ends
+            // with one newline. A non-ASCII offending byte is shown as U+FFFD: `Failure` carries
+            // text, not bytes (mosquitto writes the raw byte).
+            Opt::Format => {
+                o.format = Some(
+                    Format::parse(value)
+                        .map_err(|err| usage(String::from_utf8_lossy(&err.to_bytes())))?,
+                )
+            }
             Opt::Help => return Err(Failure::Help),
             Opt::Host => o.host = Some(value.to_vec()),
             Opt::Id => o.id = Some(value.to_vec()),
@@ -448,6 +508,7 @@ impl ArgProcessor {
             Opt::Message => o.source = Some(MessageSource::Message(value.to_vec())),
             Opt::NoDelay => o.nodelay = true,
             Opt::NoEol => o.no_eol = true,
+            Opt::NoRetain => o.no_retain = true,
             Opt::NullMessage => o.source = Some(MessageSource::Null),
             Opt::Password => o.password = Some(value.to_vec()),
             Opt::Port => {
@@ -473,7 +534,20 @@ impl ArgProcessor {
                     .and_then(QoS::from_u8)
                     .ok_or_else(|| usage(format!("Error: Invalid QoS given: {qos}\n")))?;
             }
+            Opt::Pretty => o.pretty = true,
             Opt::Quiet => o.quiet = true,
+            Opt::RandomFilter => {
+                // A C double times 10 converted to int: out-of-range values (and NaN) end up far
+                // outside 1..=10000 either way (Rust saturates where C gives INT_MIN).
+                let chance = (10.0 * ctext::atof(value)) as i32;
+                o.random_filter = u16::try_from(chance)
+                    .ok()
+                    .filter(|chance| (1..=RANDOM_FILTER_MAX).contains(chance))
+                    .ok_or_else(|| {
+                        usage("Error: --random-filter chance must be between 0.1-100.0\n\n")
+                    })?;
+            }
+            Opt::RemoveRetained => o.remove_retained = true,
             Opt::Repeat => {
                 let repeat = ctext::atoi(value);
                 if repeat < 1 {
@@ -490,6 +564,7 @@ impl ArgProcessor {
                 o.repeat_delay = repeat_delay(seconds);
             }
             Opt::Retain => o.retain = true,
+            Opt::RetainedOnly => o.retained_only = true,
             Opt::StdinFile => o.source = Some(MessageSource::StdinWhole),
             Opt::StdinLine => o.source = Some(MessageSource::StdinLines),
             Opt::Timeout => {
@@ -503,6 +578,10 @@ impl ArgProcessor {
             Opt::Unix => {
                 o.host = Some(value.to_vec());
                 o.port = Some(0);
+            }
+            Opt::Unsubscribe => {
+                let filter = checked_filter(value, "-U", "unsubscribe")?;
+                o.unsubscribe.push(filter);
             }
             Opt::Url => self.apply_url(name, value)?,
             Opt::Username => o.username = Some(value.to_vec()),
@@ -725,6 +804,9 @@ impl ArgProcessor {
             quiet: o.quiet,
             qos: o.qos,
             max_inflight: o.max_inflight,
+            connect_properties: Default::default(),
+            disconnect_properties: Default::default(),
+            session_expiry: None,
         }
     }
 
@@ -759,12 +841,20 @@ impl ArgProcessor {
             retain: self.options.retain,
             repeat: self.options.repeat,
             repeat_delay: self.options.repeat_delay,
+            publish_properties: Default::default(),
         })
     }
 
     /// Final checks and resolution for rsub.
     pub(crate) fn finish_sub(self) -> Result<SubConfig, Failure> {
         self.check_loaded()?;
+        // mosquitto_sub's own check, right after the shared ones: its text starts with an empty
+        // line and has no `Use ...` line.
+        if self.options.no_retain && self.options.retained_only {
+            return Err(Failure::UsageRaw {
+                text: RETAINED_ONLY_AND_R.to_string(),
+            });
+        }
         self.check_client_setup()?;
         let common = self.common();
         let o = self.options;
@@ -776,6 +866,14 @@ impl ArgProcessor {
             count: o.count,
             timeout: o.timeout,
             exit_after_subscribe: o.exit_after_subscribe,
+            format: o.format,
+            pretty: o.pretty,
+            no_retain: o.no_retain,
+            retained_only: o.retained_only,
+            remove_retained: o.remove_retained,
+            filter_outs: o.filter_outs,
+            unsubscribe: o.unsubscribe,
+            random_filter: (o.random_filter < RANDOM_FILTER_ALL).then_some(o.random_filter),
         })
     }
 }

@@ -6,15 +6,23 @@
 //! One `Client` lives for the whole program run and may see several connections: the driver calls
 //! [`Client::connect`] for each new transport; the session state (in-flight messages, incoming QoS 2 ids
 //! awaiting PUBREL, the packet-id counter) survives between them.
+//!
+//! MQTT 5, as libmosquitto 2.0.11 does it: CONNECT carries [`ClientOptions::connect_properties`]; the
+//! CONNACK's properties become [`ServerLimits`] (receive maximum caps the in-flight window, maximum
+//! QoS and maximum packet size refuse a publish, retain unavailable clears the retain flag, server keep
+//! alive replaces ours) and an assigned client identifier becomes the client's id (also for later
+//! CONNECTs); PUBACK/PUBREC/PUBCOMP reason codes of 0x80 and more end a message's flow with
+//! [`Event::PublishFailed`]; a server DISCONNECT ends the connection ([`Client::server_disconnect`]);
+//! AUTH is traced and otherwise ignored.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Instant;
 
 use super::codec::{
-    self, Ack, ConnAck, Connect, Packet, Publish, QoS, SubAck, Subscribe, SubscribeFilter,
-    UnsubAck, Unsubscribe, Version, Will,
+    self, Ack, ConnAck, Connect, DecodeError, Disconnect, Packet, PacketType, Properties, Publish,
+    QoS, RetainHandling, SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
 };
-use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
+use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, PublishFailure, Warning};
 use super::inflight::{Awaiting, Inflight};
 use super::timer::{Keepalive, Timer};
 
@@ -30,8 +38,12 @@ pub struct ClientOptions {
     pub will: Option<Will>,
     pub username: Option<String>,
     pub password: Option<Vec<u8>>,
-    /// Maximum outstanding outgoing QoS 1/2 messages (`-M`), at least 1.
+    /// Maximum outstanding outgoing QoS 1/2 messages (`-M`), at least 1. An MQTT 5 broker's Receive
+    /// Maximum lowers it further.
     pub max_inflight: u16,
+    /// MQTT 5 CONNECT properties, written in this order (ignored by 3.x). Nothing is added: the
+    /// application puts libmosquitto's defaults (receive maximum 20, session expiry) here.
+    pub connect_properties: Properties,
     /// Largest packet accepted from the broker (total size).
     pub max_incoming_packet: usize,
     /// Emit `Event::Sent` / `Event::Received` (only needed for `-d`; costs a topic copy per message).
@@ -45,8 +57,124 @@ pub enum CommandError {
     NotConnected,
     /// `max_inflight` QoS 1/2 messages are outstanding; wait for `Event::Published`.
     InflightWindowFull,
-    /// The packet cannot be encoded (string or payload too long).
+    /// The packet cannot be encoded (string or payload too long), or (MQTT 5) a SUBSCRIBE or
+    /// UNSUBSCRIBE would exceed the broker's maximum packet size.
     TooLarge,
+}
+
+/// Why [`Client::publish_with_properties`] refused a message. Nothing was queued and no packet id used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishError {
+    Command(CommandError),
+    /// MQTT 5: the message's QoS is above the broker's Maximum QoS (libmosquitto's
+    /// MOSQ_ERR_QOS_NOT_SUPPORTED).
+    QosNotSupported {
+        maximum: QoS,
+    },
+    /// MQTT 5: the PUBLISH would be larger than the broker's Maximum Packet Size (libmosquitto's
+    /// MOSQ_ERR_OVERSIZE_PACKET).
+    PacketTooLarge {
+        size: usize,
+        maximum: u32,
+    },
+}
+
+impl PublishError {
+    /// The [`CommandError`] that [`Client::publish`] reports: the MQTT 5 server limits become
+    /// `TooLarge` (the message cannot be sent as it is).
+    pub fn command_error(self) -> CommandError {
+        match self {
+            PublishError::Command(err) => err,
+            PublishError::QosNotSupported { .. } | PublishError::PacketTooLarge { .. } => {
+                CommandError::TooLarge
+            }
+        }
+    }
+}
+
+impl From<CommandError> for PublishError {
+    fn from(err: CommandError) -> PublishError {
+        PublishError::Command(err)
+    }
+}
+
+/// What the broker's CONNACK announced about itself (MQTT 5.0 §3.2.2.3). 3.x brokers, and MQTT 5
+/// brokers that leave a property out, get the spec's defaults. Reset by each `connect`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Receive Maximum: at most this many unacknowledged QoS 1/2 messages (default 65535).
+    pub receive_maximum: u16,
+    /// Maximum QoS (default 2).
+    pub maximum_qos: QoS,
+    /// Retain Available (default true); when false the retain flag of our messages is cleared.
+    pub retain_available: bool,
+    /// Maximum Packet Size, if the broker has one.
+    pub maximum_packet_size: Option<u32>,
+    /// Topic Alias Maximum (default 0: no topic aliases).
+    pub topic_alias_maximum: u16,
+    /// Server Keep Alive: the keepalive the broker imposes, if it does.
+    pub server_keep_alive: Option<u16>,
+    pub wildcard_subscription_available: bool,
+    pub subscription_identifiers_available: bool,
+    pub shared_subscription_available: bool,
+}
+
+impl Default for ServerLimits {
+    fn default() -> ServerLimits {
+        ServerLimits {
+            receive_maximum: u16::MAX,
+            maximum_qos: QoS::ExactlyOnce,
+            retain_available: true,
+            maximum_packet_size: None,
+            topic_alias_maximum: 0,
+            server_keep_alive: None,
+            wildcard_subscription_available: true,
+            subscription_identifiers_available: true,
+            shared_subscription_available: true,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// The limits announced by CONNACK `properties` (validated by the codec: no zero receive maximum
+    /// or packet size, flags 0 or 1, maximum QoS 0 or 1).
+    pub fn from_connack(properties: &Properties) -> ServerLimits {
+        let default = ServerLimits::default();
+        let flag = |value: Option<u8>, default: bool| value.map_or(default, |v| v != 0);
+        ServerLimits {
+            receive_maximum: properties
+                .receive_maximum()
+                .unwrap_or(default.receive_maximum),
+            maximum_qos: properties
+                .maximum_qos()
+                .and_then(QoS::from_u8)
+                .unwrap_or(default.maximum_qos),
+            retain_available: flag(properties.retain_available(), true),
+            maximum_packet_size: properties.maximum_packet_size(),
+            topic_alias_maximum: properties.topic_alias_maximum().unwrap_or(0),
+            server_keep_alive: properties.server_keep_alive(),
+            wildcard_subscription_available: flag(
+                properties.wildcard_subscription_available(),
+                true,
+            ),
+            subscription_identifiers_available: flag(
+                properties.subscription_identifier_available(),
+                true,
+            ),
+            shared_subscription_available: flag(properties.shared_subscription_available(), true),
+        }
+    }
+}
+
+/// MQTT 5 reason code 132, Unsupported Protocol Version.
+const UNSUPPORTED_PROTOCOL_VERSION: u8 = 0x84;
+
+/// Why a packet was not queued.
+enum QueueError {
+    /// The packet cannot be encoded.
+    Encode,
+    /// MQTT 5: larger than the broker's maximum packet size.
+    ExceedsMaximum { size: usize, maximum: u32 },
 }
 
 pub struct Client {
@@ -76,6 +204,17 @@ pub struct Client {
     inflight: Inflight,
     /// Session state: incoming QoS 2 messages waiting for PUBREL (delivered on PUBREL).
     incoming_qos2: HashMap<u16, Publish>,
+    /// The id CONNECT carries: `options.client_id`, or the one an MQTT 5 broker assigned (kept for
+    /// later connections, as libmosquitto does).
+    client_id: String,
+    /// The keepalive CONNECT carries and the timers use: `options.keep_alive`, or the MQTT 5 broker's
+    /// Server Keep Alive (kept for later connections, as libmosquitto does).
+    keep_alive: u16,
+    /// What the current connection's CONNACK announced.
+    server: ServerLimits,
+    connack_properties: Properties,
+    /// MQTT 5: the DISCONNECT the server sent on the current connection.
+    server_disconnect: Option<Disconnect>,
 }
 
 /// Where the current connection is.
@@ -99,11 +238,18 @@ enum State {
 /// The size of the packet starting at `buf` (fixed header included), if its fixed header is complete
 /// and well formed.
 fn frame_len(buf: &[u8]) -> Option<usize> {
+    fixed_header(buf).map(|(_, total)| total)
+}
+
+/// The size of the fixed header of the packet starting at `buf` and of the whole packet, if the fixed
+/// header is complete and well formed.
+fn fixed_header(buf: &[u8]) -> Option<(usize, usize)> {
     let mut remaining = 0usize;
     for (i, &byte) in buf.iter().skip(1).take(4).enumerate() {
         remaining |= usize::from(byte & 0x7f) << (7 * i);
         if byte & 0x80 == 0 {
-            return Some(1 + (i + 1) + remaining);
+            let header = 1 + (i + 1);
+            return Some((header, header + remaining));
         }
     }
     None
@@ -119,6 +265,8 @@ const MAX_READ_RESERVE: usize = 16 << 20;
 impl Client {
     pub fn new(options: ClientOptions) -> Client {
         let keepalive = Keepalive::new(options.keep_alive);
+        let client_id = options.client_id.clone();
+        let keep_alive = options.keep_alive;
         Client {
             options,
             state: State::Idle,
@@ -134,6 +282,11 @@ impl Client {
             keepalive,
             inflight: Inflight::new(),
             incoming_qos2: HashMap::new(),
+            client_id,
+            keep_alive,
+            server: ServerLimits::default(),
+            connack_properties: Properties::new(),
+            server_disconnect: None,
         }
     }
 
@@ -150,18 +303,22 @@ impl Client {
         self.eof_pending = false;
         self.out.clear();
         self.inflight.clear_pending_acks();
+        self.keepalive.set_interval(self.keep_alive);
         self.keepalive.start(now);
         self.close_reason = None;
+        self.server = ServerLimits::default();
+        self.connack_properties = Properties::new();
+        self.server_disconnect = None;
         self.state = State::AwaitConnAck;
         let connect = Packet::Connect(Connect {
             version: self.options.version,
             clean_session: self.options.clean_session,
-            keep_alive: self.options.keep_alive,
-            client_id: self.options.client_id.clone(),
+            keep_alive: self.keep_alive,
+            client_id: self.client_id.clone(),
             will: self.options.will.clone(),
             username: self.options.username.clone(),
             password: self.options.password.clone(),
-            properties: Default::default(),
+            properties: self.options.connect_properties.clone(),
         });
         if self.queue(&connect, now).is_err() {
             // Only fields longer than 65535 bytes get here; the command line rejects those first.
@@ -172,6 +329,7 @@ impl Client {
     }
 
     /// Queues a PUBLISH. Returns the message id (QoS 0 messages get one too, as mosquitto numbers them).
+    /// MQTT 5 server limits are reported as `TooLarge` (see [`Client::publish_with_properties`]).
     pub fn publish(
         &mut self,
         topic: &str,
@@ -180,11 +338,36 @@ impl Client {
         retain: bool,
         now: Instant,
     ) -> Result<u16, CommandError> {
+        self.publish_with_properties(topic, payload, qos, retain, Properties::new(), now)
+            .map_err(PublishError::command_error)
+    }
+
+    /// Queues a PUBLISH with MQTT 5 `properties` (ignored by 3.x). An empty `topic` is sent as it is
+    /// (MQTT 5: a topic alias property stands for it). Returns the message id.
+    ///
+    /// The MQTT 5 broker's CONNACK decides, as in libmosquitto: a QoS above its maximum is refused
+    /// (`QosNotSupported`), a packet above its maximum size is refused (`PacketTooLarge`), and the
+    /// retain flag is cleared when retain is not available.
+    pub fn publish_with_properties(
+        &mut self,
+        topic: &str,
+        payload: Vec<u8>,
+        qos: QoS,
+        retain: bool,
+        properties: Properties,
+        now: Instant,
+    ) -> Result<u16, PublishError> {
         if self.state != State::Connected {
-            return Err(CommandError::NotConnected);
+            return Err(CommandError::NotConnected.into());
         }
+        if qos > self.server.maximum_qos {
+            return Err(PublishError::QosNotSupported {
+                maximum: self.server.maximum_qos,
+            });
+        }
+        let retain = retain && self.server.retain_available;
         if qos != QoS::AtMostOnce && self.window_full() {
-            return Err(CommandError::InflightWindowFull);
+            return Err(CommandError::InflightWindowFull.into());
         }
         let mid = self
             .inflight
@@ -197,10 +380,14 @@ impl Client {
             topic: topic.to_owned(),
             packet_id: if qos == QoS::AtMostOnce { 0 } else { mid },
             payload,
-            properties: Default::default(),
+            properties,
         });
-        self.queue(&packet, now)
-            .map_err(|_| CommandError::TooLarge)?;
+        self.queue_limited(&packet, now).map_err(|err| match err {
+            QueueError::Encode => PublishError::Command(CommandError::TooLarge),
+            QueueError::ExceedsMaximum { size, maximum } => {
+                PublishError::PacketTooLarge { size, maximum }
+            }
+        })?;
         self.inflight.commit_id(mid);
         let Packet::Publish(publish) = packet else {
             return Ok(mid);
@@ -229,6 +416,26 @@ impl Client {
         filters: &[(String, QoS)],
         now: Instant,
     ) -> Result<u16, CommandError> {
+        let filters: Vec<SubscribeFilter> = filters
+            .iter()
+            .map(|(filter, qos)| SubscribeFilter {
+                filter: filter.clone(),
+                qos: *qos,
+                ..Default::default()
+            })
+            .collect();
+        self.subscribe_with_options(&filters, Properties::new(), now)
+    }
+
+    /// Queues one SUBSCRIBE with all `filters` and their subscription options, and MQTT 5
+    /// `properties`. 3.x sends only each filter's QoS (and its `-d` line shows `Options: 0x00`).
+    /// Returns its packet id.
+    pub fn subscribe_with_options(
+        &mut self,
+        filters: &[SubscribeFilter],
+        properties: Properties,
+        now: Instant,
+    ) -> Result<u16, CommandError> {
         if self.state != State::Connected {
             return Err(CommandError::NotConnected);
         }
@@ -238,17 +445,10 @@ impl Client {
             .ok_or(CommandError::InflightWindowFull)?;
         let packet = Packet::Subscribe(Subscribe {
             packet_id: mid,
-            filters: filters
-                .iter()
-                .map(|(filter, qos)| SubscribeFilter {
-                    filter: filter.clone(),
-                    qos: *qos,
-                    ..Default::default()
-                })
-                .collect(),
-            properties: Default::default(),
+            filters: filters.to_vec(),
+            properties,
         });
-        self.queue(&packet, now)
+        self.queue_limited(&packet, now)
             .map_err(|_| CommandError::TooLarge)?;
         self.inflight.commit_id(mid);
         self.inflight.add_subscribe(mid, filters.len());
@@ -256,10 +456,14 @@ impl Client {
             let Packet::Subscribe(subscribe) = packet else {
                 return Ok(mid);
             };
+            let version = self.options.version;
             let filters = subscribe
                 .filters
                 .into_iter()
-                .map(|f| (f.filter, f.qos, 0u8))
+                .map(|f| {
+                    let options = subscription_options(&f, version);
+                    (f.filter, f.qos, options)
+                })
                 .collect();
             self.events
                 .push_back(Event::Sent(PacketInfo::Subscribe { mid, filters }));
@@ -269,6 +473,16 @@ impl Client {
 
     /// Queues one UNSUBSCRIBE for `filter`. Returns its packet id.
     pub fn unsubscribe(&mut self, filter: &str, now: Instant) -> Result<u16, CommandError> {
+        self.unsubscribe_with_properties(filter, Properties::new(), now)
+    }
+
+    /// Queues one UNSUBSCRIBE for `filter` with MQTT 5 `properties`. Returns its packet id.
+    pub fn unsubscribe_with_properties(
+        &mut self,
+        filter: &str,
+        properties: Properties,
+        now: Instant,
+    ) -> Result<u16, CommandError> {
         if self.state != State::Connected {
             return Err(CommandError::NotConnected);
         }
@@ -279,9 +493,9 @@ impl Client {
         let packet = Packet::Unsubscribe(Unsubscribe {
             packet_id: mid,
             filters: vec![filter.to_owned()],
-            properties: Default::default(),
+            properties,
         });
-        self.queue(&packet, now)
+        self.queue_limited(&packet, now)
             .map_err(|_| CommandError::TooLarge)?;
         self.inflight.commit_id(mid);
         self.inflight.add_unsubscribe(mid);
@@ -299,15 +513,28 @@ impl Client {
     /// Queues DISCONNECT; once it has been taken by `poll_transmit` the client reports
     /// `Closed(Disconnected)`.
     pub fn disconnect(&mut self, now: Instant) {
+        self.disconnect_with_reason(0, Properties::new(), now);
+    }
+
+    /// Queues an MQTT 5 DISCONNECT with `reason_code` and `properties` (3.x sends a plain DISCONNECT):
+    /// e.g. 4, Disconnect with Will Message, makes the broker publish the will. Otherwise as
+    /// [`Client::disconnect`]; the `-d` line is the same `sending DISCONNECT`.
+    pub fn disconnect_with_reason(
+        &mut self,
+        reason_code: u8,
+        properties: Properties,
+        now: Instant,
+    ) {
         let report = match self.state {
             State::AwaitConnAck | State::Connected => true,
             State::Refused => false,
             State::Idle | State::Disconnecting { .. } | State::Closed => return,
         };
-        if self
-            .queue(&Packet::Disconnect(Default::default()), now)
-            .is_ok()
-        {
+        let disconnect = Disconnect {
+            reason_code,
+            properties,
+        };
+        if self.queue(&Packet::Disconnect(disconnect), now).is_ok() {
             self.trace_sent(PacketInfo::Disconnect);
         }
         self.state = State::Disconnecting { report };
@@ -340,11 +567,7 @@ impl Client {
                     break;
                 }
             }
-            match codec::decode(
-                &self.read_buf[self.read_pos..],
-                self.options.version,
-                self.options.max_incoming_packet,
-            ) {
+            match self.decode(&self.read_buf[self.read_pos..]) {
                 Ok(Some((packet, used))) => {
                     self.read_pos += used;
                     self.frame_len = None;
@@ -394,11 +617,7 @@ impl Client {
         self.read_pos = 0;
         // Then decode straight from the caller's slice; only an incomplete tail is copied.
         while !input.is_empty() {
-            match codec::decode(
-                input,
-                self.options.version,
-                self.options.max_incoming_packet,
-            ) {
+            match self.decode(input) {
                 Ok(Some((packet, used))) => {
                     input = input.get(used..).unwrap_or_default();
                     self.handle_packet(packet, now);
@@ -556,6 +775,33 @@ impl Client {
         &self.options
     }
 
+    /// The client id CONNECT carries: the configured one, or the one an MQTT 5 broker assigned
+    /// (mosquitto shows the assigned one in its `-d` lines from `received CONNACK` on).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The keepalive in use: the configured one, or an MQTT 5 broker's Server Keep Alive.
+    pub fn keep_alive(&self) -> u16 {
+        self.keep_alive
+    }
+
+    /// What the current connection's CONNACK announced (defaults before CONNACK and for 3.x).
+    pub fn server_limits(&self) -> &ServerLimits {
+        &self.server
+    }
+
+    /// The current connection's CONNACK properties (MQTT 5), as received.
+    pub fn connack_properties(&self) -> &Properties {
+        &self.connack_properties
+    }
+
+    /// MQTT 5: the DISCONNECT the server sent, once the connection ended because of it
+    /// (`Closed(Lost)`); `None` otherwise. Reset by `connect`.
+    pub fn server_disconnect(&self) -> Option<&Disconnect> {
+        self.server_disconnect.as_ref()
+    }
+
     /// Why the last connection ended, once `Closed` was reported (`None` while a connection runs).
     pub fn close_reason(&self) -> Option<&ConnectionError> {
         self.close_reason.as_ref()
@@ -576,15 +822,108 @@ impl Client {
         )
     }
 
-    /// `max_inflight` outgoing QoS 1/2 messages are outstanding (0 means no limit, as in libmosquitto).
+    /// `max_inflight` outgoing QoS 1/2 messages are outstanding (0 means no limit, as in libmosquitto),
+    /// or as many as the MQTT 5 broker's receive maximum.
     fn window_full(&self) -> bool {
         let max = usize::from(self.options.max_inflight);
-        max != 0 && self.inflight.len() >= max
+        let server = usize::from(self.server.receive_maximum);
+        let limit = if max == 0 { server } else { max.min(server) };
+        self.inflight.len() >= limit
+    }
+
+    /// Decodes the packet at the start of `buf`. libmosquitto reports a 3.x broker's "unacceptable
+    /// protocol version" CONNACK to an MQTT 5 CONNECT (`20 02 xx 01`: no reason code 1 in MQTT 5, no
+    /// properties) as a refusal with reason code 132, Unsupported Protocol Version.
+    ///
+    /// libmosquitto 2.0.11 also takes any reason code in CONNACK, PUBACK, PUBREC, PUBCOMP and
+    /// DISCONNECT, and the mosquitto broker uses codes MQTT 5.0 does not list there (PUBACK and PUBREC
+    /// 149, Packet too large, for a message above its `message_size_limit`): such a packet is decoded
+    /// as the codec's rules say, with its reason code as received.
+    fn decode(&self, buf: &[u8]) -> Result<Option<(Packet, usize)>, DecodeError> {
+        let version = self.options.version;
+        match codec::decode(buf, version, self.options.max_incoming_packet) {
+            Err(_)
+                if version == Version::V5
+                    && self.state == State::AwaitConnAck
+                    && matches!(buf, [0x20, 0x02, _, 0x01, ..]) =>
+            {
+                let refusal = ConnAck {
+                    session_present: false,
+                    code: UNSUPPORTED_PROTOCOL_VERSION,
+                    properties: Properties::new(),
+                };
+                Ok(Some((Packet::ConnAck(refusal), 4)))
+            }
+            Err(err @ DecodeError::InvalidReasonCode { packet, code })
+                if version == Version::V5 =>
+            {
+                self.decode_unlisted_reason(buf, packet, code)
+                    .unwrap_or(Err(err))
+            }
+            other => other,
+        }
+    }
+
+    /// Decodes the complete packet at the start of `buf`, whose reason code `code` is not one MQTT 5
+    /// lists for `packet`, with a listed code in its place, then gives it its own code back. `None`
+    /// for the packets libmosquitto validates (or that carry several codes).
+    fn decode_unlisted_reason(
+        &self,
+        buf: &[u8],
+        packet: PacketType,
+        code: u8,
+    ) -> Option<Result<Option<(Packet, usize)>, DecodeError>> {
+        // Where the reason code sits after the fixed header, and a listed code to stand in for it.
+        let (offset, stand_in) = match packet {
+            PacketType::ConnAck => (1, 0x80),
+            PacketType::PubAck | PacketType::PubRec => (2, 0x80),
+            PacketType::PubComp => (2, 0x92),
+            PacketType::Disconnect => (0, 0x80),
+            _ => return None,
+        };
+        let (header, total) = fixed_header(buf)?;
+        let mut copy = buf.get(..total)?.to_vec();
+        *copy.get_mut(header + offset)? = stand_in;
+        let decoded = codec::decode(
+            &copy,
+            self.options.version,
+            self.options.max_incoming_packet,
+        );
+        Some(decoded.map(|decoded| {
+            decoded.map(|(mut packet, used)| {
+                match &mut packet {
+                    Packet::ConnAck(connack) => connack.code = code,
+                    Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
+                        ack.reason_code = code
+                    }
+                    Packet::Disconnect(disconnect) => disconnect.reason_code = code,
+                    _ => {}
+                }
+                (packet, used)
+            })
+        }))
     }
 
     /// Encodes `packet` onto the output buffer.
     fn queue(&mut self, packet: &Packet, now: Instant) -> Result<(), codec::EncodeError> {
         codec::encode(packet, self.options.version, &mut self.out)?;
+        self.keepalive.on_output(now);
+        Ok(())
+    }
+
+    /// Encodes `packet` onto the output buffer unless it is larger than the MQTT 5 broker's maximum
+    /// packet size (then nothing is queued).
+    fn queue_limited(&mut self, packet: &Packet, now: Instant) -> Result<(), QueueError> {
+        let start = self.out.len();
+        codec::encode(packet, self.options.version, &mut self.out)
+            .map_err(|_| QueueError::Encode)?;
+        let size = self.out.len() - start;
+        if let Some(maximum) = self.server.maximum_packet_size
+            && size > usize::try_from(maximum).unwrap_or(usize::MAX)
+        {
+            self.out.truncate(start);
+            return Err(QueueError::ExceedsMaximum { size, maximum });
+        }
         self.keepalive.on_output(now);
         Ok(())
     }
@@ -622,6 +961,27 @@ impl Client {
 
     fn handle_packet(&mut self, packet: Packet, now: Instant) {
         self.keepalive.on_input(now);
+        // MQTT 5 DISCONNECT and AUTH may come in any state (libmosquitto handles them whatever it
+        // waits for).
+        let packet = match packet {
+            Packet::Disconnect(disconnect) if self.options.version == Version::V5 => {
+                self.trace_received(PacketInfo::ServerDisconnect {
+                    reason_code: disconnect.reason_code,
+                });
+                self.server_disconnect = Some(disconnect);
+                self.fail(ConnectionError::Lost);
+                return;
+            }
+            Packet::Auth(auth) => {
+                // Only decoded in MQTT 5. We take no part in extended authentication; libmosquitto
+                // 2.0.11 logs the packet and ignores it.
+                self.trace_received(PacketInfo::Auth {
+                    reason_code: auth.reason_code,
+                });
+                return;
+            }
+            packet => packet,
+        };
         let packet_type = packet.type_number();
         if matches!(
             packet,
@@ -662,7 +1022,30 @@ impl Client {
     }
 
     fn handle_connack(&mut self, connack: ConnAck, now: Instant) {
-        self.trace_received(PacketInfo::ConnAck { code: connack.code });
+        let assigned_client_id = connack
+            .properties
+            .assigned_client_identifier()
+            .map(str::to_owned);
+        if let Some(id) = &assigned_client_id {
+            if !self.client_id.is_empty() {
+                // libmosquitto fails before logging the CONNACK.
+                self.fail(ConnectionError::Protocol(
+                    ProtocolError::UnexpectedAssignedClientId,
+                ));
+                return;
+            }
+            self.client_id = id.clone();
+        }
+        self.server = ServerLimits::from_connack(&connack.properties);
+        if let Some(seconds) = self.server.server_keep_alive {
+            self.keep_alive = seconds;
+            self.keepalive.set_interval(seconds);
+        }
+        self.trace_received(PacketInfo::ConnAck {
+            code: connack.code,
+            assigned_client_id,
+        });
+        self.connack_properties = connack.properties;
         if connack.code != 0 {
             self.state = State::Refused;
             // As for a successful CONNACK, the application reacts (mosquitto_sub sends DISCONNECT)
@@ -718,15 +1101,41 @@ impl Client {
                 self.fail(ConnectionError::Protocol(ProtocolError::UnexpectedConnAck));
             }
             Packet::Publish(publish) => self.handle_incoming_publish(publish, now),
-            Packet::PubAck(Ack { packet_id: mid, .. }) => {
-                self.trace_received(PacketInfo::PubAck { mid, code: 0 });
+            Packet::PubAck(ack) => {
+                let mid = ack.packet_id;
+                self.trace_received(PacketInfo::PubAck {
+                    mid,
+                    code: ack.reason_code,
+                });
                 if self.inflight.awaiting(mid) == Some(Awaiting::PubAck) {
                     self.inflight.remove(mid);
-                    self.events.push_back(Event::Published { mid });
+                    self.completed(PacketType::PubAck, ack);
                 }
             }
-            Packet::PubRec(Ack { packet_id: mid, .. }) => {
-                self.trace_received(PacketInfo::PubRec { mid, code: 0 });
+            Packet::PubRec(ack) if ack.reason_code >= 0x80 => {
+                // MQTT 5 refusal: the flow ends here, no PUBREL (MQTT 5.0 §4.3.3).
+                let mid = ack.packet_id;
+                self.trace_received(PacketInfo::PubRec {
+                    mid,
+                    code: ack.reason_code,
+                });
+                if matches!(
+                    self.inflight.awaiting(mid),
+                    Some(Awaiting::PubRec | Awaiting::PubComp)
+                ) {
+                    self.inflight.remove(mid);
+                    self.completed(PacketType::PubRec, ack);
+                }
+            }
+            Packet::PubRec(Ack {
+                packet_id: mid,
+                reason_code,
+                ..
+            }) => {
+                self.trace_received(PacketInfo::PubRec {
+                    mid,
+                    code: reason_code,
+                });
                 match self.inflight.awaiting(mid) {
                     Some(Awaiting::PubRec) => self.inflight.released(mid),
                     Some(Awaiting::PubComp) => {}
@@ -741,14 +1150,18 @@ impl Client {
                     now,
                 );
             }
-            Packet::PubComp(Ack { packet_id: mid, .. }) => {
-                self.trace_received(PacketInfo::PubComp { mid, code: 0 });
+            Packet::PubComp(ack) => {
+                let mid = ack.packet_id;
+                self.trace_received(PacketInfo::PubComp {
+                    mid,
+                    code: ack.reason_code,
+                });
                 if matches!(
                     self.inflight.awaiting(mid),
                     Some(Awaiting::PubComp | Awaiting::PubRec)
                 ) {
                     self.inflight.remove(mid);
-                    self.events.push_back(Event::Published { mid });
+                    self.completed(PacketType::PubComp, ack);
                 }
             }
             Packet::PubRel(Ack { packet_id: mid, .. }) => {
@@ -810,7 +1223,30 @@ impl Client {
         }
     }
 
+    /// The outgoing message `ack.packet_id` completed its flow (and was removed from the in-flight
+    /// table): `Published`, or `PublishFailed` for an MQTT 5 reason code of 0x80 and more.
+    fn completed(&mut self, ack_type: PacketType, ack: Ack) {
+        let mid = ack.packet_id;
+        if ack.reason_code >= 0x80 {
+            self.events.push_back(Event::PublishFailed(PublishFailure {
+                mid,
+                ack: ack_type,
+                reason_code: ack.reason_code,
+                properties: ack.properties,
+            }));
+        } else {
+            self.events.push_back(Event::Published { mid });
+        }
+    }
+
     fn handle_incoming_publish(&mut self, publish: Publish, now: Instant) {
+        if publish.topic.is_empty() {
+            // Only MQTT 5 decodes one (with a topic alias); libmosquitto 2.0.11 fails before logging it.
+            self.fail(ConnectionError::Protocol(
+                ProtocolError::PublishWithoutTopic,
+            ));
+            return;
+        }
         if self.options.trace_packets {
             self.events.push_back(Event::Received(PacketInfo::Publish {
                 dup: publish.dup,
@@ -843,4 +1279,20 @@ impl Client {
             }
         }
     }
+}
+
+/// The subscription options byte without its QoS bits, as mosquitto prints it (`Options: 0x%02x`):
+/// retain handling, retain as published, no local. Always 0 in 3.x, which sends none of them.
+fn subscription_options(filter: &SubscribeFilter, version: Version) -> u8 {
+    if version != Version::V5 {
+        return 0;
+    }
+    let retain_handling = match filter.retain_handling {
+        RetainHandling::SendAtSubscribe => 0,
+        RetainHandling::SendIfNew => 1,
+        RetainHandling::DoNotSend => 2,
+    };
+    (retain_handling << 4)
+        | (u8::from(filter.retain_as_published) << 3)
+        | (u8::from(filter.no_local) << 2)
 }

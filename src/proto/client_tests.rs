@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::client::{Client, ClientOptions, CommandError};
 use super::codec::{
-    self, Ack, ConnAck, Connect, DecodeError, Packet, Publish, QoS, SubAck, Subscribe,
+    self, Ack, ConnAck, Connect, DecodeError, Packet, Properties, Publish, QoS, SubAck, Subscribe,
     SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
 };
 use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
@@ -26,6 +26,7 @@ fn options() -> ClientOptions {
         username: None,
         password: None,
         max_inflight: 20,
+        connect_properties: Properties::new(),
         max_incoming_packet: MAX_PACKET,
         trace_packets: true,
     }
@@ -299,7 +300,10 @@ fn connack_zero_connects() {
         assert_eq!(
             b.events(),
             vec![
-                Event::Received(PacketInfo::ConnAck { code: 0 }),
+                Event::Received(PacketInfo::ConnAck {
+                    code: 0,
+                    assigned_client_id: None,
+                }),
                 Event::Connected { session_present }
             ]
         );
@@ -322,7 +326,10 @@ fn connack_refusals_close_and_still_allow_a_disconnect() {
         assert_eq!(
             b.events(),
             vec![
-                Event::Received(PacketInfo::ConnAck { code }),
+                Event::Received(PacketInfo::ConnAck {
+                    code,
+                    assigned_client_id: None,
+                }),
                 Event::Closed(ConnectionError::Refused(code))
             ],
             "code {code}"
@@ -381,7 +388,10 @@ fn reconnect_after_refusal() {
         b.events(),
         vec![
             Event::Sent(PacketInfo::Connect),
-            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: None,
+            }),
             Event::Connected {
                 session_present: false
             }
@@ -1171,7 +1181,10 @@ fn unacknowledged_messages_are_resent_after_reconnect() {
         b.events(),
         vec![
             Event::Sent(PacketInfo::Connect),
-            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: None,
+            }),
             Event::Connected {
                 session_present: true
             },
@@ -1604,7 +1617,10 @@ fn several_packets_in_one_read() {
     assert_eq!(
         events,
         vec![
-            Event::Received(PacketInfo::ConnAck { code: 0 }),
+            Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: None,
+            }),
             Event::Connected {
                 session_present: false
             },
@@ -1824,7 +1840,10 @@ fn refusal_followed_by_eof_still_lets_the_application_disconnect() {
     b.client.handle_eof();
     assert_eq!(
         b.client.poll_event(),
-        Some(Event::Received(PacketInfo::ConnAck { code: 5 }))
+        Some(Event::Received(PacketInfo::ConnAck {
+            code: 5,
+            assigned_client_id: None,
+        }))
     );
     assert_eq!(
         b.client.poll_event(),
@@ -1875,4 +1894,1088 @@ fn released_qos2_is_published_again_when_the_session_is_gone() {
     b.send(Packet::PubComp(ack(1)));
     assert!(b.events().contains(&Event::Published { mid: 1 }));
     assert_eq!(b.client.inflight_count(), 0);
+}
+
+// ---- MQTT 5 ----
+
+fn v5_options() -> ClientOptions {
+    ClientOptions {
+        version: Version::V5,
+        ..options()
+    }
+}
+
+fn connack_v5(code: u8, properties: Properties) -> Packet {
+    Packet::ConnAck(ConnAck {
+        session_present: false,
+        code,
+        properties,
+    })
+}
+
+/// Bytes from a hex string (spaces allowed), e.g. a packet recorded from mosquitto_pub.
+fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).expect("ascii");
+            u8::from_str_radix(pair, 16).expect("hex digit")
+        })
+        .collect()
+}
+
+impl Broker {
+    /// A v5 client connected by a CONNACK with `properties`, CONNECT and events consumed.
+    fn connected_v5(options: ClientOptions, properties: Properties) -> Broker {
+        let mut b = Broker::new(options);
+        b.client.connect(b.now);
+        assert!(matches!(b.packets()[..], [Packet::Connect(_)]));
+        b.send(connack_v5(0, properties));
+        b.events();
+        assert!(b.client.is_connected());
+        b
+    }
+}
+
+fn received_connack(code: u8) -> Event {
+    Event::Received(PacketInfo::ConnAck {
+        code,
+        assigned_client_id: None,
+    })
+}
+
+// The CONNECTs below were recorded from mosquitto_pub 2.0.11 (`-V 5 -i p1` plus the options named).
+#[test]
+fn v5_connect_bytes_match_mosquitto_pub() {
+    use super::codec::Property;
+    let cases = [
+        (
+            // --will-topic w --will-payload z -D will content-type t
+            ClientOptions {
+                client_id: "p1".into(),
+                will: Some(Will {
+                    topic: "w".into(),
+                    payload: b"z".to_vec(),
+                    properties: Properties::new().with(Property::ContentType("t".into())),
+                    ..Default::default()
+                }),
+                connect_properties: Properties::new().with(Property::ReceiveMaximum(20)),
+                ..v5_options()
+            },
+            "101d00044d5154540506003c0321001400027031040300017400017700017a",
+        ),
+        (
+            // -c -x 30
+            ClientOptions {
+                client_id: "p1".into(),
+                clean_session: false,
+                connect_properties: Properties::new()
+                    .with(Property::SessionExpiryInterval(30))
+                    .with(Property::ReceiveMaximum(20)),
+                ..v5_options()
+            },
+            "101700044d5154540500003c08110000001e21001400027031",
+        ),
+        (
+            // -D connect user-property a b -D connect session-expiry-interval 9
+            ClientOptions {
+                client_id: "p1".into(),
+                connect_properties: Properties::new()
+                    .with(Property::UserProperty("a".into(), "b".into()))
+                    .with(Property::SessionExpiryInterval(9))
+                    .with(Property::ReceiveMaximum(20)),
+                ..v5_options()
+            },
+            "101e00044d5154540502003c0f26000161000162110000000921001400027031",
+        ),
+    ];
+    for (options, expected) in cases {
+        let mut b = Broker::new(options);
+        b.client.connect(b.now);
+        assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Connect)]);
+        assert_eq!(b.bytes(), hex(expected));
+    }
+    // 3.1.1 ignores the MQTT 5 fields.
+    let mut b = Broker::new(ClientOptions {
+        connect_properties: Properties::new().with(Property::ReceiveMaximum(20)),
+        ..options()
+    });
+    b.client.connect(b.now);
+    assert_eq!(b.bytes(), hex("100e00044d515454 0402003c 00026331"));
+}
+
+#[test]
+fn v5_connack_properties_become_server_limits() {
+    use super::client::ServerLimits;
+    use super::codec::Property;
+    let mut b = Broker::new(v5_options());
+    assert_eq!(b.client.server_limits(), &ServerLimits::default());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    let properties = Properties::new()
+        .with(Property::TopicAliasMaximum(3))
+        .with(Property::ServerKeepAlive(30))
+        .with(Property::RetainAvailable(0))
+        .with(Property::MaximumPacketSize(1000))
+        .with(Property::ReceiveMaximum(20))
+        .with(Property::MaximumQoS(1));
+    b.send(connack_v5(0, properties.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_connack(0),
+            Event::Connected {
+                session_present: false
+            }
+        ]
+    );
+    assert_eq!(
+        b.client.server_limits(),
+        &ServerLimits {
+            receive_maximum: 20,
+            maximum_qos: QoS::AtLeastOnce,
+            retain_available: false,
+            maximum_packet_size: Some(1000),
+            topic_alias_maximum: 3,
+            server_keep_alive: Some(30),
+            ..ServerLimits::default()
+        }
+    );
+    assert_eq!(b.client.connack_properties(), &properties);
+    assert_eq!(b.client.keep_alive(), 30);
+    // A new connection forgets the limits until its own CONNACK.
+    b.client.connect(b.now);
+    assert_eq!(b.client.server_limits(), &ServerLimits::default());
+    assert!(b.client.connack_properties().is_empty());
+}
+
+#[test]
+fn v5_server_keep_alive_replaces_ours_also_for_the_next_connect() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(
+        v5_options(),
+        Properties::new().with(Property::ServerKeepAlive(5)),
+    );
+    assert_eq!(b.client.poll_timeout(), Some(b.at(5.0)));
+    b.set_time(5.0);
+    b.tick();
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::PingReq)]);
+    assert_eq!(b.packets(), vec![Packet::PingReq]);
+    b.set_time(10.0);
+    b.tick();
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::KeepaliveTimeout)]
+    );
+    // libmosquitto keeps the broker's value: the next CONNECT asks for 5 seconds.
+    b.client.connect(b.now);
+    let packets = b.packets();
+    let [Packet::Connect(connect)] = &packets[..] else {
+        panic!("CONNECT expected: {packets:?}");
+    };
+    assert_eq!(connect.keep_alive, 5);
+    // Server Keep Alive 0 disables keepalive.
+    b.send(connack_v5(
+        0,
+        Properties::new().with(Property::ServerKeepAlive(0)),
+    ));
+    assert_eq!(b.client.poll_timeout(), None);
+}
+
+// pub_v5_default_id: no -i, the broker assigns `auto-...`.
+#[test]
+fn v5_assigned_client_id_is_reported_and_kept_for_reconnects() {
+    use super::codec::Property;
+    let mut b = Broker::new(ClientOptions {
+        client_id: String::new(),
+        ..v5_options()
+    });
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    let id = "auto-771B22C9-154B-9648-3AC9-A837E6B980B7";
+    b.send(connack_v5(
+        0,
+        Properties::new().with(Property::AssignedClientIdentifier(id.into())),
+    ));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::ConnAck {
+                code: 0,
+                assigned_client_id: Some(id.into())
+            }),
+            Event::Connected {
+                session_present: false
+            }
+        ]
+    );
+    assert_eq!(b.client.client_id(), id);
+    b.client.handle_eof();
+    b.events();
+    b.client.connect(b.now);
+    let packets = b.packets();
+    let [Packet::Connect(connect)] = &packets[..] else {
+        panic!("CONNECT expected: {packets:?}");
+    };
+    assert_eq!(connect.client_id, id);
+}
+
+// Recorded with mosquitto_pub -V 5 -i p1 against a fake server: no CONNACK line, exit 2.
+#[test]
+fn v5_assigned_client_id_when_one_was_sent_is_a_protocol_error() {
+    use super::codec::Property;
+    let mut b = Broker::new(v5_options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    b.send(connack_v5(
+        0,
+        Properties::new().with(Property::AssignedClientIdentifier("auto-1".into())),
+    ));
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Protocol(
+            ProtocolError::UnexpectedAssignedClientId
+        ))]
+    );
+    assert!(b.client.is_closed());
+    assert_eq!(b.client.client_id(), "c1");
+}
+
+#[test]
+fn v5_connack_refusals() {
+    for code in [0x80, 0x84, 0x86, 0x87, 0x89, 0x8C, 0x95, 0x9F] {
+        let mut b = Broker::new(v5_options());
+        b.client.connect(b.now);
+        b.bytes();
+        b.events();
+        b.send(connack_v5(code, Properties::new()));
+        assert_eq!(
+            b.events(),
+            vec![
+                received_connack(code),
+                Event::Closed(ConnectionError::Refused(code))
+            ]
+        );
+        assert_eq!(
+            b.client.close_reason(),
+            Some(&ConnectionError::Refused(code))
+        );
+        // rsub still says goodbye.
+        b.client.disconnect(b.now);
+        assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Disconnect)]);
+        assert_eq!(b.bytes(), vec![0xE0, 0x00]);
+    }
+}
+
+// pub_v5_to_v311_only_server and a fake server sending `20 02 00 01`: mosquitto prints
+// `received CONNACK (132)` and reports Unsupported Protocol Version.
+#[test]
+fn v3_connack_to_a_v5_connect_is_unsupported_protocol_version() {
+    for chunked in [false, true] {
+        let mut b = Broker::new(v5_options());
+        b.client.connect(b.now);
+        b.bytes();
+        b.events();
+        let bytes = [0x20, 0x02, 0x00, 0x01];
+        if chunked {
+            for byte in bytes {
+                b.send_bytes(&[byte]);
+            }
+        } else {
+            b.send_bytes(&bytes);
+        }
+        assert_eq!(
+            b.events(),
+            vec![
+                received_connack(132),
+                Event::Closed(ConnectionError::Refused(132))
+            ]
+        );
+    }
+    // Any other 3.x CONNACK is a malformed MQTT 5 packet (mosquitto: protocol error, no line).
+    let mut b = Broker::new(v5_options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    b.send_bytes(&[0x20, 0x02, 0x00, 0x00]);
+    let events = b.events();
+    assert!(
+        matches!(events[..], [Event::Closed(ConnectionError::Decode(_))]),
+        "{events:?}"
+    );
+    // After CONNACK the same bytes are just a malformed packet.
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.send_bytes(&[0x20, 0x02, 0x00, 0x01]);
+    let events = b.events();
+    assert!(
+        matches!(events[..], [Event::Closed(ConnectionError::Decode(_))]),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn v5_receive_maximum_caps_the_inflight_window() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(
+        v5_options(),
+        Properties::new().with(Property::ReceiveMaximum(2)),
+    );
+    for mid in 1..=2 {
+        assert_eq!(
+            b.client
+                .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+            Ok(mid)
+        );
+    }
+    assert!(!b.client.can_publish());
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::ExactlyOnce, false, b.now),
+        Err(CommandError::InflightWindowFull)
+    );
+    assert_eq!(
+        b.client.publish("t", vec![], QoS::AtMostOnce, false, b.now),
+        Ok(3),
+        "QoS 0 is not counted"
+    );
+    b.send(Packet::PubAck(ack(1)));
+    assert!(b.client.can_publish());
+
+    // The broker's maximum only lowers -M, it never raises it (libmosquitto replaces -M with it).
+    let mut b = Broker::connected_v5(
+        ClientOptions {
+            max_inflight: 1,
+            ..v5_options()
+        },
+        Properties::new().with(Property::ReceiveMaximum(5)),
+    );
+    assert_eq!(
+        b.client
+            .publish("t", vec![], QoS::AtLeastOnce, false, b.now),
+        Ok(1)
+    );
+    assert!(!b.client.can_publish());
+}
+
+// err_pub_qos_not_supported_v5: no PUBLISH line, the application prints the error.
+#[test]
+fn v5_maximum_qos_refuses_a_higher_qos_without_using_an_id() {
+    use super::client::PublishError;
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(
+        v5_options(),
+        Properties::new().with(Property::MaximumQoS(0)),
+    );
+    assert_eq!(
+        b.client.publish_with_properties(
+            "t",
+            b"x".to_vec(),
+            QoS::AtLeastOnce,
+            false,
+            Properties::new(),
+            b.now
+        ),
+        Err(PublishError::QosNotSupported {
+            maximum: QoS::AtMostOnce
+        })
+    );
+    assert_eq!(
+        b.client
+            .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now),
+        Err(CommandError::TooLarge),
+        "the 3.x-style command reports it as TooLarge"
+    );
+    assert!(b.events().is_empty());
+    assert!(b.bytes().is_empty());
+    assert_eq!(
+        b.client
+            .publish("t", b"x".to_vec(), QoS::AtMostOnce, false, b.now),
+        Ok(1)
+    );
+}
+
+// err_pub_max_packet_size_v5: the publish is silently not sent.
+#[test]
+fn v5_maximum_packet_size_refuses_larger_packets() {
+    use super::client::PublishError;
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(
+        v5_options(),
+        Properties::new().with(Property::MaximumPacketSize(20)),
+    );
+    // Topic "a", QoS 0, no properties: 6 bytes of headers, so 14 payload bytes make 20.
+    assert_eq!(
+        b.client.publish_with_properties(
+            "a",
+            vec![b'x'; 15],
+            QoS::AtMostOnce,
+            false,
+            Properties::new(),
+            b.now
+        ),
+        Err(PublishError::PacketTooLarge {
+            size: 21,
+            maximum: 20
+        })
+    );
+    assert!(b.events().is_empty());
+    assert!(b.bytes().is_empty());
+    assert_eq!(
+        b.client
+            .publish("a", vec![b'x'; 14], QoS::AtMostOnce, false, b.now),
+        Ok(1),
+        "no id was used by the refused message"
+    );
+    assert_eq!(b.bytes().len(), 20);
+    // Subscribe and unsubscribe are refused alike.
+    let long = "f".repeat(20);
+    assert_eq!(
+        b.client
+            .subscribe(&[(long.clone(), QoS::AtMostOnce)], b.now),
+        Err(CommandError::TooLarge)
+    );
+    assert_eq!(
+        b.client.unsubscribe(&long, b.now),
+        Err(CommandError::TooLarge)
+    );
+    assert!(b.bytes().is_empty());
+    assert_eq!(
+        b.client.subscribe(&[("f".into(), QoS::AtMostOnce)], b.now),
+        Ok(2)
+    );
+}
+
+// err_pub_retain_not_available_v5: `r0` in the PUBLISH line.
+#[test]
+fn v5_retain_unavailable_clears_the_retain_flag() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(
+        v5_options(),
+        Properties::new().with(Property::RetainAvailable(0)),
+    );
+    assert_eq!(
+        b.client
+            .publish("err/ret", b"x".to_vec(), QoS::AtMostOnce, true, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![
+            sent_publish(QoS::AtMostOnce, 1, "err/ret", 1, false),
+            Event::Published { mid: 1 }
+        ]
+    );
+    assert_eq!(b.bytes()[0], 0x30, "retain bit cleared");
+}
+
+#[test]
+fn v5_publish_properties_are_sent_and_received() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let properties = Properties::new()
+        .with(Property::MessageExpiryInterval(60))
+        .with(Property::UserProperty("k".into(), "v".into()));
+    assert_eq!(
+        b.client.publish_with_properties(
+            "t",
+            b"x".to_vec(),
+            QoS::AtLeastOnce,
+            false,
+            properties.clone(),
+            b.now
+        ),
+        Ok(1)
+    );
+    assert_eq!(
+        b.bytes(),
+        hex("3213 000174 0001 0c 020000003c 260001 6b 0001 76 78")
+    );
+    b.events();
+
+    let incoming = Publish {
+        properties: properties.clone().with(Property::SubscriptionIdentifier(7)),
+        ..publish("in", b"hello", QoS::AtLeastOnce, 9)
+    };
+    b.send(Packet::Publish(incoming.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_publish(&incoming),
+            Event::Sent(PacketInfo::PubAck { mid: 9, code: 0 }),
+            Event::Message(incoming)
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x40, 0x02, 0x00, 0x09]);
+}
+
+// A topic alias lets mosquitto_pub send later messages without a topic (pub_v5_topic_alias_repeat).
+#[test]
+fn v5_publish_with_a_topic_alias_and_no_topic() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let alias = Properties::new().with(Property::TopicAlias(1));
+    assert_eq!(
+        b.client
+            .publish_with_properties("", b"x".to_vec(), QoS::AtMostOnce, false, alias, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![
+            sent_publish(QoS::AtMostOnce, 1, "", 1, false),
+            Event::Published { mid: 1 }
+        ]
+    );
+    assert_eq!(b.bytes(), hex("3007 0000 03 230001 78"));
+}
+
+// pub_v5_qos1 (RC:16), err_pub_acl_denied_v5_q1 (RC:135), pub_v5_puback_reason_string_fake.
+#[test]
+fn v5_puback_reason_codes() {
+    use super::codec::{PacketType, Property};
+    use super::event::PublishFailure;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    b.send(Packet::PubAck(Ack {
+        packet_id: 1,
+        reason_code: 0x10,
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubAck { mid: 1, code: 16 }),
+            Event::Published { mid: 1 }
+        ],
+        "no matching subscribers is a success"
+    );
+
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    let properties = Properties::new().with(Property::ReasonString("denied by test".into()));
+    b.send(Packet::PubAck(Ack {
+        packet_id: 2,
+        reason_code: 0x87,
+        properties: properties.clone(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubAck { mid: 2, code: 135 }),
+            Event::PublishFailed(PublishFailure {
+                mid: 2,
+                ack: PacketType::PubAck,
+                reason_code: 135,
+                properties
+            })
+        ]
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+    assert!(b.bytes().is_empty());
+    assert!(b.client.is_connected());
+}
+
+// err_pub_acl_denied_v5_q2: `received PUBREC (Mid: 1)`, no PUBREL, then DISCONNECT.
+#[test]
+fn v5_refusing_pubrec_ends_the_flow_without_pubrel() {
+    use super::codec::{PacketType, Property};
+    use super::event::PublishFailure;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("acl/denied", b"x".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    let properties = Properties::new().with(Property::ReasonString("no".into()));
+    b.send(Packet::PubRec(Ack {
+        packet_id: 1,
+        reason_code: 0x87,
+        properties: properties.clone(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRec { mid: 1, code: 135 }),
+            Event::PublishFailed(PublishFailure {
+                mid: 1,
+                ack: PacketType::PubRec,
+                reason_code: 135,
+                properties
+            })
+        ]
+    );
+    assert!(b.bytes().is_empty(), "no PUBREL");
+    assert_eq!(b.client.inflight_count(), 0);
+    // A refusing PUBREC for an unknown id is ignored silently (no warning, no PUBREL).
+    b.send(Packet::PubRec(Ack {
+        packet_id: 7,
+        reason_code: 0x80,
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::PubRec { mid: 7, code: 128 })]
+    );
+    assert!(b.bytes().is_empty());
+    // A successful v5 PUBREC (with a code below 0x80) continues the flow as in 3.x.
+    b.client
+        .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    b.send(Packet::PubRec(Ack {
+        packet_id: 2,
+        reason_code: 0x10,
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubRec { mid: 2, code: 16 }),
+            Event::Sent(PacketInfo::PubRel { mid: 2 })
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x62, 0x02, 0x00, 0x02]);
+}
+
+#[test]
+fn v5_refusing_pubcomp_reports_the_failure() {
+    use super::codec::{PacketType, Property};
+    use super::event::PublishFailure;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.send(Packet::PubRec(ack(1)));
+    b.events();
+    b.bytes();
+    let properties = Properties::new().with(Property::ReasonString("lost".into()));
+    b.send(Packet::PubComp(Ack {
+        packet_id: 1,
+        reason_code: 0x92,
+        properties: properties.clone(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubComp { mid: 1, code: 146 }),
+            Event::PublishFailed(PublishFailure {
+                mid: 1,
+                ack: PacketType::PubComp,
+                reason_code: 146,
+                properties
+            })
+        ]
+    );
+    assert_eq!(b.client.inflight_count(), 0);
+}
+
+// err_sub_empty_topic_v5, sub_server_disconnect_v5_reason; before CONNACK recorded with a fake server.
+#[test]
+fn v5_server_disconnect_ends_the_connection_in_any_state() {
+    use super::codec::{Disconnect, Property};
+    let properties = Properties::new().with(Property::ReasonString("bye".into()));
+    let disconnect = Disconnect {
+        reason_code: 0x8B,
+        properties,
+    };
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    b.send(Packet::Disconnect(disconnect.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::ServerDisconnect { reason_code: 139 }),
+            Event::Closed(ConnectionError::Lost)
+        ]
+    );
+    assert!(b.client.is_closed());
+    assert_eq!(b.client.close_reason(), Some(&ConnectionError::Lost));
+    assert_eq!(b.client.server_disconnect(), Some(&disconnect));
+    assert_eq!(
+        b.client.inflight_count(),
+        1,
+        "the message stays in the session"
+    );
+    b.send(Packet::PubAck(ack(1)));
+    assert!(b.events().is_empty(), "nothing is read after it");
+    b.client.connect(b.now);
+    assert_eq!(b.client.server_disconnect(), None);
+
+    // Before CONNACK.
+    let mut b = Broker::new(v5_options());
+    b.client.connect(b.now);
+    b.events();
+    b.bytes();
+    b.send(Packet::Disconnect(Disconnect {
+        reason_code: 0x87,
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::ServerDisconnect { reason_code: 135 }),
+            Event::Closed(ConnectionError::Lost)
+        ]
+    );
+    assert_eq!(
+        b.client.server_disconnect().map(|d| d.reason_code),
+        Some(0x87)
+    );
+
+    // The short form (no body) is reason 0.
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.send_bytes(&[0xE0, 0x00]);
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::ServerDisconnect { reason_code: 0 }),
+            Event::Closed(ConnectionError::Lost)
+        ]
+    );
+}
+
+// mosquitto_pub 2.0.11 against a fake server: `Client p1 received AUTH`, before or after CONNACK,
+// and nothing else happens.
+#[test]
+fn v5_auth_is_traced_and_ignored() {
+    use super::codec::Auth;
+    let auth = Packet::Auth(Auth {
+        reason_code: 0x18,
+        properties: Properties::new(),
+    });
+    let mut b = Broker::new(v5_options());
+    b.client.connect(b.now);
+    b.events();
+    b.bytes();
+    b.send(auth.clone());
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::Auth { reason_code: 0x18 })]
+    );
+    b.send(connack_v5(0, Properties::new()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_connack(0),
+            Event::Connected {
+                session_present: false
+            }
+        ]
+    );
+    b.send(auth);
+    assert_eq!(
+        b.events(),
+        vec![Event::Received(PacketInfo::Auth { reason_code: 0x18 })]
+    );
+    assert!(b.bytes().is_empty());
+    assert!(b.client.is_connected());
+}
+
+#[test]
+fn v5_disconnect_with_reason_and_properties() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client.disconnect_with_reason(4, Properties::new(), b.now);
+    assert_eq!(b.events(), vec![Event::Sent(PacketInfo::Disconnect)]);
+    assert_eq!(b.bytes(), vec![0xE0, 0x01, 0x04]);
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Disconnected)]
+    );
+
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let properties = Properties::new().with(Property::UserProperty("c".into(), "d".into()));
+    b.client.disconnect_with_reason(0, properties, b.now);
+    assert_eq!(b.bytes(), hex("e009 00 07 260001 63 0001 64"));
+
+    // 3.x has no reason code: a plain DISCONNECT.
+    let mut b = Broker::connected(options());
+    b.client.disconnect_with_reason(4, Properties::new(), b.now);
+    assert_eq!(b.bytes(), vec![0xE0, 0x00]);
+}
+
+// sub_v5_R_and_rap_options: `Options: 0x28` for --retain-as-published with -R; 3.x prints 0x00.
+#[test]
+fn v5_subscribe_with_options_and_properties() {
+    use super::codec::{Property, RetainHandling};
+    let filters = vec![
+        SubscribeFilter {
+            filter: "a".into(),
+            qos: QoS::AtLeastOnce,
+            retain_as_published: true,
+            retain_handling: RetainHandling::DoNotSend,
+            ..Default::default()
+        },
+        SubscribeFilter {
+            filter: "b".into(),
+            qos: QoS::AtMostOnce,
+            no_local: true,
+            ..Default::default()
+        },
+    ];
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let properties = Properties::new().with(Property::SubscriptionIdentifier(3));
+    assert_eq!(
+        b.client.subscribe_with_options(&filters, properties, b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![Event::Sent(PacketInfo::Subscribe {
+            mid: 1,
+            filters: vec![
+                ("a".into(), QoS::AtLeastOnce, 0x28),
+                ("b".into(), QoS::AtMostOnce, 0x04)
+            ]
+        })]
+    );
+    assert_eq!(b.bytes(), hex("820d 0001 02 0b03 000161 29 000162 04"));
+    // SUBACK reason codes reach the application as they are (err_sub_denied_partial_v5: 135, 0).
+    b.send(Packet::SubAck(SubAck {
+        packet_id: 1,
+        return_codes: vec![0x87, 0x00],
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::SubAck { mid: 1 }),
+            Event::Subscribed {
+                mid: 1,
+                return_codes: vec![135, 0]
+            }
+        ]
+    );
+
+    let mut b = Broker::connected(options());
+    assert_eq!(
+        b.client
+            .subscribe_with_options(&filters, Properties::new(), b.now),
+        Ok(1)
+    );
+    assert_eq!(
+        b.events(),
+        vec![Event::Sent(PacketInfo::Subscribe {
+            mid: 1,
+            filters: vec![
+                ("a".into(), QoS::AtLeastOnce, 0),
+                ("b".into(), QoS::AtMostOnce, 0)
+            ]
+        })]
+    );
+    assert_eq!(b.bytes(), hex("820a 0001 000161 01 000162 00"));
+}
+
+#[test]
+fn v5_unsubscribe_with_properties_and_unsuback_reason_codes() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let properties = Properties::new().with(Property::UserProperty("u".into(), "1".into()));
+    assert_eq!(
+        b.client
+            .unsubscribe_with_properties("a/b", properties, b.now),
+        Ok(1)
+    );
+    b.events();
+    assert_eq!(b.bytes(), hex("a20f 0001 07 260001 75 0001 31 0003 612f62"));
+    b.send(Packet::UnsubAck(UnsubAck {
+        packet_id: 1,
+        reason_codes: vec![0x11],
+        properties: Properties::new(),
+    }));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::UnsubAck { mid: 1 }),
+            Event::Unsubscribed { mid: 1 }
+        ]
+    );
+}
+
+// mosquitto_sub 2.0.11 -V 5 against a fake server: a PUBLISH with a topic alias and no topic is a
+// protocol error (exit 2), without a `received PUBLISH` line.
+#[test]
+fn v5_incoming_publish_without_topic_is_a_protocol_error() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let with_topic = Publish {
+        properties: Properties::new().with(Property::TopicAlias(1)),
+        ..publish("a", b"hello", QoS::AtMostOnce, 0)
+    };
+    b.send(Packet::Publish(with_topic.clone()));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_publish(&with_topic),
+            Event::Message(with_topic.clone())
+        ]
+    );
+    let aliased = Publish {
+        topic: String::new(),
+        ..with_topic
+    };
+    b.send(Packet::Publish(aliased));
+    assert_eq!(
+        b.events(),
+        vec![Event::Closed(ConnectionError::Protocol(
+            ProtocolError::PublishWithoutTopic
+        ))]
+    );
+}
+
+#[test]
+fn v5_resend_after_reconnect_keeps_the_properties() {
+    use super::codec::Property;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    let properties = Properties::new().with(Property::ContentType("text/plain".into()));
+    b.client
+        .publish_with_properties(
+            "t",
+            b"x".to_vec(),
+            QoS::AtLeastOnce,
+            false,
+            properties.clone(),
+            b.now,
+        )
+        .unwrap();
+    b.bytes();
+    b.client.handle_eof();
+    b.events();
+    b.client.connect(b.now);
+    b.bytes();
+    b.send(Packet::ConnAck(ConnAck {
+        session_present: true,
+        code: 0,
+        properties: Properties::new(),
+    }));
+    let packets = b.packets();
+    let [Packet::Publish(again)] = &packets[..] else {
+        panic!("one PUBLISH expected: {packets:?}");
+    };
+    assert!(again.dup);
+    assert_eq!(again.properties, properties);
+}
+
+// err_pub_message_too_large_sizelimit_v5_q1/q2: the mosquitto broker answers with 149, which MQTT 5
+// does not list for PUBACK/PUBREC; libmosquitto 2.0.11 takes any code there (fake server: PUBACK 66
+// is `RC:66`, PUBREC 66 gets its PUBREL).
+#[test]
+fn v5_unlisted_reason_codes_are_taken_as_libmosquitto_does() {
+    use super::codec::PacketType;
+    use super::event::PublishFailure;
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.client
+        .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.client
+        .publish("t", b"x".to_vec(), QoS::ExactlyOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    // PUBACK 149 with a property, PUBREC 149 short form, PUBACK 66, PUBREC 66.
+    b.send_bytes(&hex(
+        "4008 0001 95 04 1f000178  5003 0002 95  4003 0003 42  5003 0004 42",
+    ));
+    let failure = |mid, ack, properties| {
+        Event::PublishFailed(PublishFailure {
+            mid,
+            ack,
+            reason_code: 149,
+            properties,
+        })
+    };
+    use super::codec::Property;
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubAck { mid: 1, code: 149 }),
+            failure(
+                1,
+                PacketType::PubAck,
+                Properties::new().with(Property::ReasonString("x".into()))
+            ),
+            Event::Received(PacketInfo::PubRec { mid: 2, code: 149 }),
+            failure(2, PacketType::PubRec, Properties::new()),
+            Event::Received(PacketInfo::PubAck { mid: 3, code: 66 }),
+            Event::Published { mid: 3 },
+            Event::Received(PacketInfo::PubRec { mid: 4, code: 66 }),
+            Event::Sent(PacketInfo::PubRel { mid: 4 }),
+        ]
+    );
+    assert_eq!(b.bytes(), vec![0x62, 0x02, 0x00, 0x04]);
+    b.send_bytes(&hex("7003 0004 42"));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::PubComp { mid: 4, code: 66 }),
+            Event::Published { mid: 4 }
+        ]
+    );
+    // An unlisted DISCONNECT reason is still a server DISCONNECT.
+    b.send_bytes(&hex("e001 05"));
+    assert_eq!(
+        b.events(),
+        vec![
+            Event::Received(PacketInfo::ServerDisconnect { reason_code: 5 }),
+            Event::Closed(ConnectionError::Lost)
+        ]
+    );
+
+    // An MQTT 5 CONNACK with the unlisted code 1 is a refusal with that code (mosquitto_pub:
+    // `Connection error: Granted QoS 1`, exit 1).
+    let mut b = Broker::new(v5_options());
+    b.client.connect(b.now);
+    b.bytes();
+    b.events();
+    b.send_bytes(&hex("2003 00 01 00"));
+    assert_eq!(
+        b.events(),
+        vec![
+            received_connack(1),
+            Event::Closed(ConnectionError::Refused(1))
+        ]
+    );
+
+    // PUBREL is validated (libmosquitto accepts only 0 and 146 there): a malformed packet.
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.send_bytes(&hex("6203 0001 42"));
+    let events = b.events();
+    assert!(
+        matches!(events[..], [Event::Closed(ConnectionError::Decode(_))]),
+        "{events:?}"
+    );
+    // A broken property list after an unlisted code is still malformed.
+    let mut b = Broker::connected_v5(v5_options(), Properties::new());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.send_bytes(&hex("4005 0001 95 02 01"));
+    let events = b.events();
+    assert!(
+        matches!(events[..], [Event::Closed(ConnectionError::Decode(_))]),
+        "{events:?}"
+    );
 }

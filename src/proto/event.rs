@@ -1,15 +1,17 @@
 //! What the driver learns from the client state machine.
 
-use super::codec::{DecodeError, Publish, QoS};
+use super::codec::{DecodeError, PacketType, Properties, Publish, QoS};
 use std::fmt;
 
 /// Everything a `-d` line needs about one packet sent or received (see `trace.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PacketInfo {
     Connect,
-    /// Return code as received.
+    /// Return code as received (MQTT 5: the reason code). `assigned_client_id`: the MQTT 5 Assigned
+    /// Client Identifier property, which mosquitto shows as the client id from this line on.
     ConnAck {
         code: u8,
+        assigned_client_id: Option<String>,
     },
     /// `mid` is the client's message id: the packet id for QoS 1/2; for an outgoing QoS 0 message the
     /// client still numbers it (mosquitto prints `m1`, `m2`...); for an incoming QoS 0 message it is 0.
@@ -53,7 +55,16 @@ pub enum PacketInfo {
     },
     PingReq,
     PingResp,
+    /// DISCONNECT. The client's own, MQTT 5 reason code included: mosquitto prints none for it.
     Disconnect,
+    /// MQTT 5: a DISCONNECT from the server, with its reason code (printed without a client id).
+    ServerDisconnect {
+        reason_code: u8,
+    },
+    /// MQTT 5: AUTH (received; the client takes no part in extended authentication).
+    Auth {
+        reason_code: u8,
+    },
 }
 
 /// A received application message (after its QoS flow completed far enough to deliver it).
@@ -75,6 +86,10 @@ pub enum Event {
     Published {
         mid: u16,
     },
+    /// MQTT 5: the broker refused an outgoing QoS 1/2 message (PUBACK, PUBREC or PUBCOMP with a reason
+    /// code of 0x80 or more). Its flow is over, like after `Published` (no PUBREL follows a refusing
+    /// PUBREC) and its packet id is free again.
+    PublishFailed(PublishFailure),
     /// SUBACK: one return code per filter, in request order.
     Subscribed {
         mid: u16,
@@ -87,6 +102,18 @@ pub enum Event {
     Warning(Warning),
     /// The connection ended; the client is closed until the driver calls `connect` again.
     Closed(ConnectionError),
+}
+
+/// An outgoing message the broker refused (see [`Event::PublishFailed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishFailure {
+    pub mid: u16,
+    /// The acknowledgement that carried the refusal: PUBACK (QoS 1), PUBREC or PUBCOMP (QoS 2).
+    pub ack: PacketType,
+    /// 0x80 or more.
+    pub reason_code: u8,
+    /// The acknowledgement's properties (reason string, user properties), as received.
+    pub properties: Properties,
 }
 
 /// Non-fatal oddities reported by the state machine.
@@ -104,7 +131,9 @@ pub enum ConnectionError {
     /// CONNACK with a non-zero return code. The transport is still open: the application may call
     /// `Client::disconnect` to send a DISCONNECT before closing it (mosquitto_sub does, mosquitto_pub not).
     Refused(u8),
-    /// The peer closed the connection or the transport failed.
+    /// The peer closed the connection or the transport failed. MQTT 5: also after a DISCONNECT from
+    /// the server, which [`Client::server_disconnect`](super::client::Client::server_disconnect) then
+    /// returns (with its reason code and properties).
     Lost,
     /// No CONNACK, or no PINGRESP, within the keepalive interval.
     KeepaliveTimeout,
@@ -129,6 +158,11 @@ pub enum ProtocolError {
         expected: usize,
         got: usize,
     },
+    /// MQTT 5: CONNACK assigned a client identifier although CONNECT carried one.
+    UnexpectedAssignedClientId,
+    /// MQTT 5: a PUBLISH without a topic name (a topic alias alone): libmosquitto 2.0.11 keeps no
+    /// incoming topic aliases and rejects it.
+    PublishWithoutTopic,
 }
 
 impl fmt::Display for ConnectionError {
@@ -160,6 +194,15 @@ impl fmt::Display for ProtocolError {
                 f,
                 "SUBACK for mid {mid} has {got} return codes, {expected} filters were requested"
             ),
+            ProtocolError::UnexpectedAssignedClientId => {
+                write!(f, "CONNACK assigned a client identifier, but one was sent")
+            }
+            ProtocolError::PublishWithoutTopic => {
+                write!(
+                    f,
+                    "PUBLISH without a topic name (incoming topic aliases are not supported)"
+                )
+            }
         }
     }
 }

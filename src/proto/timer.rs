@@ -3,7 +3,8 @@
 //! MQTT 3.x needs one clock rule, libmosquitto's keepalive: with a keepalive of `ka` seconds the
 //! deadline is `min(last output + ka, last input + ka)`. What happens at the deadline depends on the
 //! state ([`Timer`]): before CONNACK the connection attempt timed out; with a PINGREQ outstanding the
-//! PINGRESP timed out; otherwise a PINGREQ is due. All instants come from the caller.
+//! PINGRESP timed out; otherwise a PINGREQ is due. All instants come from the caller. MQTT 5 adds one
+//! rule: the broker's CONNACK may replace the interval (Server Keep Alive).
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,12 @@ impl Keepalive {
             refs: None,
             ping_outstanding: false,
         }
+    }
+
+    /// Changes the interval to `seconds` (0 disables keepalive), keeping the reference times: an MQTT 5
+    /// broker's Server Keep Alive replaces the client's own value (MQTT 5.0 §3.2.2.3.14).
+    pub fn set_interval(&mut self, seconds: u16) {
+        self.interval = (seconds != 0).then(|| Duration::from_secs(u64::from(seconds)));
     }
 
     /// A new connection starts at `now`: both reference times are `now`, no PINGREQ outstanding.
@@ -155,5 +162,18 @@ mod tests {
         );
         ka.stop();
         assert_eq!(ka.deadline(), None);
+    }
+
+    #[test]
+    fn server_keep_alive_replaces_the_interval() {
+        let mut ka = Keepalive::new(60);
+        let t0 = Instant::now();
+        ka.start(t0);
+        ka.on_input(t0 + Duration::from_secs(1));
+        ka.set_interval(5);
+        assert_eq!(ka.deadline(), Some(t0 + Duration::from_secs(5)));
+        ka.set_interval(0);
+        assert_eq!(ka.deadline(), None, "0 disables keepalive");
+        assert_eq!(ka.expired(t0 + Duration::from_secs(1000), true), None);
     }
 }
