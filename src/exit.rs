@@ -108,6 +108,8 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
         crate::net::ConnectFailure::TlsSetup(err) => {
             Failure::runtime(err.to_string(), err.exit_code())
         }
+        // mosquitto reports proxy failures only as a generic loop error; say what the proxy did.
+        crate::net::ConnectFailure::Proxy(err) => Failure::runtime(format!("Error: {err}"), 1),
     }
 }
 
@@ -198,6 +200,7 @@ const MOSQ_ERR_NO_CONN: (i32, &str) = (4, "The client is not currently connected
 const MOSQ_ERR_QOS_NOT_SUPPORTED: (i32, &str) = (24, "Requested QoS not supported on server.");
 const MOSQ_ERR_OVERSIZE_PACKET: (i32, &str) = (25, "Packet larger than supported by the server.");
 const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
+const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
 /// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
 const MOSQ_ERR_KEEPALIVE: (i32, &str) = (19, "Unknown error.");
 
@@ -261,6 +264,13 @@ pub fn publish_loop_failure(error: &PublishError) -> Option<Failure> {
     Some(Failure::runtime(format!("Error: {text}"), code))
 }
 
+/// `-l` mode when libmosquitto refuses a publish as MOSQ_ERR_NOT_SUPPORTED (MQTT 5 properties on a
+/// 3.x connection): `Error: This feature is not supported.`, exit 10, no DISCONNECT.
+pub fn publish_not_supported_loop_failure() -> Failure {
+    let (code, text) = MOSQ_ERR_NOT_SUPPORTED;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
 /// `Warning: Publish <mid> failed: <reason string>.` for a message an MQTT 5 broker refused, then the
 /// broker's own reason string on a line of its own if it sent one. libmosquitto hands the properties
 /// of PUBACK and PUBCOMP to mosquitto_pub, not those of PUBREC: a refusing PUBREC's reason string is
@@ -278,6 +288,12 @@ pub fn publish_failed_text(failure: &PublishFailure) -> String {
         text.push_str(reason);
     }
     text
+}
+
+/// A failed TLS connection: what went wrong (clearer than mosquitto's `Error: A TLS error occurred.`;
+/// the text starts with `Error:`), with mosquitto's exit code for it.
+pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
+    Failure::runtime(failure.to_string(), failure.exit_code())
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@ pub mod exit;
 pub mod net;
 pub mod output;
 pub mod proto;
+pub mod socks;
 pub mod tls;
 pub mod trace;

@@ -21,6 +21,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::cli::config::{CommonConfig, Endpoint};
 use crate::proto::client::Client;
+use crate::socks::{self, ProxyConfig, SocksError};
 use crate::tls::{TlsConfig, TlsFailure, TlsSetupError, TlsStream};
 
 const SOCKET: Token = Token(0);
@@ -44,7 +45,12 @@ pub enum ConnectFailure {
     Io(io::Error),
     /// The TLS session could not be set up for this host (e.g. an invalid server name).
     TlsSetup(TlsSetupError),
+    /// The SOCKS5 proxy did not connect us to the broker.
+    Proxy(SocksError),
 }
+
+/// How long the SOCKS5 handshake may take.
+const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The connected transport.
 pub enum Stream {
@@ -123,7 +129,11 @@ pub fn open_stream_with_tls(
     match &config.endpoint {
         Endpoint::Unix { path } => open_unix(path),
         Endpoint::Tcp { host, port } => {
-            let stream = open_tcp(host, *port, config.bind_address.as_deref(), config.nodelay)?;
+            let bind = config.bind_address.as_deref();
+            let stream = match &config.proxy {
+                Some(proxy) => open_via_proxy(proxy, host, *port, bind, config.nodelay)?,
+                None => open_tcp(host, *port, bind, config.nodelay)?,
+            };
             match (tls, stream) {
                 (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
                     .map(|stream| Stream::Tls(Box::new(stream)))
@@ -160,6 +170,46 @@ fn open_tcp(
     bind_address: Option<&str>,
     nodelay: bool,
 ) -> Result<Stream, ConnectFailure> {
+    let socket = connect_tcp(host, port, bind_address, nodelay)?;
+    into_stream(socket)
+}
+
+/// The connected socket, non-blocking, as the event loop's stream.
+fn into_stream(socket: Socket) -> Result<Stream, ConnectFailure> {
+    socket.set_nonblocking(true).map_err(ConnectFailure::Io)?;
+    let std_stream: std::net::TcpStream = socket.into();
+    Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
+}
+
+/// Through the SOCKS5 proxy to `host:port` (the proxy resolves the name: socks5h).
+fn open_via_proxy(
+    proxy: &ProxyConfig,
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Stream, ConnectFailure> {
+    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay)?;
+    // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
+    let limit = Some(PROXY_HANDSHAKE_TIMEOUT);
+    socket.set_read_timeout(limit).map_err(ConnectFailure::Io)?;
+    socket
+        .set_write_timeout(limit)
+        .map_err(ConnectFailure::Io)?;
+    socks::handshake(&mut socket, proxy, host, port).map_err(ConnectFailure::Proxy)?;
+    socket.set_read_timeout(None).map_err(ConnectFailure::Io)?;
+    socket.set_write_timeout(None).map_err(ConnectFailure::Io)?;
+    into_stream(socket)
+}
+
+/// A blocking TCP connection, as libmosquitto makes it: every resolved address in order, bound to
+/// the `-A` address first if there is one.
+fn connect_tcp(
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Socket, ConnectFailure> {
     let addrs = resolve(host, port)?;
     let bind_addrs = match bind_address {
         Some(bind) => Some(resolve(bind, 0)?),
@@ -195,12 +245,7 @@ fn open_tcp(
                     // mosquitto only warns when this fails; a slower socket still works.
                     let _ = socket.set_tcp_nodelay(true);
                 }
-                socket.set_nonblocking(true).map_err(ConnectFailure::Io)?;
-                let std_stream: std::net::TcpStream = socket.into();
-                return Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)));
-            }
-            Err(err) if err.kind() == ErrorKind::Interrupted => {
-                last_error = Some(err);
+                return Ok(socket);
             }
             Err(err) => last_error = Some(err),
         }
@@ -307,6 +352,10 @@ pub struct Driver {
     signals: Option<SignalPipe>,
     /// Why the last TLS connection failed, if it did (reported instead of "connection lost").
     tls_failure: Option<TlsFailure>,
+    /// TLS settings for every connection, built once before the first.
+    tls: Option<TlsConfig>,
+    /// Nothing has been read on the current connection yet.
+    first_read: bool,
 }
 
 impl Driver {
@@ -327,6 +376,8 @@ impl Driver {
             waker,
             signals: None,
             tls_failure: None,
+            tls: None,
+            first_read: false,
         })
     }
 
@@ -353,6 +404,17 @@ impl Driver {
         Arc::clone(&self.waker)
     }
 
+    /// Every connection opened by [`Driver::connect`] from now on uses TLS with this configuration.
+    pub fn set_tls(&mut self, tls: Option<TlsConfig>) {
+        self.tls = tls;
+    }
+
+    /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
+    pub fn connect(&mut self, config: &CommonConfig) -> Result<(), ConnectFailure> {
+        let stream = open_stream_with_tls(config, self.tls.as_ref())?;
+        self.attach(stream).map_err(ConnectFailure::Io)
+    }
+
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
     pub fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
         self.close_stream();
@@ -360,6 +422,7 @@ impl Driver {
             .registry()
             .register(stream.source(), SOCKET, Interest::READABLE)?;
         self.stream = Some(stream);
+        self.first_read = true;
         self.writable_interest = false;
         self.read_pending = true;
         self.write_buffer.clear();
@@ -521,6 +584,14 @@ impl Driver {
                     return;
                 }
                 Ok(n) => {
+                    if std::mem::take(&mut self.first_read)
+                        && !matches!(stream, Stream::Tls(_))
+                        && let Some(failure) =
+                            crate::tls::tls_reply_on_plain_port(&self.read_chunk[..n])
+                    {
+                        // A TLS server answered our plain MQTT: say so rather than "protocol error".
+                        self.tls_failure = Some(failure);
+                    }
                     let now = Instant::now();
                     self.client.handle_input(&self.read_chunk[..n], now);
                     total += n;

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use crate::proto::event::{Event, PacketInfo, Warning};
+use crate::proto::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 
 /// The id as mosquitto shows it: `(null)` when the client sent no id (glibc's rendering of NULL `%s`).
 pub fn display_client_id(client_id: &str) -> &str {
@@ -37,6 +37,18 @@ pub fn assigned_client_id(event: &Event) -> Option<&str> {
 /// Appends the `-d` line for `event`, if mosquitto prints one for it. Returns whether a line was added.
 /// `client_id` is the id as shown (see [`display_client_id`]).
 pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
+    if let Event::Closed(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket { packet_type })) =
+        event
+        && *packet_type != 14
+    {
+        // libmosquitto's own message carries a newline, and the client adds another.
+        let _ = write!(
+            out,
+            "Error: Unrecognised command {}\n\n",
+            u16::from(*packet_type) << 4
+        );
+        return true;
+    }
     let start = out.len();
     let (start, format_len) = match event {
         Event::Sent(info) => sent(client_id, info, out, start),
@@ -609,5 +621,23 @@ mod tests {
         event_line("x", &Event::Sent(publish_info(1, &topic, 1)), &mut out);
         assert_eq!(out.len(), 569);
         assert_eq!(out[567], 0xC3, "first byte of 'é' kept, second cut");
+    }
+
+    // mosquitto_pub -d talking to a TLS server that answered with an alert record (0x15 ...): the
+    // type nibble is CONNECT (16), which a client does not handle.
+    #[test]
+    fn unhandled_packet_types_are_logged_like_libmosquitto() {
+        let mut out = Vec::new();
+        let closed = |packet_type| {
+            Event::Closed(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
+                packet_type,
+            }))
+        };
+        assert!(event_line("p", &closed(1), &mut out));
+        assert_eq!(out, b"Error: Unrecognised command 16\n\n");
+        out.clear();
+        // A 3.1.1 server's DISCONNECT is a protocol error without a line.
+        assert!(!event_line("p", &closed(14), &mut out));
+        assert!(out.is_empty());
     }
 }

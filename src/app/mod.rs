@@ -11,6 +11,7 @@ use crate::exit::{self, Failure};
 use crate::net::{self, Driver};
 use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
+use crate::tls;
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -102,8 +103,18 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
     if watch_signals {
         driver.watch_signals().map_err(|err| io_failure(&err))?;
     }
-    let stream = net::open_stream(config).map_err(|failure| exit::connect_failure(&failure))?;
-    driver.attach(stream).map_err(|err| io_failure(&err))?;
+    // TLS files are read and checked once, before connecting, as mosquitto does.
+    let tls = match &config.tls {
+        Some(options) => Some(
+            tls::build_client_config(options)
+                .map_err(|err| Failure::runtime(err.to_string(), err.exit_code()))?,
+        ),
+        None => None,
+    };
+    driver.set_tls(tls);
+    driver
+        .connect(config)
+        .map_err(|failure| exit::connect_failure(&failure))?;
     Ok(driver)
 }
 

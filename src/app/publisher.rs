@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
-use crate::net::{self, Driver, StdinChunk, StdinFeed};
+use crate::net::{Driver, StdinChunk, StdinFeed};
 use crate::proto::client::{CommandError, PublishError};
 use crate::proto::codec::{MAX_REMAINING_LENGTH, QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
@@ -178,6 +178,11 @@ impl Publisher {
 
     fn closed(&mut self, error: &ConnectionError) {
         self.connected = false;
+        if let Some(failure) = self.driver.take_tls_failure() {
+            // Reported instead of "The connection was lost.", with mosquitto's exit code for it.
+            self.ending.get_or_insert(Err(exit::tls_failure(&failure)));
+            return;
+        }
         if let Some(disconnect) = self.driver.client.server_disconnect() {
             // An MQTT 5 server said goodbye: final, even with `-l` (mosquitto_pub -l exits 0 then).
             let outcome = match (
@@ -307,6 +312,18 @@ impl Publisher {
 
     fn publish(&mut self, payload: Vec<u8>, now: Instant) {
         let common = &self.config.common;
+        if common.version != Version::V5 && !self.config.publish_properties.is_empty() {
+            // `-D publish` followed by a `-V` back to v3.x: libmosquitto refuses every publish
+            // (MOSQ_ERR_NOT_SUPPORTED). mosquitto_pub then disconnects silently (exit 0), or with
+            // `-l` leaves its loop at once with the error (no DISCONNECT).
+            if matches!(self.mode, Mode::Lines(_)) {
+                self.ending
+                    .get_or_insert(Err(exit::publish_not_supported_loop_failure()));
+            } else {
+                self.disconnect();
+            }
+            return;
+        }
         if self.config.topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             exit::print_error(
@@ -366,11 +383,7 @@ impl Publisher {
 
     fn reconnect(&mut self) {
         self.reconnect_at = None;
-        let attached = match net::open_stream(&self.config.common) {
-            Ok(stream) => self.driver.attach(stream).is_ok(),
-            Err(_) => false,
-        };
-        if !attached {
+        if self.driver.connect(&self.config.common).is_err() {
             // Failed attempts are silent, as mosquitto_sub's are; the next one follows shortly.
             self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
         }

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
-use crate::net::{self, Driver};
-use crate::output::{MessageView, OutputMode, Printer, SystemClock};
+use crate::net::Driver;
+use crate::output::{MessageView, OutputMode, Printer, SystemClock, V5Properties, V5Property};
 use crate::proto::client::CommandError;
-use crate::proto::codec::QoS;
+use crate::proto::codec::{Property, QoS, RetainHandling, SubscribeFilter, Version};
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
 use crate::trace;
 
@@ -28,6 +28,10 @@ const FINISH_LIMIT: Duration = Duration::from_secs(5);
 const SUBACK_FAILURE: u8 = 0x80;
 /// `--random-filter` draws a number below this (its value is in tenths of a percent).
 const RANDOM_RANGE: u64 = 1_000;
+/// MQTT 5 DISCONNECT reason codes: a normal end, and the one that has the broker publish the will
+/// (what mosquitto_sub sends on SIGINT, SIGTERM and `-W`).
+const NORMAL_DISCONNECTION: u8 = 0;
+const DISCONNECT_WITH_WILL: u8 = 4;
 
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(mut config: SubConfig) -> Result<(), Failure> {
@@ -144,7 +148,7 @@ impl Subscriber {
                         self.driver.output.flush();
                         return Err(Failure::Silent { code: 255 });
                     }
-                    self.end_with(Ok(()));
+                    self.end_with_reason(Ok(()), DISCONNECT_WITH_WILL);
                 }
                 Ok(_) => {}
                 Err(err) => {
@@ -166,6 +170,10 @@ impl Subscriber {
             {
                 continue;
             }
+            if let Some(id) = trace::assigned_client_id(&event) {
+                // MQTT 5: mosquitto shows the id the broker assigned from its CONNACK line on.
+                self.display_id = id.to_string();
+            }
             if self.config.common.debug && !self.is_pretraced(&event) {
                 trace::event_line(&self.display_id, &event, self.driver.output.buffer());
             }
@@ -173,7 +181,8 @@ impl Subscriber {
                 Event::Connected { .. } => self.connected(),
                 Event::Subscribed { mid, return_codes } => self.subscribed(mid, &return_codes),
                 Event::Message(message) => self.message(&message),
-                Event::Published { .. } => self.publish_pending_removal(),
+                // A removal the broker refused (MQTT 5) is over too: the next one may go.
+                Event::Published { .. } | Event::PublishFailed(_) => self.publish_pending_removal(),
                 Event::Closed(error) => {
                     if let Some(outcome) = self.closed(error) {
                         return Some(outcome);
@@ -200,20 +209,47 @@ impl Subscriber {
     }
 
     /// CONNACK 0 (also after a reconnect): one SUBSCRIBE with every `-t`, then one UNSUBSCRIBE per
-    /// `-U`, all sent at once, before any acknowledgement.
+    /// `-U`, all sent at once, before any acknowledgement. MQTT 5: with the subscription options of
+    /// `--retain-as-published` and `-R` (retained messages not sent) and the `-D subscribe` /
+    /// `-D unsubscribe` properties.
     fn connected(&mut self) {
         self.ever_connected = true;
-        let filters: Vec<_> = self
-            .config
+        let config = &self.config;
+        let v5 = config.common.version == Version::V5;
+        let filters: Vec<SubscribeFilter> = config
             .topics
             .iter()
-            .map(|topic| (topic.clone(), self.config.common.qos))
+            .map(|topic| SubscribeFilter {
+                filter: topic.clone(),
+                qos: config.common.qos,
+                no_local: false,
+                retain_as_published: v5 && config.retain_as_published,
+                retain_handling: if v5 && config.no_retain {
+                    RetainHandling::DoNotSend
+                } else {
+                    RetainHandling::SendAtSubscribe
+                },
+            })
             .collect();
         let now = self.driver.now();
-        // Cannot fail right after CONNACK; if it did, the connection end reports it.
-        let _ = self.driver.client.subscribe(&filters, now);
-        for filter in &self.config.unsubscribe {
-            let _ = self.driver.client.unsubscribe(filter, now);
+        // Properties after a `-V` back to v3.x: libmosquitto refuses to send the packet
+        // (MOSQ_ERR_NOT_SUPPORTED) and mosquitto_sub ignores that, so nothing is sent.
+        if v5 || config.subscribe_properties.is_empty() {
+            // Cannot fail right after CONNACK; if it did, the connection end reports it.
+            let _ = self.driver.client.subscribe_with_options(
+                &filters,
+                config.subscribe_properties.clone(),
+                now,
+            );
+        }
+        if v5 || config.unsubscribe_properties.is_empty() {
+            for filter in &config.unsubscribe {
+                let _ = self.driver.client.unsubscribe_with_properties(
+                    filter,
+                    config.unsubscribe_properties.clone(),
+                    now,
+                );
+            }
         }
     }
 
@@ -283,13 +319,16 @@ impl Subscriber {
         {
             return;
         }
+        // MQTT 5 properties for %A..%S and the JSON `properties`, in packet order.
+        let properties =
+            (!message.properties.is_empty()).then(|| v5_properties(message.properties.iter()));
         let view = MessageView {
             topic: &message.topic,
             payload: &message.payload,
             qos: message.qos.as_u8(),
             retain: message.retain,
             mid: message.packet_id,
-            properties: None,
+            properties: properties.as_ref(),
         };
         let start = self.driver.output.buffer().len();
         self.errors.clear();
@@ -368,19 +407,33 @@ impl Subscriber {
 
     /// Sends DISCONNECT; the run ends with `outcome` once it is written.
     fn end_with(&mut self, outcome: Result<(), Failure>) {
+        self.end_with_reason(outcome, NORMAL_DISCONNECTION);
+    }
+
+    /// [`Subscriber::end_with`] with an MQTT 5 reason code for the DISCONNECT.
+    fn end_with_reason(&mut self, outcome: Result<(), Failure>, reason_code: u8) {
         self.stop_printing = true;
         if self.after_disconnect.is_none() {
             self.after_disconnect = Some(outcome);
         }
         if self.driver.client.is_connected() {
-            let now = self.driver.now();
-            self.driver.client.disconnect(now);
+            self.send_disconnect(reason_code);
             self.closing = true;
         } else {
             // No connection to say goodbye on: leave right away.
             self.reconnect_at = None;
             self.finished = true;
         }
+    }
+
+    /// DISCONNECT with the `-D disconnect` properties (MQTT 5; 3.x sends a plain DISCONNECT, where
+    /// mosquitto_sub would hang with properties it cannot send).
+    fn send_disconnect(&mut self, reason_code: u8) {
+        let now = self.driver.now();
+        let properties = self.config.common.disconnect_properties.clone();
+        self.driver
+            .client
+            .disconnect_with_reason(reason_code, properties, now);
     }
 
     fn closed(&mut self, error: ConnectionError) -> Option<Result<(), Failure>> {
@@ -390,7 +443,7 @@ impl Subscriber {
                 // Printed when CONNACK arrives, then mosquitto_sub sends DISCONNECT itself.
                 exit::print_error(
                     &mut self.driver.output,
-                    &exit::connack_refused_line(code),
+                    &exit::connection_refused_line(self.config.common.version, code),
                     self.config.common.quiet,
                 );
                 self.stop_printing = true;
@@ -399,8 +452,7 @@ impl Subscriber {
                 }));
                 // The client reports no second `Closed` for this DISCONNECT: the run ends once the
                 // events already queued (its `sending DISCONNECT` line) are handled and it is written.
-                let now = self.driver.now();
-                self.driver.client.disconnect(now);
+                self.send_disconnect(NORMAL_DISCONNECTION);
                 self.finished = true;
                 None
             }
@@ -408,9 +460,17 @@ impl Subscriber {
             | ConnectionError::KeepaliveTimeout
             | ConnectionError::Decode(_)
             | ConnectionError::Protocol(_) => {
-                if self.after_disconnect.is_some() {
-                    // We were ending anyway (e.g. -C reached and the broker closed first).
+                if self.after_disconnect.is_some()
+                    || self.driver.client.server_disconnect().is_some()
+                {
+                    // We were ending anyway (e.g. -C reached and the broker closed first), or an
+                    // MQTT 5 server sent DISCONNECT: mosquitto_sub ends then, exit 0, no message.
                     return Some(self.after_disconnect.take().unwrap_or(Ok(())));
+                }
+                if let Some(failure) = self.driver.take_tls_failure() {
+                    // A failed TLS handshake is final for mosquitto_sub too (exit 8); our text
+                    // says what failed instead of "A TLS error occurred.".
+                    return Some(Err(exit::tls_failure(&failure)));
                 }
                 // mosquitto_sub reconnects silently after a fixed delay (also after -C or
                 // --retained-only stopped the processing without a DISCONNECT, see
@@ -424,14 +484,9 @@ impl Subscriber {
 
     fn reconnect(&mut self) {
         self.reconnect_at = None;
-        match net::open_stream(&self.config.common) {
-            Ok(stream) => {
-                if self.driver.attach(stream).is_err() {
-                    self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
-                }
-            }
-            // Failed attempts print nothing, as with mosquitto_sub.
-            Err(_) => self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY),
+        // Failed attempts print nothing, as with mosquitto_sub.
+        if self.driver.connect(&self.config.common).is_err() {
+            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
         }
     }
 
@@ -445,14 +500,37 @@ impl Subscriber {
         if self.driver.client.is_connected() {
             self.stop_printing = true;
             self.after_disconnect = Some(Err(timed_out));
-            let now = self.driver.now();
-            self.driver.client.disconnect(now);
+            // As on a signal: MQTT 5 asks the broker to publish the will.
+            self.send_disconnect(DISCONNECT_WITH_WILL);
             self.closing = true;
             None
         } else {
             Some(Err(timed_out))
         }
     }
+}
+
+/// The PUBLISH properties the formatter shows, in packet order (the codec lets no other property
+/// into a PUBLISH).
+fn v5_properties<'a>(properties: impl Iterator<Item = &'a Property>) -> V5Properties {
+    let list = properties
+        .filter_map(|property| {
+            Some(match property {
+                Property::PayloadFormatIndicator(v) => V5Property::PayloadFormatIndicator(*v),
+                Property::MessageExpiryInterval(v) => V5Property::MessageExpiryInterval(*v),
+                Property::ContentType(v) => V5Property::ContentType(v.as_bytes().to_vec()),
+                Property::ResponseTopic(v) => V5Property::ResponseTopic(v.as_bytes().to_vec()),
+                Property::CorrelationData(v) => V5Property::CorrelationData(v.clone()),
+                Property::SubscriptionIdentifier(v) => V5Property::SubscriptionIdentifier(*v),
+                Property::TopicAlias(v) => V5Property::TopicAlias(*v),
+                Property::UserProperty(k, v) => {
+                    V5Property::UserProperty(k.as_bytes().to_vec(), v.as_bytes().to_vec())
+                }
+                _ => return None,
+            })
+        })
+        .collect();
+    V5Properties { list }
 }
 
 /// Does `topic` match the subscription filter `filter`? MQTT's rules, as libmosquitto's

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crate::output::Format;
 use crate::proto::codec::{Properties, QoS, Version, Will};
+use crate::socks::ProxyConfig;
+use crate::tls::TlsOptions;
 
 /// How the client id is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +45,11 @@ pub struct CommonConfig {
     pub username: Option<String>,
     pub password: Option<Vec<u8>>,
     pub will: Option<Will>,
+    /// `--proxy socks5h://...`: connect through this SOCKS5 proxy (it resolves the broker's name).
+    pub proxy: Option<ProxyConfig>,
+    /// TLS settings when TLS is on (`--cafile`, `--capath`, `--tls-use-os-certs`, `mqtts://`, port 8883
+    /// without a CA); `None` for plain MQTT.
+    pub tls: Option<TlsOptions>,
     /// `-d`.
     pub debug: bool,
     /// `--quiet`.
@@ -124,4 +131,10 @@ pub struct SubConfig {
     /// `--random-filter`: the chance to print a message, in tenths of a percent (1..=999); `None`
     /// prints every message (no option, or 100 and more).
     pub random_filter: Option<u16>,
+    /// `--retain-as-published`: the MQTT 5 subscription option (ignored for 3.x).
+    pub retain_as_published: bool,
+    /// `-D subscribe ...`: MQTT 5 SUBSCRIBE properties (empty by default).
+    pub subscribe_properties: Properties,
+    /// `-D unsubscribe ...`: MQTT 5 UNSUBSCRIBE properties of every `-U` (empty by default).
+    pub unsubscribe_properties: Properties,
 }

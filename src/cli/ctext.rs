@@ -23,14 +23,57 @@ fn split_sign(bytes: &[u8]) -> (bool, &[u8]) {
 /// the first non-digit, 0 when there are none. Out of `long` range saturates to `LONG_MIN`/`LONG_MAX`, and
 /// the cast to `int` then keeps the low 32 bits (so a huge positive number gives -1).
 pub fn atoi(bytes: &[u8]) -> i32 {
+    atol(bytes) as i32
+}
+
+/// glibc `atol`: `strtol(s, NULL, 10)` on x86-64 (64-bit `long`), saturated to `LONG_MIN`/`LONG_MAX`.
+pub fn atol(bytes: &[u8]) -> i64 {
     let (negative, rest) = split_sign(bytes);
+    let (magnitude, _) = digits_in_base(rest, 10);
+    saturate(negative, magnitude)
+}
+
+/// glibc `strtol(s, &end, 0)`: white space, an optional sign, then a hexadecimal (`0x`), octal (leading
+/// `0`) or decimal number. Returns the value, saturated to the `long` range, and the number of bytes
+/// used: 0 when there is no number (`end == s`).
+pub fn strtol_auto(bytes: &[u8]) -> (i64, usize) {
+    let (negative, rest) = split_sign(bytes);
+    let sign_end = bytes.len() - rest.len();
+    let hex = matches!(rest, [b'0', b'x' | b'X', digit, ..] if digit.is_ascii_hexdigit());
+    let (magnitude, used) = if hex {
+        let (magnitude, used) = digits_in_base(&rest[2..], 16);
+        (magnitude, used + 2)
+    } else if rest.first() == Some(&b'0') {
+        digits_in_base(rest, 8)
+    } else {
+        digits_in_base(rest, 10)
+    };
+    if used == 0 {
+        return (0, 0);
+    }
+    (saturate(negative, magnitude), sign_end + used)
+}
+
+/// The digits of `base` at the start of `bytes`: their value (capped at 2^64, beyond any `long`) and
+/// how many there are.
+fn digits_in_base(bytes: &[u8], base: u32) -> (u128, usize) {
     // Anything above 2^64 saturates anyway, so the accumulator is capped there and cannot overflow.
     const CAP: u128 = 1 << 64;
     let mut magnitude: u128 = 0;
-    for &byte in rest.iter().take_while(|b| b.is_ascii_digit()) {
-        magnitude = (magnitude * 10 + u128::from(byte - b'0')).min(CAP);
+    let mut used = 0;
+    for &byte in bytes {
+        let Some(digit) = char::from(byte).to_digit(base) else {
+            break;
+        };
+        magnitude = (magnitude * u128::from(base) + u128::from(digit)).min(CAP);
+        used += 1;
     }
-    let long: i64 = if negative {
+    (magnitude, used)
+}
+
+/// A sign and a magnitude as a C `long`: out of range saturates as `strtol` does.
+fn saturate(negative: bool, magnitude: u128) -> i64 {
+    if negative {
         if magnitude > i64::MAX as u128 + 1 {
             i64::MIN
         } else {
@@ -40,8 +83,7 @@ pub fn atoi(bytes: &[u8]) -> i32 {
         i64::MAX
     } else {
         magnitude as i64
-    };
-    long as i32
+    }
 }
 
 /// Parses the exponent digits of a decimal or hexadecimal float (after `e`/`p` and an optional sign);

@@ -50,6 +50,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
             "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
             "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
             "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
+            "[-x session_expiry] [-D command property value ...]",
             "[-d] [--quiet]",
         ],
         Tool::Sub => &[
@@ -60,6 +61,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
             "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
             "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
             "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
+            "[-x session_expiry] [-D command property value ...] [--retain-as-published]",
             "[-d] [--quiet]",
         ],
     };
@@ -113,15 +115,58 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
             ("-u, --username NAME", "user name to log in with"),
             (
                 "-P, --pw PASSWORD",
-                "password to log in with (only together with -u)",
+                "password to log in with (MQTT 3.x: only together with -u)",
             ),
             (
                 "-V, --protocol-version V",
-                "mqttv311 or 311 (the default), mqttv31 or 31",
+                "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31",
             ),
             (
                 "-k, --keepalive SECONDS",
                 "seconds between keepalive pings, 5 to 65535 (default: 60)",
+            ),
+        ],
+    );
+    section(
+        "Proxy:",
+        &[(
+            "    --proxy URL",
+            "socks5h://[user[:password]@]host[:port] (port 1080): connect through a SOCKS5 proxy",
+        )],
+    );
+    section(
+        "TLS (rustls; see docs/tls.md):",
+        &[
+            (
+                "    --cafile FILE",
+                "trust the CA certificates in FILE (PEM); turns TLS on, port 8883",
+            ),
+            (
+                "    --capath DIR",
+                "trust every PEM certificate in DIR; turns TLS on, port 8883",
+            ),
+            (
+                "    --tls-use-os-certs",
+                "trust the system's CA certificates; turns TLS on",
+            ),
+            ("    --cert FILE", "client certificate (PEM), with --key"),
+            (
+                "    --key FILE",
+                "client private key (PEM, not encrypted), with --cert",
+            ),
+            ("    --keyform pem", "the key's format (only pem)"),
+            (
+                "    --insecure",
+                "do not check the host name (the chain is still checked)",
+            ),
+            (
+                "    --tls-version V",
+                "tlsv1.3 (only 1.3) or tlsv1.2 (1.2 or later)",
+            ),
+            ("    --tls-alpn PROTOCOL", "offer this ALPN protocol"),
+            (
+                "    --ciphers LIST",
+                "cipher suites, OpenSSL or IANA names separated by ':'",
             ),
         ],
     );
@@ -135,7 +180,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
             ),
             (
                 "-c, --disable-clean-session",
-                "ask the broker to keep the session after disconnecting (needs -i)",
+                "ask the broker to keep the session after disconnecting (needs -i; MQTT 5: kept for ever unless -x)",
             ),
             (
                 "-M COUNT",
@@ -153,6 +198,31 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
             ("    --will-retain", "have the broker retain it"),
         ],
     );
+    let mut v5_rows = vec![
+        (
+            "-D, --property COMMAND NAME VALUE",
+            "send the MQTT 5 property NAME with VALUE in COMMAND: connect, publish, subscribe,",
+        ),
+        (
+            "",
+            "unsubscribe, disconnect or will (repeatable; implies -V 5 unless a -V follows)",
+        ),
+        (
+            "-D COMMAND user-property KEY VALUE",
+            "a user property takes a key and a value",
+        ),
+        (
+            "-x SECONDS",
+            "session expiry interval (MQTT 5): 0 to 4294967295, or -1 (never expires, needs -i)",
+        ),
+    ];
+    if tool == Tool::Sub {
+        v5_rows.push((
+            "    --retain-as-published",
+            "keep the retain flag of forwarded messages (MQTT 5 subscription option)",
+        ));
+    }
+    section("MQTT 5 (-V 5, or any -D):", &v5_rows);
     match tool {
         Tool::Pub => section(
             "What to publish:",
@@ -238,7 +308,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
                 &[
                     (
                         "-R",
-                        "skip retained messages (the stored ones sent on subscribing)",
+                        "skip retained messages (MQTT 5: the broker is asked not to send them)",
                     ),
                     (
                         "    --retained-only",
@@ -277,7 +347,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
                     ),
                     (
                         "%A %C %D %E %F %P %R %S",
-                        "MQTT v5 properties (always absent under MQTT 3.1.1)",
+                        "MQTT 5 properties: topic alias, content type, correlation data, message expiry, payload format, user properties (key:value), response topic, subscription id",
                     ),
                     (
                         "%[-][0][width][.precision]",
@@ -335,17 +405,10 @@ Notes:
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
   Without -i or -I the client id is empty under MQTT 3.1.1 and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
-  Not supported yet (these flags are refused with an error):
-  - MQTT v5: -V mqttv5/5, -D/--property, -x{v5_extra};
-  - TLS: --cafile, --capath, --cert, --key, --keyform, --ciphers, --insecure, --tls-version,
-    --tls-alpn, --tls-engine, --tls-engine-kpass-sha1, --tls-use-os-certs, --psk, --psk-identity
-    and mqtts:// URLs;
-  - SOCKS proxies: --proxy.
+  Not supported (these flags are refused with an error):
+  - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
+    offers neither, so these are refused for good (see docs/tls.md);
 {differences}",
-        v5_extra = match tool {
-            Tool::Pub => "",
-            Tool::Sub => ", --retain-as-published",
-        },
     ));
     text.push('\n');
     text

@@ -7,6 +7,7 @@ pub mod options_file;
 mod parse;
 #[cfg(test)]
 mod tests;
+mod v5;
 
 use std::ffi::{OsStr, OsString};
 

@@ -17,9 +17,12 @@ use std::time::Duration;
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
 use super::ctext;
 use super::help::Tool;
+use super::v5::{self, V5Args};
 use crate::exit::Failure;
 use crate::output::Format;
-use crate::proto::codec::{QoS, Version, Will};
+use crate::proto::codec::{Property, QoS, Version, Will};
+use crate::socks::{self, ProxyConfig};
+use crate::tls::TlsOptions;
 
 /// Which tools know an option. For the other tool it is an unknown option, as in mosquitto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,24 +38,6 @@ impl Tools {
             (self, tool),
             (Tools::Both, _) | (Tools::Pub, Tool::Pub) | (Tools::Sub, Tool::Sub)
         )
-    }
-}
-
-/// Why an option mosquitto has is refused for now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Gap {
-    MqttV5,
-    Tls,
-    Proxy,
-}
-
-impl Gap {
-    fn reason(self) -> &'static str {
-        match self {
-            Gap::MqttV5 => "it needs MQTT v5",
-            Gap::Tls => "TLS is not supported yet",
-            Gap::Proxy => "SOCKS proxies are not supported yet",
-        }
     }
 }
 
@@ -104,8 +89,33 @@ enum Opt {
     WillQos,
     WillRetain,
     WillTopic,
-    /// Known to mosquitto, not implemented here yet: refused with a clear message.
-    NotYet(Gap),
+    /// `-D`/`--property COMMAND NAME VALUE` (or `... user-property KEY VALUE`): takes 3 or 4 values,
+    /// read by [`V5Args::parse_property`].
+    Property,
+    SessionExpiry,
+    RetainAsPublished,
+    /// One of the TLS options (see [`TlsArg`]).
+    Tls(TlsArg),
+    Proxy,
+}
+
+/// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsArg {
+    CaFile,
+    CaPath,
+    Cert,
+    Key,
+    KeyForm,
+    Ciphers,
+    Insecure,
+    Version,
+    Alpn,
+    UseOsCerts,
+    Psk,
+    PskIdentity,
+    Engine,
+    EngineKpassSha1,
 }
 
 /// Does the option take the next argument as its value?
@@ -144,15 +154,6 @@ const fn value(
         tools,
         opt,
         takes: Takes::Value(missing),
-    }
-}
-
-const fn not_yet(names: &'static [&'static str], tools: Tools, gap: Gap) -> Spec {
-    Spec {
-        names,
-        tools,
-        opt: Opt::NotYet(gap),
-        takes: Takes::Nothing,
     }
 }
 
@@ -205,18 +206,24 @@ static SPECS: &[Spec] = &[
     value(&["--will-qos"], Tools::Both, Opt::WillQos, "Error: --will-qos argument given but no will QoS specified.\n\n"),
     flag(&["--will-retain"], Tools::Both, Opt::WillRetain),
     value(&["--will-topic"], Tools::Both, Opt::WillTopic, "Error: --will-topic argument given but no will topic specified.\n\n"),
-    not_yet(&["-D", "--property", "-x"], Tools::Both, Gap::MqttV5),
-    not_yet(&["--retain-as-published"], Tools::Sub, Gap::MqttV5),
-    not_yet(
-        &[
-            "--cafile", "--capath", "--cert", "--key", "--keyform", "--ciphers", "--insecure",
-            "--tls-version", "--tls-alpn", "--tls-engine", "--tls-engine-kpass-sha1",
-            "--tls-use-os-certs", "--psk", "--psk-identity",
-        ],
-        Tools::Both,
-        Gap::Tls,
-    ),
-    not_yet(&["--proxy"], Tools::Both, Gap::Proxy),
+    flag(&["-D", "--property"], Tools::Both, Opt::Property),
+    value(&["-x"], Tools::Both, Opt::SessionExpiry, "Error: -x argument given but no session expiry interval specified.\n\n"),
+    flag(&["--retain-as-published"], Tools::Sub, Opt::RetainAsPublished),
+    value(&["--cafile"], Tools::Both, Opt::Tls(TlsArg::CaFile), "Error: --cafile argument given but no file specified.\n\n"),
+    value(&["--capath"], Tools::Both, Opt::Tls(TlsArg::CaPath), "Error: --capath argument given but no directory specified.\n\n"),
+    value(&["--cert"], Tools::Both, Opt::Tls(TlsArg::Cert), "Error: --cert argument given but no file specified.\n\n"),
+    value(&["--key"], Tools::Both, Opt::Tls(TlsArg::Key), "Error: --key argument given but no file specified.\n\n"),
+    value(&["--keyform"], Tools::Both, Opt::Tls(TlsArg::KeyForm), "Error: --keyform argument given but no keyform specified.\n\n"),
+    value(&["--ciphers"], Tools::Both, Opt::Tls(TlsArg::Ciphers), "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    flag(&["--insecure"], Tools::Both, Opt::Tls(TlsArg::Insecure)),
+    value(&["--tls-version"], Tools::Both, Opt::Tls(TlsArg::Version), "Error: --tls-version argument given but no version specified.\n\n"),
+    value(&["--tls-alpn"], Tools::Both, Opt::Tls(TlsArg::Alpn), "Error: --tls-alpn argument given but no protocol specified.\n\n"),
+    flag(&["--tls-use-os-certs"], Tools::Both, Opt::Tls(TlsArg::UseOsCerts)),
+    value(&["--psk"], Tools::Both, Opt::Tls(TlsArg::Psk), "Error: --psk argument given but no key specified.\n\n"),
+    value(&["--psk-identity"], Tools::Both, Opt::Tls(TlsArg::PskIdentity), "Error: --psk-identity argument given but no identity specified.\n\n"),
+    value(&["--tls-engine"], Tools::Both, Opt::Tls(TlsArg::Engine), "Error: --tls-engine argument given but no engine_id specified.\n\n"),
+    value(&["--tls-engine-kpass-sha1"], Tools::Both, Opt::Tls(TlsArg::EngineKpassSha1), "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
+    value(&["--proxy"], Tools::Both, Opt::Proxy, "Error: --proxy argument given but no proxy url specified.\n\n"),
 ];
 
 /// The option of `tool` spelled exactly `arg`, if any.
@@ -238,6 +245,8 @@ const BAD_PORT_AT_CONNECT: &str = "Unable to connect (Invalid function arguments
 /// mosquitto's default for `-M`, also what libmosquitto keeps when the value does not fit 16 bits.
 const DEFAULT_MAX_INFLIGHT: u16 = 20;
 const DEFAULT_PORT: i32 = 1883;
+/// The default port when TLS is on (`--cafile`, `--capath`, `--psk`, `mqtts://`).
+const DEFAULT_TLS_PORT: i32 = 8883;
 const DEFAULT_KEEP_ALIVE: u16 = 60;
 /// `--random-filter` is kept as mosquitto keeps it, in tenths of a percent (`10 * atof(value)`),
 /// and accepted from 1 to this value (0.1 to 1000.0, although the message says 100.0).
@@ -333,6 +342,25 @@ struct Options {
     unsubscribe: Vec<String>,
     /// `--random-filter` as mosquitto keeps it: `(int)(10.0 * atof(value))`, 1..=10000.
     random_filter: u16,
+    /// `-D` property lists and `-x`.
+    v5: V5Args,
+    /// `--retain-as-published` (rsub, MQTT 5 only).
+    retain_as_published: bool,
+    tls: TlsArgs,
+    proxy: Option<ProxyConfig>,
+}
+
+/// The TLS options as given (checked after all arguments, as mosquitto does).
+#[derive(Debug, Clone, Default)]
+struct TlsArgs {
+    options: TlsOptions,
+    keyform: Option<Vec<u8>>,
+    psk: bool,
+    psk_identity: bool,
+    engine: bool,
+    engine_kpass: bool,
+    /// `-L mqtts://...`: TLS with the OS's CA certificates unless a CA is given, port 8883 by default.
+    mqtts_url: bool,
 }
 
 impl Default for Options {
@@ -376,6 +404,10 @@ impl Default for Options {
             filter_outs: Vec::new(),
             unsubscribe: Vec::new(),
             random_filter: RANDOM_FILTER_MAX,
+            v5: V5Args::default(),
+            retain_as_published: false,
+            tls: TlsArgs::default(),
+            proxy: None,
         }
     }
 }
@@ -404,8 +436,16 @@ impl ArgProcessor {
             let arg = args[index].as_ref().as_bytes();
             let spec = lookup(self.tool, arg)
                 .ok_or_else(|| usage(format!("Error: Unknown option '{}'.\n", lossy(arg))))?;
-            if let Opt::NotYet(gap) = spec.opt {
-                return Err(self.not_yet(&lossy(arg), gap));
+            if spec.opt == Opt::Property {
+                // Its values are counted by the property itself (a user property has one more).
+                let values: Vec<&[u8]> = args[index + 1..]
+                    .iter()
+                    .map(|value| value.as_ref().as_bytes())
+                    .collect();
+                index += 1 + self.options.v5.parse_property(&values)?;
+                // Any -D means MQTT v5 (a later -V still changes it, as in mosquitto).
+                self.options.version = Version::V5;
+                continue;
             }
             self.check_before_value(spec.opt)?;
             let value: &[u8] = match spec.takes {
@@ -418,18 +458,10 @@ impl ArgProcessor {
                     }
                 }
             };
-            self.apply(spec.opt, arg, value)?;
+            self.apply(spec.opt, value)?;
             index += 1;
         }
         Ok(())
-    }
-
-    fn not_yet(&self, what: &str, gap: Gap) -> Failure {
-        usage(format!(
-            "Error: {what} is not supported by {} yet ({}).\n",
-            self.prog,
-            gap.reason()
-        ))
     }
 
     /// Conflicts mosquitto reports before it looks for the option's value.
@@ -448,7 +480,7 @@ impl ArgProcessor {
     }
 
     /// Applies one option; `value` is empty for options without a value.
-    fn apply(&mut self, opt: Opt, name: &[u8], value: &[u8]) -> Result<(), Failure> {
+    fn apply(&mut self, opt: Opt, value: &[u8]) -> Result<(), Failure> {
         let o = &mut self.options;
         match opt {
             Opt::BindAddress => o.bind_address = Some(value.to_vec()),
@@ -521,10 +553,7 @@ impl ArgProcessor {
             Opt::ProtocolVersion => match value {
                 b"mqttv31" | b"31" => o.version = Version::V31,
                 b"mqttv311" | b"311" => o.version = Version::V311,
-                b"mqttv5" | b"5" => {
-                    let what = format!("{} {}", lossy(name), lossy(value));
-                    return Err(self.not_yet(&what, Gap::MqttV5));
-                }
+                b"mqttv5" | b"5" => o.version = Version::V5,
                 _ => return Err(usage("Error: Invalid protocol version argument given.\n\n")),
             },
             Opt::Qos => {
@@ -575,6 +604,11 @@ impl ArgProcessor {
                 o.timeout = Some(timeout.unsigned_abs());
             }
             Opt::Topic => self.add_topic(value, "-t")?,
+            Opt::Tls(arg) => apply_tls(&mut o.tls, arg, value),
+            Opt::Proxy => {
+                let proxy = parse_proxy_url(value, o.quiet, &self.prog)?;
+                self.options.proxy = Some(proxy);
+            }
             Opt::Unix => {
                 o.host = Some(value.to_vec());
                 o.port = Some(0);
@@ -583,7 +617,7 @@ impl ArgProcessor {
                 let filter = checked_filter(value, "-U", "unsubscribe")?;
                 o.unsubscribe.push(filter);
             }
-            Opt::Url => self.apply_url(name, value)?,
+            Opt::Url => self.apply_url(value)?,
             Opt::Username => o.username = Some(value.to_vec()),
             Opt::Verbose => o.verbose = true,
             Opt::Version => return Err(Failure::Version),
@@ -610,7 +644,10 @@ impl ArgProcessor {
                 }
                 o.will_topic = Some(topic);
             }
-            Opt::NotYet(gap) => return Err(self.not_yet(&lossy(name), gap)),
+            // Read in `process`, which knows how many values it takes.
+            Opt::Property => {}
+            Opt::SessionExpiry => o.v5.session_expiry = v5::parse_session_expiry(value)?,
+            Opt::RetainAsPublished => o.retain_as_published = true,
         }
         Ok(())
     }
@@ -648,16 +685,17 @@ impl ArgProcessor {
     /// `-L mqtt://[user[:password]@]host[:port]/topic`, split the way mosquitto splits it: the first `/`
     /// after the scheme starts the topic, the first `@` ends the user part, the first `:` of each part
     /// separates password and port (so IPv6 literals cannot be given this way, as in mosquitto).
-    fn apply_url(&mut self, name: &[u8], url: &[u8]) -> Result<(), Failure> {
-        let rest = if starts_with_ignore_case(url, b"mqtt://") {
-            &url[7..]
+    fn apply_url(&mut self, url: &[u8]) -> Result<(), Failure> {
+        let (rest, port) = if starts_with_ignore_case(url, b"mqtt://") {
+            (&url[7..], DEFAULT_PORT)
         } else if starts_with_ignore_case(url, b"mqtts://") {
-            let what = format!("{} with an mqtts:// URL", lossy(name));
-            return Err(self.not_yet(&what, Gap::Tls));
+            // As mosquitto: TLS with the OS's CA certificates (unless a CA is given), port 8883.
+            self.options.tls.mqtts_url = true;
+            (&url[8..], DEFAULT_TLS_PORT)
         } else {
             return Err(usage("Error: unsupported URL scheme.\n\n"));
         };
-        self.options.port = Some(DEFAULT_PORT);
+        self.options.port = Some(port);
         let Some(slash) = rest.iter().position(|&b| b == b'/') else {
             return Err(usage(
                 "Error: Invalid URL for -L argument specified - topic missing.\n",
@@ -701,6 +739,78 @@ impl ArgProcessor {
         }
     }
 
+    /// mosquitto's TLS checks (in its order), then the TLS features rustls cannot offer.
+    fn check_tls(&self) -> Result<(), Failure> {
+        let t = &self.options.tls;
+        let tls = &t.options;
+        if tls.cert.is_some() != tls.key.is_some() {
+            return Err(usage(
+                "Error: Both certfile and keyfile must be provided if one of them is set.\n",
+            ));
+        }
+        if t.keyform.is_some() && tls.key.is_none() {
+            return Err(usage(
+                "Error: If keyform is set, keyfile must be also specified.\n",
+            ));
+        }
+        if t.engine_kpass && (!t.engine || t.keyform.is_none()) {
+            return Err(usage(
+                "Error: when using tls-engine-kpass-sha1, both tls-engine and keyform must also be provided.\n",
+            ));
+        }
+        if t.psk && (tls.cafile.is_some() || tls.capath.is_some()) {
+            return Err(usage(
+                "Error: Only one of --psk or --cafile/--capath may be used at once.\n",
+            ));
+        }
+        if t.psk && !t.psk_identity {
+            return Err(usage("Error: --psk-identity required if --psk used.\n"));
+        }
+        if t.psk || t.psk_identity {
+            let flag = if t.psk { "--psk" } else { "--psk-identity" };
+            return Err(self.not_available(flag, "rustls has no TLS-PSK support"));
+        }
+        if t.engine
+            || t.keyform
+                .as_deref()
+                .is_some_and(|form| form.eq_ignore_ascii_case(b"engine"))
+        {
+            return Err(self.not_available(
+                "--tls-engine",
+                "TLS engines are an OpenSSL feature; use a PEM key with --key",
+            ));
+        }
+        if let Some(form) = &t.keyform
+            && !form.eq_ignore_ascii_case(b"pem")
+        {
+            return Err(self.runtime(
+                "Error: Problem setting key form, it must be one of 'pem' or 'engine'.\n",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A mosquitto feature this implementation does not offer at all (not a "yet").
+    fn not_available(&self, what: &str, why: &str) -> Failure {
+        usage(format!(
+            "Error: {what} is not supported by {} ({why}).\n",
+            self.prog
+        ))
+    }
+
+    /// The TLS options to connect with, or `None` for plain MQTT. As mosquitto: `--cafile`,
+    /// `--capath` or `--tls-use-os-certs` turn TLS on, and so do `mqtts://` and port 8883 without a CA
+    /// (both with the OS's CA certificates).
+    fn tls_options(&self, port: i32) -> Option<TlsOptions> {
+        let t = &self.options.tls;
+        let mut tls = t.options.clone();
+        let has_ca = tls.cafile.is_some() || tls.capath.is_some();
+        if !has_ca && (t.mqtts_url || port == DEFAULT_TLS_PORT) {
+            tls.use_os_certs = true;
+        }
+        tls.enables_tls().then_some(tls)
+    }
+
     /// mosquitto's checks once all options are read (`client_config_load`), in its order.
     fn check_loaded(&self) -> Result<(), Failure> {
         let o = &self.options;
@@ -714,14 +824,27 @@ impl ArgProcessor {
                 "Error: Will retain given, but no will topic given.\n",
             ));
         }
-        // MQTT v3.x: a persistent session needs a fixed id (-I does not count).
-        if !o.clean_session && (o.id_prefix.is_some() || o.id.is_none()) {
-            return Err(usage(NEEDS_ID_FOR_C));
-        }
+        self.check_tls()?;
+        let fixed_id = o.id_prefix.is_none() && o.id.is_some();
+        let connect_properties = if o.version == Version::V5 {
+            // MQTT 5: `-c` means a session that never expires unless `-x` says otherwise; an
+            // infinite one needs a fixed id (-I does not count).
+            self.options
+                .v5
+                .v5_connect_properties(o.clean_session, fixed_id)?
+                .0
+        } else {
+            // MQTT v3.x: a persistent session needs a fixed id; `-x` is ignored.
+            if !o.clean_session && !fixed_id {
+                return Err(usage(NEEDS_ID_FOR_C));
+            }
+            o.v5.connect.clone()
+        };
         if self.tool == Tool::Sub && o.topics.is_empty() {
             return Err(usage(NEEDS_SUBSCRIPTION));
         }
-        Ok(())
+        // mosquitto checks the `-D` lists whatever the protocol version ended up being.
+        o.v5.check_lists(&connect_properties, o.quiet)
     }
 
     /// What fails later in mosquitto, while it sets the client up and connects, but can be decided from
@@ -745,11 +868,25 @@ impl ArgProcessor {
         {
             return Err(Failure::Silent { code: 1 });
         }
+        // MQTT 5 `-c` with a finite `-x` and no id: libmosquitto refuses a persistent session
+        // without an id.
+        if !o.clean_session && o.id.is_none() && o.id_prefix.is_none() {
+            return Err(self.runtime(match self.tool {
+                Tool::Pub => "Error: Invalid id.\n",
+                Tool::Sub => "Error: Invalid id and/or clean_session.\n",
+            }));
+        }
+        let v3 = o.version != Version::V5;
+        // `-D will` after which a `-V` went back to v3.x: libmosquitto refuses the will.
+        if v3 && o.will_topic.is_some() && !o.v5.will.is_empty() {
+            return Err(self.runtime("Error: Problem setting will.\n"));
+        }
         let bad_username = o
             .username
             .as_ref()
             .is_some_and(|name| name.len() > 65535 || !ctext::valid_utf8(name));
-        if bad_username || (o.password.is_some() && o.username.is_none()) {
+        // A password without a user name is only refused for v3.x.
+        if bad_username || (v3 && o.password.is_some() && o.username.is_none()) {
             return Err(self.runtime(BAD_CREDENTIALS));
         }
         if let Some(port) = o.port
@@ -757,12 +894,23 @@ impl ArgProcessor {
         {
             return Err(self.runtime(BAD_PORT_AT_CONNECT));
         }
+        // `-D connect` after which a `-V` went back to v3.x: libmosquitto refuses to connect.
+        if v3 && !o.v5.connect.is_empty() {
+            return Err(self.runtime("Unable to connect (This feature is not supported.).\n"));
+        }
         Ok(())
     }
 
     fn common(&self) -> CommonConfig {
         let o = &self.options;
-        let port = o.port.unwrap_or(DEFAULT_PORT);
+        let tls_ca_given =
+            o.tls.options.cafile.is_some() || o.tls.options.capath.is_some() || o.tls.psk;
+        let port = o.port.unwrap_or(if tls_ca_given {
+            DEFAULT_TLS_PORT
+        } else {
+            DEFAULT_PORT
+        });
+        let tls = self.tls_options(port);
         let host = o.host.clone().unwrap_or_else(|| b"localhost".to_vec());
         let endpoint = match u16::try_from(port) {
             Ok(0) => Endpoint::Unix {
@@ -777,6 +925,14 @@ impl ArgProcessor {
                 host: lossy(&host),
                 port: 0,
             },
+        };
+        // Checked by check_loaded: in v3.x the `-D connect` list is empty (or refused).
+        let (connect_properties, session_expiry) = if o.version == Version::V5 {
+            let fixed_id = o.id_prefix.is_none() && o.id.is_some();
+            o.v5.v5_connect_properties(o.clean_session, fixed_id)
+                .unwrap_or_default()
+        } else {
+            Default::default()
         };
         let client_id = match (&o.id, &o.id_prefix) {
             (Some(id), _) => ClientIdChoice::Fixed(lossy(id)),
@@ -798,15 +954,17 @@ impl ArgProcessor {
                 payload: o.will_payload.clone().unwrap_or_default(),
                 qos: o.will_qos,
                 retain: o.will_retain,
-                properties: Default::default(),
+                properties: o.v5.will.clone(),
             }),
+            tls,
+            proxy: o.proxy.clone(),
             debug: o.debug,
             quiet: o.quiet,
             qos: o.qos,
             max_inflight: o.max_inflight,
-            connect_properties: Default::default(),
-            disconnect_properties: Default::default(),
-            session_expiry: None,
+            connect_properties,
+            disconnect_properties: o.v5.disconnect.clone(),
+            session_expiry,
         }
     }
 
@@ -841,7 +999,7 @@ impl ArgProcessor {
             retain: self.options.retain,
             repeat: self.options.repeat,
             repeat_delay: self.options.repeat_delay,
-            publish_properties: Default::default(),
+            publish_properties: self.options.v5.publish.clone(),
         })
     }
 
@@ -856,8 +1014,19 @@ impl ArgProcessor {
             });
         }
         self.check_client_setup()?;
-        let common = self.common();
+        let mut common = self.common();
         let o = self.options;
+        // mosquitto_sub sets libmosquitto's receive maximum to a `-C` count below its default of
+        // 20, so that no more messages arrive before it stops; a `-D connect receive-maximum` wins.
+        if let Some(count) = o.count.and_then(|count| u16::try_from(count).ok())
+            && count < 20
+            && common.version == Version::V5
+            && common.connect_properties.receive_maximum().is_none()
+        {
+            common
+                .connect_properties
+                .push(Property::ReceiveMaximum(count));
+        }
         Ok(SubConfig {
             common,
             topics: o.topics,
@@ -874,6 +1043,82 @@ impl ArgProcessor {
             filter_outs: o.filter_outs,
             unsubscribe: o.unsubscribe,
             random_filter: (o.random_filter < RANDOM_FILTER_ALL).then_some(o.random_filter),
+            retain_as_published: o.retain_as_published,
+            subscribe_properties: o.v5.subscribe,
+            unsubscribe_properties: o.v5.unsubscribe,
         })
     }
+}
+
+/// Records one TLS option (validated after all arguments, as mosquitto does).
+fn apply_tls(tls: &mut TlsArgs, arg: TlsArg, value: &[u8]) {
+    let path = || PathBuf::from(std::ffi::OsString::from_vec(value.to_vec()));
+    let text = || lossy(value);
+    match arg {
+        TlsArg::CaFile => tls.options.cafile = Some(path()),
+        TlsArg::CaPath => tls.options.capath = Some(path()),
+        TlsArg::Cert => tls.options.cert = Some(path()),
+        TlsArg::Key => tls.options.key = Some(path()),
+        TlsArg::KeyForm => tls.keyform = Some(value.to_vec()),
+        TlsArg::Ciphers => tls.options.ciphers = Some(text()),
+        TlsArg::Insecure => tls.options.insecure = true,
+        TlsArg::Version => tls.options.tls_version = Some(text()),
+        TlsArg::Alpn => tls.options.alpn = Some(text()),
+        TlsArg::UseOsCerts => tls.options.use_os_certs = true,
+        TlsArg::Psk => tls.psk = true,
+        TlsArg::PskIdentity => tls.psk_identity = true,
+        TlsArg::Engine => tls.engine = true,
+        TlsArg::EngineKpassSha1 => tls.engine_kpass = true,
+    }
+}
+
+/// `--proxy socks5h://[user[:pass]@]host[:port]` with mosquitto's checks and texts. Those texts are
+/// err_printf'ed by mosquitto (hidden by a `--quiet` given before `--proxy`) and followed by the usual
+/// `Use ...` line, which is never hidden.
+fn parse_proxy_url(url: &[u8], quiet: bool, prog: &str) -> Result<ProxyConfig, Failure> {
+    let fail = |text: String| {
+        let shown = if quiet { String::new() } else { text };
+        Failure::UsageRaw {
+            text: format!("{shown}\nUse '{prog} --help' to see usage.\n"),
+        }
+    };
+    let Some(rest) = url.strip_prefix(b"socks5h://") else {
+        return Err(fail(format!(
+            "Error: Unsupported proxy protocol: {}\n",
+            lossy(url)
+        )));
+    };
+    let (credentials, address) = match rest.iter().rposition(|&b| b == b'@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let (username, password) = match credentials {
+        Some(credentials) => match credentials.iter().position(|&b| b == b':') {
+            Some(colon) => (
+                Some(lossy(&credentials[..colon])),
+                Some(lossy(&credentials[colon + 1..])),
+            ),
+            None => (Some(lossy(credentials)), None),
+        },
+        None => (None, None),
+    };
+    let (host, port) = match address.iter().rposition(|&b| b == b':') {
+        Some(colon) => {
+            let port = ctext::atoi(&address[colon + 1..]);
+            match u16::try_from(port) {
+                Ok(port) if port > 0 => (&address[..colon], port),
+                _ => return Err(fail(format!("Error: Invalid proxy port {port}\n"))),
+            }
+        }
+        None => (address, socks::DEFAULT_PORT),
+    };
+    if host.is_empty() {
+        return Err(fail("Error: Invalid proxy.\n".to_string()));
+    }
+    Ok(ProxyConfig {
+        host: lossy(host),
+        port,
+        username,
+        password,
+    })
 }

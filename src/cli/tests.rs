@@ -58,7 +58,6 @@ fn error_cases() -> Vec<(Tool, Vec<&'static str>, Failure)> {
         (Pub, vec![], both_needed.clone()),
         (Pub, vec!["-t", "a"], both_needed.clone()),
         (Pub, vec!["-m", "a"], both_needed.clone()),
-        (Pub, vec!["-L", "mqtts://h/t"], usage("Error: -L with an mqtts:// URL is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
         (Sub, vec![], usage("Error: You must specify a topic to subscribe to.\n")),
         (Sub, vec!["-q", "1"], usage("Error: You must specify a topic to subscribe to.\n")),
         (Sub, vec!["-dv", "-t", "x"], usage("Error: Unknown option '-dv'.\n")),
@@ -190,53 +189,33 @@ fn error_cases() -> Vec<(Tool, Vec<&'static str>, Failure)> {
         (Pub, vec!["-q", "9", "--help"], usage("Error: Invalid QoS given: 9\n")),
         (Pub, vec!["--version", "-q", "9"], Failure::Version),
         (Sub, vec!["-q", "9", "--version"], usage("Error: Invalid QoS given: 9\n")),
-        // Not supported yet: refused, neither ignored nor "unknown".
-        (Pub, vec!["-x", "10"], usage("Error: -x is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
-        (Sub, vec!["-D", "connect", "user-property", "a", "b"], usage("Error: -D is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
-        (Pub, vec!["--property"], usage("Error: --property is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
-        (Pub, vec!["-V", "mqttv5"], usage("Error: -V mqttv5 is not supported by mosquitto_pub yet (it needs MQTT v5).\n")),
-        (Sub, vec!["--protocol-version", "5"], usage("Error: --protocol-version 5 is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
-        (Sub, vec!["--retain-as-published"], usage("Error: --retain-as-published is not supported by mosquitto_sub yet (it needs MQTT v5).\n")),
-        (Pub, vec!["--cafile", "ca.pem"], usage("Error: --cafile is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
-        (Sub, vec!["--psk-identity", "x"], usage("Error: --psk-identity is not supported by mosquitto_sub yet (TLS is not supported yet).\n")),
-        (Pub, vec!["-L", "MQTTS://h/t"], usage("Error: -L with an mqtts:// URL is not supported by mosquitto_pub yet (TLS is not supported yet).\n")),
-        (Pub, vec!["--proxy", "socks5h://h"], usage("Error: --proxy is not supported by mosquitto_pub yet (SOCKS proxies are not supported yet).\n")),
+        // MQTT 5: -D, -x, -c (checked against mosquitto in tests/cli_errors.rs too).
+        (Pub, vec!["-t", "x", "-m", "y", "-D"], usage("Error: --property argument given but not enough arguments specified.\n\n")),
+        (Sub, vec!["-t", "x", "--property", "connect", "user-property", "k"], usage("Error: --property argument given but not enough arguments specified.\n\n")),
+        (Sub, vec!["-t", "x", "-D", "pingreq", "user-property", "k", "v"], usage("Error: Invalid command given in --property argument.\n\n")),
+        (Sub, vec!["-t", "x", "-D", "connect", "no-such-property", "1"], usage("Error: Invalid property name given in --property argument.\n\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "Publish", "Receive-Maximum", "1"], usage("Error: Receive-Maximum property not allowed for Publish in --property argument.\n\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "auth", "user-property", "k", "v"], usage("Error: user-property property not supported for auth in --property argument.\n\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "connack", "maximum-qos", "1"], usage("")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "publish", "topic-alias", "-1"], usage("Error: Property value (-1) out of range for property topic-alias.\n\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "publish", "topic-alias", "0"], usage("Error in PUBLISH properties: A network protocol error occurred when communicating with the broker.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "publish", "topic-alias", "0", "--quiet"], usage("")),
+        (Sub, vec!["-t", "x", "-D", "will", "content-type", "a", "-D", "will", "content-type", "b"], usage("Error in Will properties: Duplicate property in property list\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-x", "6", "-D", "connect", "session-expiry-interval", "5"], usage("Error in CONNECT properties: Duplicate property in property list\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-x"], usage("Error: -x argument given but no session expiry interval specified.\n\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-x", "1e3"], usage("Error: session-expiry-interval not a number.\n\n")),
+        (Sub, vec!["-t", "x", "-x", "4294967296"], usage("Error: session-expiry-interval out of range.\n\n")),
         (Sub, vec!["-q", "5", "-x", "1"], usage("Error: Invalid QoS given: 5\n")),
+        (Sub, vec!["-t", "x", "-V", "5", "-x", "-1"], usage("Error: You must provide a client id if you are using an infinite session expiry interval.\n")),
+        (Sub, vec!["-t", "x", "-V", "mqttv5", "-c", "-I", "p"], usage("Error: You must provide a client id if you are using an infinite session expiry interval.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "connect", "user-property", "a", "b", "-V", "311", "-c"], usage("Error: You must provide a client id if you are using the -c option.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-V", "5", "-c", "-x", "10"], runtime("Error: Invalid id.\n")),
+        (Sub, vec!["-t", "x", "-V", "5", "-c", "-x", "0"], runtime("Error: Invalid id and/or clean_session.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "will", "user-property", "a", "b", "-V", "311", "--will-topic", "w"], runtime("Error: Problem setting will.\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "connect", "user-property", "a", "b", "-V", "311"], runtime("Unable to connect (This feature is not supported.).\n")),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "connect", "user-property", "a", "b", "-V", "311", "--quiet"], SILENT),
+        (Pub, vec!["-t", "x", "-m", "y", "-D", "connect", "user-property", "a", "b", "-V", "311", "-P", "pw"], runtime("Error: Problem setting username and/or password.\n")),
     ]
-}
-
-/// Every option mosquitto has but rpubsub does not implement yet, for the tool that has it.
-#[rustfmt::skip]
-const NOT_YET: &[(Tool, &str, &str)] = &[
-    (Pub, "-D", "it needs MQTT v5"), (Sub, "-D", "it needs MQTT v5"),
-    (Pub, "--property", "it needs MQTT v5"), (Sub, "--property", "it needs MQTT v5"),
-    (Pub, "-x", "it needs MQTT v5"), (Sub, "-x", "it needs MQTT v5"),
-    (Sub, "--retain-as-published", "it needs MQTT v5"),
-    (Pub, "--cafile", "TLS is not supported yet"), (Pub, "--capath", "TLS is not supported yet"),
-    (Pub, "--cert", "TLS is not supported yet"), (Pub, "--key", "TLS is not supported yet"),
-    (Pub, "--keyform", "TLS is not supported yet"), (Pub, "--ciphers", "TLS is not supported yet"),
-    (Pub, "--insecure", "TLS is not supported yet"), (Pub, "--tls-version", "TLS is not supported yet"),
-    (Pub, "--tls-alpn", "TLS is not supported yet"), (Pub, "--tls-engine", "TLS is not supported yet"),
-    (Pub, "--tls-engine-kpass-sha1", "TLS is not supported yet"),
-    (Pub, "--tls-use-os-certs", "TLS is not supported yet"), (Pub, "--psk", "TLS is not supported yet"),
-    (Sub, "--psk-identity", "TLS is not supported yet"), (Sub, "--insecure", "TLS is not supported yet"),
-    (Pub, "--proxy", "SOCKS proxies are not supported yet"), (Sub, "--proxy", "SOCKS proxies are not supported yet"),
-];
-
-#[test]
-fn options_not_implemented_yet_are_refused_clearly() {
-    for (tool, flag, reason) in NOT_YET {
-        let prog = match tool {
-            Pub => "rpub",
-            Sub => "rsub",
-        };
-        let got = match tool {
-            Pub => parse_pub(prog, &os(&["-t", "a", flag, "value"])).map(drop),
-            Sub => parse_sub(prog, &os(&["-t", "a", flag, "value"])).map(drop),
-        };
-        let text = format!("Error: {flag} is not supported by {prog} yet ({reason}).\n");
-        assert_eq!(got, Err(usage(&text)), "{tool:?} {flag}");
-    }
 }
 
 #[test]
@@ -397,6 +376,8 @@ fn default_common() -> CommonConfig {
         username: None,
         password: None,
         will: None,
+        tls: None,
+        proxy: None,
         debug: false,
         quiet: false,
         qos: QoS::AtMostOnce,
@@ -436,6 +417,9 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         filter_outs: Vec::new(),
         unsubscribe: Vec::new(),
         random_filter: None,
+        retain_as_published: false,
+        subscribe_properties: Default::default(),
+        unsubscribe_properties: Default::default(),
     }
 }
 
@@ -1260,14 +1244,26 @@ fn help_text_has_the_expected_shape() {
         for flag in common.iter().chain(own) {
             assert!(text.contains(flag), "{tool:?} help lacks {flag}");
         }
-        for not_yet in [
-            "-D/--property",
-            "-x",
+        for flag in [
             "--cafile",
-            "--psk",
-            "--proxy",
-            "mqtts://",
+            "--capath",
+            "--cert",
+            "--key",
+            "--insecure",
+            "--tls-version",
         ] {
+            assert!(text.contains(flag), "{tool:?} help lacks {flag}");
+        }
+        assert!(text.contains("--proxy URL"), "{tool:?} help lacks --proxy");
+        for flag in ["-D, --property", "-x SECONDS", "-V, --protocol-version"] {
+            assert!(text.contains(flag), "{tool:?} help lacks {flag}");
+        }
+        assert_eq!(
+            text.contains("--retain-as-published"),
+            tool == Sub,
+            "{tool:?} help and --retain-as-published"
+        );
+        for not_yet in ["--psk", "--tls-engine"] {
             assert!(
                 text.contains(not_yet),
                 "{tool:?} help should list {not_yet} as not supported"
@@ -1310,4 +1306,275 @@ fn number_readers_never_panic() {
             }
         }
     }
+}
+
+/// TLS flags: mosquitto's port default (8883 with a CA), `mqtts://` and `-p 8883` turning on the OS's
+/// CA certificates, and TLS staying off for `--cert`/`--key`/`--insecure` alone.
+#[test]
+fn tls_flags_resolve_like_mosquitto() {
+    let common = |args: &[&str]| {
+        let mut all = vec!["-t", "t", "-m", "x"];
+        all.extend_from_slice(args);
+        parse_pub("rpub", &os(&all)).map(|config| config.common)
+    };
+    let with_ca = common(&["--cafile", "/ca.pem"]).expect("parses");
+    assert_eq!(
+        with_ca.endpoint,
+        Endpoint::Tcp {
+            host: "localhost".into(),
+            port: 8883
+        }
+    );
+    let tls = with_ca.tls.expect("TLS on");
+    assert_eq!(tls.cafile.as_deref(), Some(std::path::Path::new("/ca.pem")));
+    assert!(!tls.use_os_certs);
+    let explicit_port = common(&["--capath", "/certs", "-p", "1884"]).expect("parses");
+    assert_eq!(
+        explicit_port.endpoint,
+        Endpoint::Tcp {
+            host: "localhost".into(),
+            port: 1884
+        }
+    );
+    let url = common(&["-L", "mqtts://broker.example/t"]).expect("parses");
+    assert_eq!(
+        url.endpoint,
+        Endpoint::Tcp {
+            host: "broker.example".into(),
+            port: 8883
+        }
+    );
+    assert!(url.tls.expect("TLS on").use_os_certs);
+    let port_8883 = common(&["-p", "8883"]).expect("parses");
+    assert!(port_8883.tls.expect("TLS on").use_os_certs);
+    assert_eq!(common(&["--insecure"]).expect("parses").tls, None);
+    assert_eq!(common(&[]).expect("parses").tls, None);
+    assert_eq!(
+        common(&["--cert", "c.pem"]),
+        Err(usage(
+            "Error: Both certfile and keyfile must be provided if one of them is set.\n"
+        ))
+    );
+    assert_eq!(
+        common(&["--keyform", "pem"]),
+        Err(usage(
+            "Error: If keyform is set, keyfile must be also specified.\n"
+        ))
+    );
+}
+
+/// `--proxy`: mosquitto's URL checks and texts (err_printf, so a `--quiet` before it hides the text but
+/// not the `Use` line).
+#[test]
+fn proxy_urls_are_checked_like_mosquitto() {
+    let parse = |args: &[&str]| {
+        let mut all = vec!["-t", "t", "-m", "x"];
+        all.extend_from_slice(args);
+        parse_pub("rpub", &os(&all)).map(|config| config.common.proxy)
+    };
+    let raw = |text: &str| {
+        Err(Failure::UsageRaw {
+            text: text.to_string(),
+        })
+    };
+    assert_eq!(
+        parse(&["--proxy", "socks5h://u:p@proxy.example:1081"]),
+        Ok(Some(crate::socks::ProxyConfig {
+            host: "proxy.example".into(),
+            port: 1081,
+            username: Some("u".into()),
+            password: Some("p".into()),
+        }))
+    );
+    assert_eq!(
+        parse(&["--proxy", "socks5h://proxy.example"]).map(|p| p.map(|p| p.port)),
+        Ok(Some(1080))
+    );
+    assert_eq!(
+        parse(&["--proxy", "http://127.0.0.1:1080"]),
+        raw(
+            "Error: Unsupported proxy protocol: http://127.0.0.1:1080\n\nUse 'rpub --help' to see usage.\n"
+        )
+    );
+    assert_eq!(
+        parse(&["--proxy", "socks5h://h:abc"]),
+        raw("Error: Invalid proxy port 0\n\nUse 'rpub --help' to see usage.\n")
+    );
+    assert_eq!(
+        parse(&["--proxy", "socks5h://"]),
+        raw("Error: Invalid proxy.\n\nUse 'rpub --help' to see usage.\n")
+    );
+    assert_eq!(
+        parse(&["--quiet", "--proxy", "socks5h://"]),
+        raw("\nUse 'rpub --help' to see usage.\n")
+    );
+}
+
+#[test]
+fn v5_command_lines_resolve_as_mosquitto_builds_them() {
+    use crate::proto::codec::{Properties, Property};
+    let user = |k: &str, v: &str| Property::UserProperty(k.into(), v.into());
+    // Any -D means v5; properties go to their command in order; -x after them in CONNECT.
+    let config = parse_pub(
+        "rpub",
+        &os(&[
+            "-t",
+            "a",
+            "-m",
+            "b",
+            "-D",
+            "connect",
+            "user-property",
+            "k",
+            "v",
+            "-D",
+            "PUBLISH",
+            "content-type",
+            "text/plain",
+            "-D",
+            "publish",
+            "user-property",
+            "a",
+            "b",
+            "-D",
+            "disconnect",
+            "reason-string",
+            "bye",
+            "-x",
+            "30",
+            "--will-topic",
+            "w",
+            "-D",
+            "will",
+            "will-delay-interval",
+            "5",
+        ]),
+    )
+    .expect("valid v5 command line");
+    assert_eq!(config.common.version, Version::V5);
+    assert_eq!(
+        config.common.connect_properties,
+        Properties::new()
+            .with(user("k", "v"))
+            .with(Property::SessionExpiryInterval(30))
+    );
+    assert_eq!(config.common.session_expiry, Some(30));
+    assert_eq!(
+        config.publish_properties,
+        Properties::new()
+            .with(Property::ContentType("text/plain".into()))
+            .with(user("a", "b"))
+    );
+    assert_eq!(
+        config.common.disconnect_properties,
+        Properties::new().with(Property::ReasonString("bye".into()))
+    );
+    assert_eq!(
+        config.common.will.map(|will| will.properties),
+        Some(Properties::new().with(Property::WillDelayInterval(5)))
+    );
+    // A -V after -D goes back to v3.x (the publish then fails at run time, as in mosquitto).
+    let config = parse_pub(
+        "rpub",
+        &os(&[
+            "-t",
+            "a",
+            "-m",
+            "b",
+            "-D",
+            "publish",
+            "user-property",
+            "a",
+            "b",
+            "-V",
+            "311",
+        ]),
+    )
+    .expect("accepted");
+    assert_eq!(config.common.version, Version::V311);
+    assert_eq!(config.publish_properties.len(), 1);
+    // -x is ignored under v3.x; -c -i under v5 never expires.
+    let config = parse_pub("rpub", &os(&["-t", "a", "-m", "b", "-x", "-1"])).expect("v3");
+    assert_eq!(config.common.session_expiry, None);
+    assert!(config.common.connect_properties.is_empty());
+    let config =
+        parse_sub("rsub", &os(&["-t", "a", "-V", "5", "-c", "-i", "me"])).expect("-c -i in v5");
+    assert_eq!(config.common.session_expiry, Some(u32::MAX));
+    // -C below 20 lowers the receive maximum (after the session expiry), unless -D gave one.
+    let config = parse_sub(
+        "rsub",
+        &os(&[
+            "-t",
+            "a",
+            "-V",
+            "5",
+            "-C",
+            "3",
+            "-x",
+            "9",
+            "--retain-as-published",
+        ]),
+    )
+    .expect("-C 3");
+    assert_eq!(
+        config.common.connect_properties,
+        Properties::new()
+            .with(Property::SessionExpiryInterval(9))
+            .with(Property::ReceiveMaximum(3))
+    );
+    assert!(config.retain_as_published);
+    let config = parse_sub(
+        "rsub",
+        &os(&[
+            "-t",
+            "a",
+            "-C",
+            "3",
+            "-D",
+            "connect",
+            "receive-maximum",
+            "7",
+        ]),
+    )
+    .expect("-D receive-maximum");
+    assert_eq!(
+        config.common.connect_properties,
+        Properties::new().with(Property::ReceiveMaximum(7))
+    );
+    for args in [
+        &["-t", "a", "-C", "3"][..],
+        &["-t", "a", "-V", "5", "-C", "20"],
+    ] {
+        let config = parse_sub("rsub", &os(args)).expect("no receive maximum");
+        assert!(config.common.connect_properties.is_empty(), "{args:?}");
+    }
+    let config = parse_sub(
+        "rsub",
+        &os(&[
+            "-t",
+            "a",
+            "-D",
+            "subscribe",
+            "subscription-identifier",
+            "7",
+            "-D",
+            "unsubscribe",
+            "user-property",
+            "u",
+            "1",
+            "-U",
+            "a",
+        ]),
+    )
+    .expect("subscribe properties");
+    assert_eq!(
+        config.subscribe_properties,
+        Properties::new().with(Property::SubscriptionIdentifier(7))
+    );
+    assert_eq!(
+        config.unsubscribe_properties,
+        Properties::new().with(user("u", "1"))
+    );
+    // v5 allows a password without a user name.
+    assert!(parse_pub("rpub", &os(&["-t", "a", "-m", "b", "-V", "5", "-P", "pw"])).is_ok());
 }

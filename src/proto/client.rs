@@ -600,7 +600,7 @@ impl Client {
                     }
                 }
                 Err(err) => {
-                    self.fail(ConnectionError::Decode(err));
+                    self.fail_decode(err);
                     return;
                 }
             }
@@ -638,7 +638,7 @@ impl Client {
                     return;
                 }
                 Err(err) => {
-                    self.fail(ConnectionError::Decode(err));
+                    self.fail_decode(err);
                     return;
                 }
             }
@@ -957,6 +957,28 @@ impl Client {
         self.keepalive.stop();
         self.close_reason = Some(reason.clone());
         self.events.push_back(Event::Closed(reason));
+    }
+
+    /// Bytes that do not decode. A packet type a client never handles (CONNECT, SUBSCRIBE,
+    /// UNSUBSCRIBE) is reported as such whatever its flags, as libmosquitto
+    /// dispatches on the type alone (`Error: Unrecognised command <n>` under `-d`).
+    fn fail_decode(&mut self, err: DecodeError) {
+        let unhandled = match &err {
+            DecodeError::InvalidFlags { packet, .. } => matches!(
+                packet,
+                PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe
+            )
+            .then_some(*packet as u8),
+            _ => None,
+        };
+        match unhandled {
+            Some(packet_type) => {
+                self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
+                    packet_type,
+                }))
+            }
+            None => self.fail(ConnectionError::Decode(err)),
+        }
     }
 
     fn handle_packet(&mut self, packet: Packet, now: Instant) {
