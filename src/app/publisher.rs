@@ -28,12 +28,13 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 const FINISH_LIMIT: Duration = Duration::from_secs(5);
 
 /// Runs rpub; `Ok(())` is exit code 0.
-pub fn run(config: PubConfig) -> Result<(), Failure> {
+pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     // Input is loaded before connecting, as mosquitto does: a missing file never opens a connection.
-    let single_payload = match &config.source {
-        MessageSource::Message(bytes) => Some(bytes.clone()),
+    // The payload is moved out of the config, not copied (it may be a file of many megabytes).
+    let single_payload = match std::mem::replace(&mut config.source, MessageSource::Null) {
+        MessageSource::Message(bytes) => Some(bytes),
         MessageSource::Null => Some(Vec::new()),
-        MessageSource::File(path) => Some(load_file(path)?),
+        MessageSource::File(path) => Some(load_file(&path)?),
         MessageSource::StdinWhole => Some(load_stdin()?),
         MessageSource::StdinLines => None,
     };
