@@ -1253,3 +1253,44 @@ fn v5_argument_errors() {
             .output("-c v5", &sub_bad(&["-V", "5", "-c"]))
     });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Ours only: where mosquitto hangs
+// ---------------------------------------------------------------------------------------------------------
+
+/// `-D disconnect` followed by `-V 311`: libmosquitto refuses to send the DISCONNECT (properties in
+/// 3.x), so mosquitto_pub and mosquitto_sub never end (not even on SIGINT or `-W`). Ours send a
+/// plain DISCONNECT and end as usual (docs/decisions.md).
+#[test]
+fn disconnect_properties_under_v311_do_not_hang() {
+    let broker = Broker::start();
+    let port = broker.port().to_string();
+    let conn = ["-h", "127.0.0.1", "-p", port.as_str()];
+    let tail = ["-D", "disconnect", "user-property", "a", "b", "-V", "311"];
+    let publisher = ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+        .args(conn)
+        .args(["-d", "-i", "pdis3", "-t", "x", "-m", "y"])
+        .args(tail)
+        .run();
+    assert_eq!(publisher.code(), Some(0), "{}", publisher.dump());
+    assert_eq!(
+        publisher.stdout_text(),
+        "Client pdis3 sending CONNECT\nClient pdis3 received CONNACK (0)\n\
+         Client pdis3 sending PUBLISH (d0, q0, r0, m1, 'x', ... (1 bytes))\n\
+         Client pdis3 sending DISCONNECT\n"
+    );
+    let subscriber = ClientRun::new(env!("CARGO_BIN_EXE_rsub"))
+        .args(conn)
+        .args(["-d", "-i", "sdis3", "-t", "x", "-W", "1"])
+        .args(tail)
+        .run();
+    assert_eq!(subscriber.code(), Some(27), "{}", subscriber.dump());
+    assert_eq!(subscriber.stderr_text(), "Timed out\n");
+    assert!(
+        subscriber
+            .stdout_text()
+            .ends_with("Client sdis3 sending DISCONNECT\n"),
+        "{}",
+        subscriber.dump()
+    );
+}
