@@ -296,6 +296,82 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
     Failure::runtime(failure.to_string(), failure.exit_code())
 }
 
+/// mosquitto_pub's report of a publish libmosquitto refused (an empty topic): the run continues to a
+/// DISCONNECT and exit 0.
+pub const INVALID_PUBLISH_INPUT: &str = "Error: Invalid input. Does your topic contain '+' or '#'?";
+
+/// Reading stdin failed (`-l`, `-s`).
+pub const STDIN_LOAD_FAILED: &str = "Error loading input from stdin.";
+
+/// The largest message mosquitto_pub reads from a file or stdin.
+pub const MAX_INPUT_LEN: usize = crate::proto::codec::MAX_REMAINING_LENGTH;
+
+/// `-f FILE` cannot be opened.
+pub fn input_file_unopenable(path: &std::path::Path) -> Failure {
+    let shown = path.display();
+    Failure::Runtime {
+        text: format!(
+            "Error: Unable to open file \"{shown}\".\nError loading input file \"{shown}\".\n"
+        ),
+        code: 1,
+    }
+}
+
+/// `-f FILE` is too large, or has no size (a directory).
+pub fn input_file_too_large(path: &std::path::Path) -> Failure {
+    Failure::Runtime {
+        text: format!(
+            "Error: File must be less than {MAX_INPUT_LEN} bytes.\n\nError loading input file \"{}\".\n",
+            path.display()
+        ),
+        code: 1,
+    }
+}
+
+/// `-s`: stdin could not be read.
+pub fn stdin_unreadable() -> Failure {
+    Failure::runtime(STDIN_LOAD_FAILED, 1)
+}
+
+/// `-s`: stdin holds more than a message can.
+pub fn stdin_too_large() -> Failure {
+    Failure::Runtime {
+        text: format!(
+            "Error: Message length must be less than {MAX_INPUT_LEN} bytes.\n\n{STDIN_LOAD_FAILED}\n"
+        ),
+        code: 1,
+    }
+}
+
+/// `-s`: stdin is empty.
+pub fn stdin_empty() -> Failure {
+    Failure::Runtime {
+        text: format!("Error: Zero length input.\n{STDIN_LOAD_FAILED}\n"),
+        code: 1,
+    }
+}
+
+/// rsub: every subscription was refused (printed after the DISCONNECT; still exit 0).
+pub fn all_subscriptions_denied() -> Failure {
+    Failure::runtime("All subscription requests were denied.", 0)
+}
+
+/// rsub `-W` expired after CONNACK (printed after the DISCONNECT).
+pub fn timed_out() -> Failure {
+    Failure::runtime("Timed out", 27)
+}
+
+/// rsub `-W` or a signal before the first CONNACK: mosquitto_sub's `exit(-1)`, nothing printed.
+pub fn ended_before_connack() -> Failure {
+    Failure::Silent { code: 255 }
+}
+
+/// A failure of the local machinery (poll, registration, a connect() error): `Error: <strerror>`,
+/// exit 1 as everything that fails before mosquitto's network loop.
+pub fn os_failure(err: &std::io::Error) -> Failure {
+    Failure::runtime(format!("Error: {}", crate::net::os_error_text(err)), 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use crate::cli::config::{ClientIdChoice, CommonConfig};
 use crate::exit::{self, Failure};
-use crate::net::{self, Driver};
+use crate::net::Driver;
 use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
@@ -120,5 +120,5 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
 
 /// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.
 fn io_failure(err: &std::io::Error) -> Failure {
-    Failure::runtime(format!("Error: {}", net::os_error_text(err)), 1)
+    exit::os_failure(err)
 }

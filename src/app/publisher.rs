@@ -14,12 +14,10 @@ use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
 use crate::net::{Driver, StdinChunk, StdinFeed};
 use crate::proto::client::{CommandError, PublishError};
-use crate::proto::codec::{MAX_REMAINING_LENGTH, QoS, Version};
+use crate::proto::codec::{QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
 use crate::trace;
 
-/// mosquitto's limit for a message read from a file or stdin.
-const MAX_INPUT_LEN: usize = MAX_REMAINING_LENGTH;
 /// QoS 0 lines are not read further while this many bytes wait to be written to the socket.
 const QOS0_OUTPUT_HIGH_WATER: usize = 256 * 1024;
 /// `-l` retries a lost connection after this delay (mosquitto_sub's fixed reconnect delay).
@@ -301,7 +299,7 @@ impl Publisher {
                 NextLine::Failed => {
                     exit::print_error(
                         &mut self.driver.output,
-                        "Error loading input from stdin.",
+                        exit::STDIN_LOAD_FAILED,
                         self.config.common.quiet,
                     );
                     self.disconnect();
@@ -329,7 +327,7 @@ impl Publisher {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             exit::print_error(
                 &mut self.driver.output,
-                "Error: Invalid input. Does your topic contain '+' or '#'?",
+                exit::INVALID_PUBLISH_INPUT,
                 common.quiet,
             );
             self.disconnect();
@@ -473,53 +471,35 @@ pub fn load_input(source: &MessageSource) -> Result<Option<Vec<u8>>, Failure> {
 }
 
 fn load_file(path: &Path) -> Result<Vec<u8>, Failure> {
-    let shown = path.display();
-    let loading_failed = format!("Error loading input file \"{shown}\".\n");
-    let mut file = std::fs::File::open(path).map_err(|_| Failure::Runtime {
-        text: format!("Error: Unable to open file \"{shown}\".\n{loading_failed}"),
-        code: 1,
-    })?;
-    let too_large = || Failure::Runtime {
-        text: format!("Error: File must be less than {MAX_INPUT_LEN} bytes.\n\n{loading_failed}"),
-        code: 1,
-    };
+    let mut file = std::fs::File::open(path).map_err(|_| exit::input_file_unopenable(path))?;
     // A directory opens fine but has no readable size; mosquitto reports it as too large.
-    let metadata = file.metadata().map_err(|_| too_large())?;
-    if metadata.is_dir() || metadata.len() > MAX_INPUT_LEN as u64 {
-        return Err(too_large());
+    let metadata = file
+        .metadata()
+        .map_err(|_| exit::input_file_too_large(path))?;
+    if metadata.is_dir() || metadata.len() > exit::MAX_INPUT_LEN as u64 {
+        return Err(exit::input_file_too_large(path));
     }
     let mut payload = Vec::with_capacity(metadata.len() as usize);
-    file.read_to_end(&mut payload).map_err(|_| too_large())?;
-    if payload.len() > MAX_INPUT_LEN {
-        return Err(too_large());
+    file.read_to_end(&mut payload)
+        .map_err(|_| exit::input_file_too_large(path))?;
+    if payload.len() > exit::MAX_INPUT_LEN {
+        return Err(exit::input_file_too_large(path));
     }
     Ok(payload)
 }
 
 fn load_stdin() -> Result<Vec<u8>, Failure> {
-    let loading_failed = "Error loading input from stdin.\n";
     let mut payload = Vec::new();
     std::io::stdin()
         .lock()
-        .take(MAX_INPUT_LEN as u64 + 1)
+        .take(exit::MAX_INPUT_LEN as u64 + 1)
         .read_to_end(&mut payload)
-        .map_err(|_| Failure::Runtime {
-            text: loading_failed.to_string(),
-            code: 1,
-        })?;
-    if payload.len() > MAX_INPUT_LEN {
-        return Err(Failure::Runtime {
-            text: format!(
-                "Error: Message length must be less than {MAX_INPUT_LEN} bytes.\n\n{loading_failed}"
-            ),
-            code: 1,
-        });
+        .map_err(|_| exit::stdin_unreadable())?;
+    if payload.len() > exit::MAX_INPUT_LEN {
+        return Err(exit::stdin_too_large());
     }
     if payload.is_empty() {
-        return Err(Failure::Runtime {
-            text: format!("Error: Zero length input.\n{loading_failed}"),
-            code: 1,
-        });
+        return Err(exit::stdin_empty());
     }
     Ok(payload)
 }

@@ -146,7 +146,7 @@ impl Subscriber {
                     // disconnect cleanly and exit 0.
                     if !self.ever_connected {
                         self.driver.output.flush();
-                        return Err(Failure::Silent { code: 255 });
+                        return Err(exit::ended_before_connack());
                     }
                     self.end_with_reason(Ok(()), DISCONNECT_WITH_WILL);
                 }
@@ -262,10 +262,7 @@ impl Subscriber {
         }
         if !return_codes.is_empty() && return_codes.iter().all(|&code| code >= SUBACK_FAILURE) {
             // mosquitto_sub disconnects, then reports it, and still exits 0.
-            self.end_with(Err(Failure::runtime(
-                "All subscription requests were denied.",
-                0,
-            )));
+            self.end_with(Err(exit::all_subscriptions_denied()));
         } else if self.config.exit_after_subscribe {
             self.end_with(Ok(()));
         }
@@ -494,9 +491,9 @@ impl Subscriber {
     /// disconnects, prints `Timed out` and exits 27.
     fn timed_out(&mut self) -> Option<Result<(), Failure>> {
         if !self.ever_connected {
-            return Some(Err(Failure::Silent { code: 255 }));
+            return Some(Err(exit::ended_before_connack()));
         }
-        let timed_out = Failure::runtime("Timed out", 27);
+        let timed_out = exit::timed_out();
         if self.driver.client.is_connected() {
             self.stop_printing = true;
             self.after_disconnect = Some(Err(timed_out));
