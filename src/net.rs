@@ -115,14 +115,10 @@ impl Stream {
 }
 
 /// Opens the transport to the broker the way libmosquitto does: blocking connect (so a refused
-/// connection is reported at once), trying every resolved address in order, then non-blocking.
-pub fn open_stream(config: &CommonConfig) -> Result<Stream, ConnectFailure> {
-    open_stream_with_tls(config, None)
-}
-
-/// [`open_stream`], with TLS on top of the TCP connection when `tls` is given (the certificate is
+/// connection is reported at once), trying every resolved address in order, then non-blocking;
+/// with TLS on top of the TCP connection when `tls` is given (the certificate is
 /// checked against the host name given with `-h`).
-pub fn open_stream_with_tls(
+pub fn open_stream(
     config: &CommonConfig,
     tls: Option<&TlsConfig>,
 ) -> Result<Stream, ConnectFailure> {
@@ -329,8 +325,6 @@ impl Default for Output {
 /// What happened during one [`Driver::turn`].
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Turn {
-    /// The waker fired (e.g. stdin data is ready).
-    pub woken: bool,
     /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
     pub signalled: bool,
 }
@@ -411,12 +405,12 @@ impl Driver {
 
     /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
     pub fn connect(&mut self, config: &CommonConfig) -> Result<(), ConnectFailure> {
-        let stream = open_stream_with_tls(config, self.tls.as_ref())?;
+        let stream = open_stream(config, self.tls.as_ref())?;
         self.attach(stream).map_err(ConnectFailure::Io)
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
-    pub fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
+    fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
         self.close_stream();
         self.poll
             .registry()
@@ -430,11 +424,6 @@ impl Driver {
         let now = self.now();
         self.client.connect(now);
         Ok(())
-    }
-
-    /// A transport is open.
-    pub fn has_stream(&self) -> bool {
-        self.stream.is_some()
     }
 
     /// Nothing is waiting to be written to the socket.
@@ -541,7 +530,8 @@ impl Driver {
                 SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
                     readable = true;
                 }
-                WAKER => turn.woken = true,
+                // Only there to end the wait: the application looks at stdin on every turn.
+                WAKER => {}
                 SIGNALS => turn.signalled = true,
                 _ => {}
             }
