@@ -20,7 +20,8 @@ use std::time::Instant;
 
 use super::codec::{
     self, Ack, ConnAck, Connect, DecodeError, Disconnect, Packet, PacketType, Properties, Publish,
-    QoS, RetainHandling, SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
+    QoS, ReasonCodes, RetainHandling, SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe,
+    Version, Will,
 };
 use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, PublishFailure, Warning};
 use super::inflight::{Awaiting, Inflight};
@@ -833,15 +834,13 @@ impl Client {
 
     /// Decodes the packet at the start of `buf`. libmosquitto reports a 3.x broker's "unacceptable
     /// protocol version" CONNACK to an MQTT 5 CONNECT (`20 02 xx 01`: no reason code 1 in MQTT 5, no
-    /// properties) as a refusal with reason code 132, Unsupported Protocol Version.
-    ///
-    /// libmosquitto 2.0.11 also takes any reason code in CONNACK, PUBACK, PUBREC, PUBCOMP and
-    /// DISCONNECT, and the mosquitto broker uses codes MQTT 5.0 does not list there (PUBACK and PUBREC
-    /// 149, Packet too large, for a message above its `message_size_limit`): such a packet is decoded
-    /// as the codec's rules say, with its reason code as received.
+    /// properties) as a refusal with reason code 132, Unsupported Protocol Version. Like libmosquitto,
+    /// it also takes reason codes MQTT 5.0 does not list in CONNACK, PUBACK, PUBREC, PUBCOMP and
+    /// DISCONNECT (the mosquitto broker sends PUBACK and PUBREC 149, Packet too large).
     fn decode(&self, buf: &[u8]) -> Result<Option<(Packet, usize)>, DecodeError> {
         let version = self.options.version;
-        match codec::decode(buf, version, self.options.max_incoming_packet) {
+        let max_size = self.options.max_incoming_packet;
+        match codec::decode_with(buf, version, max_size, ReasonCodes::AnyInAcks) {
             Err(_)
                 if version == Version::V5
                     && self.state == State::AwaitConnAck
@@ -854,54 +853,8 @@ impl Client {
                 };
                 Ok(Some((Packet::ConnAck(refusal), 4)))
             }
-            Err(err @ DecodeError::InvalidReasonCode { packet, code })
-                if version == Version::V5 =>
-            {
-                self.decode_unlisted_reason(buf, packet, code)
-                    .unwrap_or(Err(err))
-            }
             other => other,
         }
-    }
-
-    /// Decodes the complete packet at the start of `buf`, whose reason code `code` is not one MQTT 5
-    /// lists for `packet`, with a listed code in its place, then gives it its own code back. `None`
-    /// for the packets libmosquitto validates (or that carry several codes).
-    fn decode_unlisted_reason(
-        &self,
-        buf: &[u8],
-        packet: PacketType,
-        code: u8,
-    ) -> Option<Result<Option<(Packet, usize)>, DecodeError>> {
-        // Where the reason code sits after the fixed header, and a listed code to stand in for it.
-        let (offset, stand_in) = match packet {
-            PacketType::ConnAck => (1, 0x80),
-            PacketType::PubAck | PacketType::PubRec => (2, 0x80),
-            PacketType::PubComp => (2, 0x92),
-            PacketType::Disconnect => (0, 0x80),
-            _ => return None,
-        };
-        let (header, total) = fixed_header(buf)?;
-        let mut copy = buf.get(..total)?.to_vec();
-        *copy.get_mut(header + offset)? = stand_in;
-        let decoded = codec::decode(
-            &copy,
-            self.options.version,
-            self.options.max_incoming_packet,
-        );
-        Some(decoded.map(|decoded| {
-            decoded.map(|(mut packet, used)| {
-                match &mut packet {
-                    Packet::ConnAck(connack) => connack.code = code,
-                    Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
-                        ack.reason_code = code
-                    }
-                    Packet::Disconnect(disconnect) => disconnect.reason_code = code,
-                    _ => {}
-                }
-                (packet, used)
-            })
-        }))
     }
 
     /// Encodes `packet` onto the output buffer.

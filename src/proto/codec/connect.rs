@@ -5,7 +5,7 @@
 use super::primitives::{Reader, field_size, write_binary, write_fixed_header, write_u16};
 use super::{
     Auth, ConnAck, Connect, DecodeError, Disconnect, EncodeError, Field, PacketType, Properties,
-    PropertyContext, QoS, Version, Will, is_valid_reason_code,
+    PropertyContext, QoS, ReasonCodes, Version, Will, is_valid_reason_code,
 };
 
 /// Connect flag bits (MQTT 3.1.1 §3.1.2.3).
@@ -212,12 +212,16 @@ pub fn encode_connack(
     Ok(())
 }
 
-pub fn decode_connack(body: &[u8], version: Version) -> Result<ConnAck, DecodeError> {
+pub fn decode_connack(
+    body: &[u8],
+    version: Version,
+    reason_codes: ReasonCodes,
+) -> Result<ConnAck, DecodeError> {
     let mut reader = Reader::new(body, PacketType::ConnAck);
     let acknowledge_flags = reader.read_u8(Field::ConnAckFlags)?;
     let code = reader.read_u8(Field::ReturnCode)?;
     let properties = if version == Version::V5 {
-        if !is_valid_reason_code(PacketType::ConnAck, code) {
+        if reason_codes == ReasonCodes::Listed && !is_valid_reason_code(PacketType::ConnAck, code) {
             return Err(DecodeError::InvalidReasonCode {
                 packet: PacketType::ConnAck,
                 code,
@@ -291,13 +295,17 @@ pub fn encode_disconnect(
     )
 }
 
-pub fn decode_disconnect(body: &[u8], version: Version) -> Result<Disconnect, DecodeError> {
+pub fn decode_disconnect(
+    body: &[u8],
+    version: Version,
+    reason_codes: ReasonCodes,
+) -> Result<Disconnect, DecodeError> {
     if version != Version::V5 {
         decode_empty(PacketType::Disconnect, body)?;
         return Ok(Disconnect::default());
     }
     let (reason_code, properties) =
-        decode_reason_and_properties(PacketType::Disconnect, body, true)?;
+        decode_reason_and_properties(PacketType::Disconnect, body, true, reason_codes)?;
     Ok(Disconnect {
         reason_code,
         properties,
@@ -322,7 +330,8 @@ pub fn encode_auth(auth: &Auth, version: Version, out: &mut Vec<u8>) -> Result<(
 
 /// Only reached in MQTT 5: `decode` rejects type 15 as reserved before.
 pub fn decode_auth(body: &[u8]) -> Result<Auth, DecodeError> {
-    let (reason_code, properties) = decode_reason_and_properties(PacketType::Auth, body, false)?;
+    let (reason_code, properties) =
+        decode_reason_and_properties(PacketType::Auth, body, false, ReasonCodes::Listed)?;
     Ok(Auth {
         reason_code,
         properties,
@@ -335,13 +344,14 @@ fn decode_reason_and_properties(
     packet: PacketType,
     body: &[u8],
     reason_alone_allowed: bool,
+    reason_codes: ReasonCodes,
 ) -> Result<(u8, Properties), DecodeError> {
     let mut reader = Reader::new(body, packet);
     if reader.is_empty() {
         return Ok((0, Properties::new()));
     }
     let reason_code = reader.read_u8(Field::ReasonCode)?;
-    if !is_valid_reason_code(packet, reason_code) {
+    if reason_codes == ReasonCodes::Listed && !is_valid_reason_code(packet, reason_code) {
         return Err(DecodeError::InvalidReasonCode {
             packet,
             code: reason_code,

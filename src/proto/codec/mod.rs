@@ -456,6 +456,27 @@ pub fn decode(
     version: Version,
     max_size: usize,
 ) -> Result<Option<(Packet, usize)>, DecodeError> {
+    decode_with(input, version, max_size, ReasonCodes::Listed)
+}
+
+/// Which MQTT 5 reason codes a decoder accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonCodes {
+    /// Only those MQTT 5.0 lists for the packet type (anything else is `InvalidReasonCode`).
+    Listed,
+    /// Any code in CONNACK, PUBACK, PUBREC, PUBCOMP and DISCONNECT, as libmosquitto 2.0.11 takes them
+    /// (the mosquitto broker itself sends PUBACK/PUBREC 149, which MQTT 5.0 does not list there). The
+    /// other packet types keep the listed codes.
+    AnyInAcks,
+}
+
+/// [`decode`] with a choice of which reason codes are accepted.
+pub fn decode_with(
+    input: &[u8],
+    version: Version,
+    max_size: usize,
+    reason_codes: ReasonCodes,
+) -> Result<Option<(Packet, usize)>, DecodeError> {
     let Some((&first_byte, after_first)) = input.split_first() else {
         return Ok(None);
     };
@@ -494,12 +515,34 @@ pub fn decode(
 
     let packet = match packet_type {
         PacketType::Connect => Packet::Connect(connect::decode_connect(body)?),
-        PacketType::ConnAck => Packet::ConnAck(connect::decode_connack(body, version)?),
+        PacketType::ConnAck => {
+            Packet::ConnAck(connect::decode_connack(body, version, reason_codes)?)
+        }
         PacketType::Publish => Packet::Publish(publish::decode_publish(flags, body, version)?),
-        PacketType::PubAck => Packet::PubAck(publish::decode_ack(packet_type, body, version)?),
-        PacketType::PubRec => Packet::PubRec(publish::decode_ack(packet_type, body, version)?),
-        PacketType::PubRel => Packet::PubRel(publish::decode_ack(packet_type, body, version)?),
-        PacketType::PubComp => Packet::PubComp(publish::decode_ack(packet_type, body, version)?),
+        PacketType::PubAck => Packet::PubAck(publish::decode_ack(
+            packet_type,
+            body,
+            version,
+            reason_codes,
+        )?),
+        PacketType::PubRec => Packet::PubRec(publish::decode_ack(
+            packet_type,
+            body,
+            version,
+            reason_codes,
+        )?),
+        PacketType::PubRel => Packet::PubRel(publish::decode_ack(
+            packet_type,
+            body,
+            version,
+            ReasonCodes::Listed,
+        )?),
+        PacketType::PubComp => Packet::PubComp(publish::decode_ack(
+            packet_type,
+            body,
+            version,
+            reason_codes,
+        )?),
         PacketType::Subscribe => Packet::Subscribe(subscribe::decode_subscribe(body, version)?),
         PacketType::SubAck => Packet::SubAck(subscribe::decode_suback(body, version)?),
         PacketType::Unsubscribe => {
@@ -514,7 +557,9 @@ pub fn decode(
             connect::decode_empty(packet_type, body)?;
             Packet::PingResp
         }
-        PacketType::Disconnect => Packet::Disconnect(connect::decode_disconnect(body, version)?),
+        PacketType::Disconnect => {
+            Packet::Disconnect(connect::decode_disconnect(body, version, reason_codes)?)
+        }
         PacketType::Auth => Packet::Auth(connect::decode_auth(body)?),
     };
     Ok(Some((packet, total_len)))

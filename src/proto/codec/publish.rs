@@ -4,7 +4,7 @@
 use super::primitives::{Reader, field_size, write_binary, write_fixed_header, write_u16};
 use super::{
     Ack, DecodeError, EncodeError, Field, PacketType, Properties, PropertyContext, Publish, QoS,
-    Version, is_valid_reason_code,
+    ReasonCodes, Version, is_valid_reason_code,
 };
 
 /// PUBLISH fixed header flags (MQTT 3.1.1 §3.3.1).
@@ -122,13 +122,18 @@ pub fn encode_ack(
     Ok(())
 }
 
-pub fn decode_ack(packet: PacketType, body: &[u8], version: Version) -> Result<Ack, DecodeError> {
+pub fn decode_ack(
+    packet: PacketType,
+    body: &[u8],
+    version: Version,
+    reason_codes: ReasonCodes,
+) -> Result<Ack, DecodeError> {
     let mut reader = Reader::new(body, packet);
     let packet_id = reader.read_packet_id()?;
     let mut ack = Ack::new(packet_id);
     if version == Version::V5 && !reader.is_empty() {
         ack.reason_code = reader.read_u8(Field::ReasonCode)?;
-        if !is_valid_reason_code(packet, ack.reason_code) {
+        if reason_codes == ReasonCodes::Listed && !is_valid_reason_code(packet, ack.reason_code) {
             return Err(DecodeError::InvalidReasonCode {
                 packet,
                 code: ack.reason_code,
