@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exit;
 pub mod net;
 pub mod output;
+pub mod process;
 pub mod proto;
 pub mod socks;
 pub mod tls;

@@ -30,6 +30,10 @@ const SIGNALS: Token = Token(2);
 
 /// Largest chunk read from the socket in one call.
 const READ_CHUNK: usize = 64 * 1024;
+/// The read chunk starts this small and doubles (up to `READ_CHUNK`) whenever a read fills it: a
+/// one-shot publish only ever reads a few acknowledgements, and zero-filling 64 KiB it never uses was
+/// a measurable part of its start-up (docs/performance.md).
+const FIRST_READ_CHUNK: usize = 4 * 1024;
 /// Bytes read from the socket per turn before the application gets to drain events: keeps the event
 /// queue (and memory) bounded when the broker sends faster than we print.
 const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
@@ -147,6 +151,12 @@ fn open_unix(path: &Path) -> Result<Stream, ConnectFailure> {
 }
 
 fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
+    // A literal address resolves to itself: getaddrinfo would say the same, after reading
+    // nsswitch.conf, host.conf and resolv.conf (an eighth of a one-shot publish's instructions).
+    // Anything Rust does not parse (`127.1`, `fe80::1%eth0`, names) still goes to getaddrinfo.
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
     // ToSocketAddrs goes through getaddrinfo (AF_UNSPEC, SOCK_STREAM) like libmosquitto, so `localhost`
     // and the address order are the system's.
     let addrs: Vec<SocketAddr> = (host, port)
@@ -366,7 +376,7 @@ impl Driver {
             write_pos: 0,
             writable_interest: false,
             read_pending: false,
-            read_chunk: vec![0; READ_CHUNK],
+            read_chunk: vec![0; FIRST_READ_CHUNK],
             waker,
             signals: None,
             tls_failure: None,
@@ -585,6 +595,10 @@ impl Driver {
                     let now = Instant::now();
                     self.client.handle_input(&self.read_chunk[..n], now);
                     total += n;
+                    if n == self.read_chunk.len() && n < READ_CHUNK {
+                        // More is coming than fits: read in larger gulps from now on.
+                        self.read_chunk.resize(n * 2, 0);
+                    }
                     if total >= READ_BUDGET_PER_TURN {
                         self.read_pending = true;
                         return;
@@ -689,9 +703,10 @@ pub struct StdinFeed {
     finished: bool,
 }
 
-/// Number of chunks that may wait in the channel.
-const STDIN_QUEUE_CHUNKS: usize = 4;
-const STDIN_CHUNK: usize = 64 * 1024;
+/// Number of chunks that may wait in the channel. With the chunk size this bounds what stdin
+/// costs in memory however long the input is (`seq 1000000 | rpub -l` needs no more than 1,000 lines).
+const STDIN_QUEUE_CHUNKS: usize = 2;
+const STDIN_CHUNK: usize = 16 * 1024;
 
 /// What [`StdinFeed::try_next`] found.
 pub enum StdinChunk {

@@ -18,8 +18,10 @@ use crate::proto::codec::{QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
 use crate::trace;
 
-/// QoS 0 lines are not read further while this many bytes wait to be written to the socket.
-const QOS0_OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// QoS 0 lines are not read further while this many bytes wait to be written to the socket. Small
+/// enough that a million lines need no more memory than a thousand (issue 7), large enough that
+/// each write carries a few thousand short messages.
+const QOS0_OUTPUT_HIGH_WATER: usize = 32 * 1024;
 /// `-l` retries a lost connection after this delay (mosquitto_sub's fixed reconnect delay).
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long the final DISCONNECT may take to be written.
@@ -286,6 +288,9 @@ impl Publisher {
             match reader.next_line() {
                 NextLine::Line(line) => {
                     self.publish(line, now);
+                    // Each publish queues events (`Published`, `-d` lines): handle them now rather
+                    // than after the burst, or the queue grows with the number of lines.
+                    self.drain_events();
                     progressed = true;
                 }
                 NextLine::Pending => return progressed,

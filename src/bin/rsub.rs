@@ -1,9 +1,17 @@
 //! rsub: subscribe and print MQTT messages (a drop-in for mosquitto_sub).
 
+#![no_main]
+
 use rpubsub::cli::{self, help::Tool};
 use rpubsub::exit;
 
-fn main() {
+/// The C entry point (see `rpubsub::process` for why Rust's own `main` wrapper is skipped).
+#[unsafe(no_mangle)]
+pub extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    rpubsub::process::init();
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rsub");
     let args: Vec<_> = argv.collect();
