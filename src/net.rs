@@ -40,6 +40,18 @@ const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
 /// Buffered stdout bytes that trigger a write even while more input is ready.
 const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 
+/// Read batching (see [`ReadBatching`]): the longest a batched wait lasts before reading whatever
+/// has arrived, i.e. the most a batch can delay a packet.
+const BATCH_WAIT: Duration = Duration::from_millis(1);
+/// Read batching: a read pass that decodes this many packets, none of which needs a reply, means a
+/// stream is flowing (a lone message or a SUBACK followed by a retained message never batches).
+const STREAM_PACKETS: u64 = 4;
+/// Read batching: how many bytes of a flowing stream to let accumulate before waking up.
+const STREAM_LOW_WATER: usize = 16 * 1024;
+/// Read batching: acknowledgements are awaited in batches only with at least this many messages in
+/// flight (a one-shot QoS 1/2 publish waits for its single acknowledgement as before).
+const ACK_BATCH_MIN_INFLIGHT_BYTES: usize = 12;
+
 /// Why no transport could be opened (all of these exit 1 in mosquitto).
 #[derive(Debug)]
 pub enum ConnectFailure {
@@ -332,6 +344,49 @@ impl Default for Output {
     }
 }
 
+/// Read batching with `SO_RCVLOWAT`: fewer, larger reads and fewer wake-ups while data streams in.
+///
+/// On loopback the sender pays for waking the receiver, and a client that wakes for every small
+/// packet makes the (single-threaded) mosquitto broker slower and itself spend most of its CPU in
+/// `epoll_wait` and `recvfrom` (docs/performance.md). So while a stream flows, the socket's receive
+/// low-water mark is raised: the kernel wakes us only once that many bytes are waiting, and every
+/// such wait is capped at [`BATCH_WAIT`], after which whatever arrived is read. Two cases raise it:
+/// - a read pass decoded several packets and none needed a reply (a QoS 0 stream, a drain of queued
+///   messages): wait for [`STREAM_LOW_WATER`] bytes;
+/// - several QoS 1/2 messages await acknowledgements (`rpub -l -q 1`): wait until half of them can
+///   have arrived, so the broker always has the other half to work on.
+///
+/// A batched wait that ends with nothing to read drops back to waking on every byte, so an idle
+/// connection costs one extra wake-up, and nothing is ever delayed by more than [`BATCH_WAIT`].
+/// Only plain TCP batches (TLS records and Unix sockets keep the default of one byte).
+#[derive(Debug, Default)]
+struct ReadBatching {
+    /// The low-water mark set on the current socket (0 or 1: the kernel's default).
+    low_water: usize,
+    /// The socket refused `SO_RCVLOWAT`: do not try again on this connection.
+    unsupported: bool,
+    /// The last batched wait found nothing to read: wake on every byte until data comes again.
+    idle: bool,
+    /// Packets decoded by the last read pass that got data, and whether it queued a reply.
+    last_pass_packets: u64,
+    last_pass_replied: bool,
+}
+
+impl ReadBatching {
+    /// The low-water mark for the next wait.
+    fn wanted(&self, awaited_ack_bytes: usize) -> usize {
+        if self.unsupported || self.idle {
+            1
+        } else if awaited_ack_bytes >= ACK_BATCH_MIN_INFLIGHT_BYTES {
+            awaited_ack_bytes / 2
+        } else if self.last_pass_packets >= STREAM_PACKETS && !self.last_pass_replied {
+            STREAM_LOW_WATER
+        } else {
+            1
+        }
+    }
+}
+
 /// What happened during one [`Driver::turn`].
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Turn {
@@ -360,6 +415,7 @@ pub struct Driver {
     tls: Option<TlsConfig>,
     /// Nothing has been read on the current connection yet.
     first_read: bool,
+    batching: ReadBatching,
 }
 
 impl Driver {
@@ -382,6 +438,7 @@ impl Driver {
             tls_failure: None,
             tls: None,
             first_read: false,
+            batching: ReadBatching::default(),
         })
     }
 
@@ -426,6 +483,7 @@ impl Driver {
             .registry()
             .register(stream.source(), SOCKET, Interest::READABLE)?;
         self.stream = Some(stream);
+        self.batching = ReadBatching::default();
         self.first_read = true;
         self.writable_interest = false;
         self.read_pending = true;
@@ -528,13 +586,21 @@ impl Driver {
 
         // Look without blocking first; only flush stdout when we are about to wait, so bursts of
         // messages are written in large batches while a slow trickle is still printed at once.
+        let batched = self.set_read_low_water() > 1;
         self.poll_events(Some(Duration::ZERO))?;
+        let mut waited_batched = false;
         if self.events.is_empty() && timeout != Some(Duration::ZERO) {
             self.output.flush();
+            if batched {
+                timeout = Some(timeout.map_or(BATCH_WAIT, |limit| limit.min(BATCH_WAIT)));
+                waited_batched = true;
+            }
             self.poll_events(timeout)?;
         }
 
-        let mut readable = self.read_pending;
+        // A batched wait that timed out reads what has arrived, even below the low-water mark (one
+        // ended by the waker or a signal leaves the socket to the next wait).
+        let mut readable = self.read_pending || (waited_batched && self.events.is_empty());
         for event in self.events.iter() {
             match event.token() {
                 SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
@@ -572,9 +638,55 @@ impl Driver {
         }
     }
 
+    /// Sets the socket's receive low-water mark for the next wait (see [`ReadBatching`]) and returns
+    /// it.
+    fn set_read_low_water(&mut self) -> usize {
+        let Some(Stream::Tcp(tcp)) = &self.stream else {
+            return 1;
+        };
+        let wanted = self.batching.wanted(self.client.awaited_ack_bytes());
+        if wanted != self.batching.low_water.max(1) {
+            let value = libc::c_int::try_from(wanted).unwrap_or(libc::c_int::MAX);
+            // SAFETY: SO_RCVLOWAT takes an int; the pointer and length describe `value`.
+            let result = unsafe {
+                libc::setsockopt(
+                    std::os::fd::AsRawFd::as_raw_fd(tcp),
+                    libc::SOL_SOCKET,
+                    libc::SO_RCVLOWAT,
+                    (&value as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+            if result == 0 {
+                self.batching.low_water = wanted;
+            } else {
+                // Without it we would only wake up more often; stop asking.
+                self.batching.unsupported = true;
+                self.batching.low_water = 1;
+            }
+        }
+        self.batching.low_water.max(1)
+    }
+
     /// Reads until WouldBlock or the per-turn budget, feeding the client.
     fn read_some(&mut self) {
         self.read_pending = false;
+        let packets_before = self.client.received_packets();
+        self.read_pass(packets_before);
+    }
+
+    /// Notes what a read pass found, for [`ReadBatching`].
+    fn end_read_pass(&mut self, packets_before: u64, bytes: usize) {
+        if bytes == 0 {
+            self.batching.idle = true;
+            return;
+        }
+        self.batching.idle = false;
+        self.batching.last_pass_packets = self.client.received_packets() - packets_before;
+        self.batching.last_pass_replied = self.client.wants_write();
+    }
+
+    fn read_pass(&mut self, packets_before: u64) {
         let mut total = 0;
         while let Some(stream) = self.stream.as_mut() {
             match stream.read(&mut self.read_chunk) {
@@ -601,10 +713,12 @@ impl Driver {
                     }
                     if total >= READ_BUDGET_PER_TURN {
                         self.read_pending = true;
+                        self.end_read_pass(packets_before, total);
                         return;
                     }
                 }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    self.end_read_pass(packets_before, total);
                     // A TLS read may have produced handshake bytes to send.
                     if self.stream.as_ref().is_some_and(Stream::wants_write) {
                         self.write_some();
@@ -830,5 +944,61 @@ extern "C" fn forward_signal(_signal: libc::c_int) {
             libc::write(fd, (&byte as *const u8).cast(), 1);
             *libc::__errno_location() = errno;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after_pass(packets: u64, replied: bool) -> ReadBatching {
+        ReadBatching {
+            last_pass_packets: packets,
+            last_pass_replied: replied,
+            ..ReadBatching::default()
+        }
+    }
+
+    #[test]
+    fn a_stream_of_packets_without_replies_batches() {
+        assert_eq!(
+            after_pass(STREAM_PACKETS, false).wanted(0),
+            STREAM_LOW_WATER
+        );
+        assert_eq!(after_pass(500, false).wanted(0), STREAM_LOW_WATER);
+    }
+
+    #[test]
+    fn a_few_packets_or_packets_that_need_replies_do_not_batch() {
+        // A SUBACK and a retained message, or a lone message: read at once.
+        assert_eq!(after_pass(STREAM_PACKETS - 1, false).wanted(0), 1);
+        // QoS 1/2 messages coming in: the broker sends more only after our acknowledgements.
+        assert_eq!(after_pass(500, true).wanted(0), 1);
+        assert_eq!(ReadBatching::default().wanted(0), 1);
+    }
+
+    #[test]
+    fn acknowledgements_are_awaited_half_a_window_at_a_time() {
+        // 20 QoS 1 messages in flight: wake once 10 PUBACKs can be there.
+        assert_eq!(after_pass(1, false).wanted(80), 40);
+        // This takes precedence over the stream rule (PUBACKs need no reply).
+        assert_eq!(after_pass(500, false).wanted(80), 40);
+        // One or two messages in flight: their acknowledgements are read as they come.
+        assert_eq!(ReadBatching::default().wanted(4), 1);
+        assert_eq!(ReadBatching::default().wanted(8), 1);
+        assert_eq!(
+            ReadBatching::default().wanted(ACK_BATCH_MIN_INFLIGHT_BYTES),
+            ACK_BATCH_MIN_INFLIGHT_BYTES / 2
+        );
+    }
+
+    #[test]
+    fn an_idle_wait_or_a_refused_option_stops_batching() {
+        let mut idle = after_pass(500, false);
+        idle.idle = true;
+        assert_eq!(idle.wanted(80), 1);
+        let mut unsupported = after_pass(500, false);
+        unsupported.unsupported = true;
+        assert_eq!(unsupported.wanted(80), 1);
     }
 }

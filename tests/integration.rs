@@ -316,3 +316,40 @@ fn harness_broker_restart_keeps_port_and_persisted_state() {
         .run();
     assert!(hung.exit.timed_out.is_some(), "{}", hung.dump());
 }
+
+/// Read batching (src/net.rs `ReadBatching`): a QoS 0 burst smaller than the socket low-water mark
+/// rsub raises once a stream flows, then one more message after the publisher has gone. Every
+/// message must still be printed (a batched wait reads what is there when it times out); a
+/// regression would show up as a hang (the test's timeout), not as a slow run.
+#[test]
+fn rsub_prints_a_burst_below_the_batching_low_water_mark_and_a_late_message() {
+    const BURST: usize = 300;
+    let broker = Broker::start();
+    let mut sub = rsub(&broker)
+        .args([
+            "-i",
+            "subtail",
+            "-t",
+            "tail/t",
+            "-C",
+            &(BURST + 1).to_string(),
+        ])
+        .timeout(BIG_TIMEOUT)
+        .spawn();
+    let seen = broker.poll_log(0, "Received SUBSCRIBE from subtail\n", LOG_TIMEOUT, || {
+        !sub.has_exited()
+    });
+    assert!(seen, "rsub did not subscribe:\n{}", sub.wait().dump());
+    rpub(&broker)
+        .args(["-i", "pubburst", "-t", "tail/t", "-l"])
+        .stdin(numbered_lines(BURST))
+        .run()
+        .assert_success();
+    rpub(&broker)
+        .args(["-i", "publate", "-t", "tail/t", "-m", &BURST.to_string()])
+        .run()
+        .assert_success();
+    let out = finish(sub);
+    assert_eq!(out.code(), Some(0), "rsub:\n{}", out.dump());
+    assert_sequence("rsub, burst then a late message", &out, BURST + 1, None);
+}

@@ -7,6 +7,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 
 use crate::cli::config::{ClientIdChoice, CommonConfig};
+use crate::cli::{self, help::Tool};
 use crate::exit::{self, Failure};
 use crate::net::Driver;
 use crate::proto::client::{Client, ClientOptions};
@@ -121,4 +122,40 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
 /// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.
 fn io_failure(err: &std::io::Error) -> Failure {
     exit::os_failure(err)
+}
+
+/// rpub from its arguments to its exit code (the binary only sets up the process and exits).
+pub fn rpub_main() -> i32 {
+    let mut argv = std::env::args_os();
+    let prog = cli::program_name(argv.next().as_deref(), "rpub");
+    let args: Vec<_> = argv.collect();
+    let defaults = cli::options_file::load(Tool::Pub);
+    match cli::parse_pub_with(&prog, &defaults, &args, publisher::load_input) {
+        Ok(config) => {
+            let quiet = config.common.quiet;
+            match publisher::run(config) {
+                Ok(()) => 0,
+                Err(failure) => exit::report(&failure, Tool::Pub, &prog, quiet),
+            }
+        }
+        Err(failure) => exit::report(&failure, Tool::Pub, &prog, false),
+    }
+}
+
+/// rsub from its arguments to its exit code (the binary only sets up the process and exits).
+pub fn rsub_main() -> i32 {
+    let mut argv = std::env::args_os();
+    let prog = cli::program_name(argv.next().as_deref(), "rsub");
+    let args: Vec<_> = argv.collect();
+    let defaults = cli::options_file::load(Tool::Sub);
+    match cli::parse_sub_with(&prog, &defaults, &args) {
+        Ok(config) => {
+            let quiet = config.common.quiet;
+            match subscriber::run(config) {
+                Ok(()) => 0,
+                Err(failure) => exit::report(&failure, Tool::Sub, &prog, quiet),
+            }
+        }
+        Err(failure) => exit::report(&failure, Tool::Sub, &prog, false),
+    }
 }

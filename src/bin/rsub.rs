@@ -1,30 +1,16 @@
 //! rsub: subscribe and print MQTT messages (a drop-in for mosquitto_sub).
 
-#![no_main]
+// Rust's own `main` wrapper is skipped (see `rpubsub::process`). `cargo test --all-targets` also
+// builds this file as a libtest harness, which brings its own `main`.
+#![cfg_attr(not(test), no_main)]
 
-use rpubsub::cli::{self, help::Tool};
-use rpubsub::exit;
-
-/// The C entry point (see `rpubsub::process` for why Rust's own `main` wrapper is skipped).
+/// The C entry point.
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
     rpubsub::process::init();
-    let mut argv = std::env::args_os();
-    let prog = cli::program_name(argv.next().as_deref(), "rsub");
-    let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Sub);
-    let code = match cli::parse_sub_with(&prog, &defaults, &args) {
-        Ok(config) => {
-            let quiet = config.common.quiet;
-            match rpubsub::app::subscriber::run(config) {
-                Ok(()) => 0,
-                Err(failure) => exit::report(&failure, Tool::Sub, &prog, quiet),
-            }
-        }
-        Err(failure) => exit::report(&failure, Tool::Sub, &prog, false),
-    };
-    std::process::exit(code);
+    std::process::exit(rpubsub::app::rsub_main());
 }

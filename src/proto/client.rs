@@ -216,6 +216,8 @@ pub struct Client {
     connack_properties: Properties,
     /// MQTT 5: the DISCONNECT the server sent on the current connection.
     server_disconnect: Option<Disconnect>,
+    /// Packets decoded so far, on every connection (the driver compares counts to notice a stream).
+    received_packets: u64,
 }
 
 /// Where the current connection is.
@@ -256,6 +258,10 @@ fn fixed_header(buf: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
+/// The shortest PUBACK, PUBREC or PUBCOMP: fixed header and packet id (MQTT 5 may add a reason
+/// code and properties, never less).
+const MIN_ACK_LEN: usize = 4;
+
 /// The most bytes taken into the read buffer at once while a fixed header is incomplete.
 const MAX_FIXED_HEADER: usize = 5;
 
@@ -288,6 +294,7 @@ impl Client {
             server: ServerLimits::default(),
             connack_properties: Properties::new(),
             server_disconnect: None,
+            received_packets: 0,
         }
     }
 
@@ -762,6 +769,23 @@ impl Client {
         self.inflight.len()
     }
 
+    /// Packets decoded so far, over all connections.
+    pub fn received_packets(&self) -> u64 {
+        self.received_packets
+    }
+
+    /// The fewest bytes the broker is bound to send on this connection without hearing from us
+    /// again: every outgoing QoS 1/2 message awaits one more acknowledgement (PUBACK, PUBREC or
+    /// PUBCOMP), and none of those is shorter than 4 bytes. 0 while not connected (messages kept
+    /// for a resend are not on the wire yet).
+    pub fn awaited_ack_bytes(&self) -> usize {
+        if self.state == State::Connected {
+            MIN_ACK_LEN * self.inflight.len()
+        } else {
+            0
+        }
+    }
+
     /// A QoS 1/2 `publish` would be accepted now (window not full and connected).
     pub fn can_publish(&self) -> bool {
         self.state == State::Connected && !self.window_full() && self.inflight.peek_id().is_some()
@@ -935,6 +959,7 @@ impl Client {
     }
 
     fn handle_packet(&mut self, packet: Packet, now: Instant) {
+        self.received_packets += 1;
         self.keepalive.on_input(now);
         // MQTT 5 DISCONNECT and AUTH may come in any state (libmosquitto handles them whatever it
         // waits for).
