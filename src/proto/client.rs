@@ -273,6 +273,11 @@ const MAX_READ_RESERVE: usize = 16 << 20;
 /// a large message is resident once. Smaller ones are copied: cheaper than a chunk of their own.
 pub const SHARED_PAYLOAD_MIN: usize = 64 * 1024;
 
+/// Incoming packets of at least this size are decoded from the read buffer without copying the
+/// payload out: the buffer itself becomes the message's payload (see `codec::decode_frame`). Smaller
+/// ones are copied and the buffer is kept for the next packets.
+pub const OWNED_FRAME_MIN: usize = 64 * 1024;
+
 impl Client {
     pub fn new(options: ClientOptions) -> Client {
         let keepalive = Keepalive::new(options.keep_alive);
@@ -591,9 +596,14 @@ impl Client {
                     break;
                 }
             }
-            match self.decode(&self.read_buf[self.read_pos..]) {
+            match self.decode_buffered() {
                 Ok(Some((packet, used))) => {
-                    self.read_pos += used;
+                    if self.read_buf.is_empty() {
+                        // The packet took the buffer over (a large PUBLISH): nothing is left in it.
+                        self.read_pos = 0;
+                    } else {
+                        self.read_pos += used;
+                    }
                     self.frame_len = None;
                     self.handle_packet(packet, now);
                     if !self.reads() {
@@ -610,6 +620,13 @@ impl Client {
                         Some(total) if total > buffered.len() && self.frame_len.is_none() => {
                             let missing = total - buffered.len();
                             self.frame_len = Some(total);
+                            if total >= OWNED_FRAME_MIN && self.read_pos > 0 {
+                                // A large packet is decoded from a buffer holding it alone, from
+                                // offset 0 (see `decode_buffered`): move its first bytes there now,
+                                // while they are few.
+                                self.read_buf.drain(..self.read_pos);
+                                self.read_pos = 0;
+                            }
                             self.read_buf.reserve(missing.min(MAX_READ_RESERVE));
                         }
                         _ => {
@@ -900,6 +917,28 @@ impl Client {
                 Ok(Some((Packet::ConnAck(refusal), 4)))
             }
             other => other,
+        }
+    }
+
+    /// Decodes the packet at `read_pos` in the read buffer. A large PUBLISH that fills the whole buffer
+    /// takes the buffer over as its payload instead of copying it (the buffer is then left empty).
+    fn decode_buffered(&mut self) -> Result<Option<(Packet, usize)>, DecodeError> {
+        let whole_large_publish = self.read_pos == 0
+            && self.read_buf.len() >= OWNED_FRAME_MIN
+            && self.frame_len == Some(self.read_buf.len())
+            && self
+                .read_buf
+                .first()
+                .is_some_and(|&byte| byte >> 4 == PacketType::Publish as u8);
+        if whole_large_publish {
+            codec::decode_frame(
+                &mut self.read_buf,
+                self.options.version,
+                self.options.max_incoming_packet,
+                ReasonCodes::AnyInAcks,
+            )
+        } else {
+            self.decode(&self.read_buf[self.read_pos..])
         }
     }
 

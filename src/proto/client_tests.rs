@@ -2980,9 +2980,9 @@ fn v5_unlisted_reason_codes_are_taken_as_libmosquitto_does() {
     );
 }
 
-// ---- large payloads: shared on the way out ----
+// ---- large payloads: shared on the way out, taken over from the read buffer on the way in ----
 
-use super::client::SHARED_PAYLOAD_MIN;
+use super::client::{OWNED_FRAME_MIN, SHARED_PAYLOAD_MIN};
 use super::transmit::Transmit;
 
 /// Distinct bytes, so a misplaced slice shows.
@@ -3299,4 +3299,88 @@ fn v5_maximum_packet_size_is_checked_for_a_shared_payload_without_encoding_it() 
         "no id was used by the refused message"
     );
     assert_eq!(b.bytes().len(), maximum as usize);
+}
+
+/// The same incoming messages, fed whole or in pieces of many sizes (a small packet before the large
+/// one in the same read, the next packet in the same read as its end), give the same events and
+/// answers.
+#[test]
+fn large_incoming_publish_in_pieces_gives_the_same_message() {
+    for version in [Version::V311, Version::V5] {
+        let b = Broker::new(ClientOptions {
+            version,
+            ..options()
+        });
+        let big = Publish {
+            properties: if version == Version::V5 {
+                Properties::new().with(super::codec::Property::ContentType("x".into()))
+            } else {
+                Properties::new()
+            },
+            ..publish(
+                "in/big",
+                &large_payload(OWNED_FRAME_MIN * 4 + 3),
+                QoS::AtLeastOnce,
+                7,
+            )
+        };
+        let packets = [
+            connack(0),
+            Packet::Publish(publish("in/small", b"s", QoS::AtMostOnce, 0)),
+            Packet::Publish(big.clone()),
+            Packet::Publish(publish("in/after", b"z", QoS::ExactlyOnce, 8)),
+            Packet::PubRel(ack(8)),
+        ];
+        let bytes: Vec<u8> = packets.iter().flat_map(|p| b.encode(p)).collect();
+        let run = |chunks: Vec<&[u8]>| {
+            let mut b = Broker::new(ClientOptions {
+                version,
+                ..options()
+            });
+            b.client.connect(b.now);
+            b.bytes();
+            b.events();
+            let mut events = Vec::new();
+            for chunk in chunks {
+                b.send_bytes(chunk);
+                // Decoding pauses after CONNACK until the application has seen `Connected`: handle
+                // events after every read, as the application does.
+                events.extend(b.events());
+            }
+            (events, b.packets())
+        };
+        let whole = run(vec![&bytes]);
+        assert!(
+            whole.0.contains(&Event::Message(big.clone())),
+            "{version:?}"
+        );
+        assert_eq!(
+            whole.1,
+            vec![
+                Packet::PubAck(ack(7)),
+                Packet::PubRec(ack(8)),
+                Packet::PubComp(ack(8))
+            ]
+        );
+        for size in [1000, 4096, 65_536, 65_537, 100_000, 300_000] {
+            assert_eq!(
+                run(bytes.chunks(size).collect()),
+                whole,
+                "{version:?}, chunks of {size}"
+            );
+        }
+        // Split inside the large packet's fixed header.
+        let connack_len = b.encode(&connack(0)).len();
+        let small_len = b.encode(&packets[1]).len();
+        let split = connack_len + small_len + 2;
+        assert_eq!(
+            run(vec![
+                &bytes[..split],
+                &bytes[split..split + 70_000],
+                &bytes[split + 70_000..]
+            ]),
+            whole,
+            "{version:?}, split in the fixed header"
+        );
+    }
 }
