@@ -308,6 +308,21 @@ impl Output {
         self.buffer.clear();
     }
 
+    /// Writes `bytes` straight to stdout after what is buffered, without copying them into the buffer:
+    /// for large payloads, which would otherwise be resident twice. Order and broken-pipe handling are
+    /// those of [`Output::flush`].
+    pub fn write_unbuffered(&mut self, bytes: &[u8]) {
+        self.flush();
+        if self.broken || bytes.is_empty() {
+            return;
+        }
+        let stdout = io::stdout();
+        let mut lock = stdout.lock();
+        if lock.write_all(bytes).and_then(|()| lock.flush()).is_err() {
+            self.broken = true;
+        }
+    }
+
     /// Flushes if enough has accumulated (used while input keeps arriving).
     pub fn flush_if_large(&mut self) {
         if self.buffer.len() >= OUTPUT_HIGH_WATER {
