@@ -406,7 +406,9 @@ impl Client {
                 PublishError::PacketTooLarge { size, maximum }
             }
         };
-        // A QoS 1/2 payload is kept for a resend; QoS 0 payloads are only written.
+        // A small QoS 0 payload is encoded with its packet and not kept. Other payloads are kept in
+        // one shared buffer: by the in-flight store for a resend (QoS 1/2) and, when large, by the
+        // output queue, which then writes them from there.
         let stored = if qos == QoS::AtMostOnce && payload_len < SHARED_PAYLOAD_MIN {
             let packet = Packet::Publish(publish);
             self.queue_limited(&packet, now).map_err(to_publish_error)?;
