@@ -7,7 +7,7 @@
 //! would block and fires timers.
 
 use std::ffi::CStr;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, IoSlice, Read, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::RawFd;
 use std::path::Path;
@@ -21,6 +21,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::cli::config::{CommonConfig, Endpoint};
 use crate::proto::client::Client;
+use crate::proto::transmit::Transmit;
 use crate::socks::{self, ProxyConfig, SocksError};
 use crate::tls::{TlsConfig, TlsFailure, TlsSetupError, TlsStream};
 
@@ -39,6 +40,8 @@ const FIRST_READ_CHUNK: usize = 4 * 1024;
 const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
 /// Buffered stdout bytes that trigger a write even while more input is ready.
 const OUTPUT_HIGH_WATER: usize = 64 * 1024;
+/// The most chunks handed to one vectored write (a few packets with large payloads between them).
+const MAX_WRITE_SLICES: usize = 16;
 
 /// Read batching (see [`ReadBatching`]): the longest a batched wait lasts before reading whatever
 /// has arrived, i.e. the most a batch can delay a packet.
@@ -93,11 +96,13 @@ impl Stream {
         }
     }
 
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+    /// One gathering write (`writev`) of `bufs`, in order. TLS takes the first slice only (rustls
+    /// copies plaintext into its records either way), which is just as correct.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match self {
-            Stream::Tcp(stream) => stream.write(buf),
-            Stream::Unix(stream) => stream.write(buf),
-            Stream::Tls(stream) => stream.write(buf),
+            Stream::Tcp(stream) => stream.write_vectored(bufs),
+            Stream::Unix(stream) => stream.write_vectored(bufs),
+            Stream::Tls(stream) => stream.write_vectored(bufs),
         }
     }
 
@@ -325,6 +330,21 @@ impl Output {
         self.buffer.clear();
     }
 
+    /// Writes `bytes` straight to stdout after what is buffered, without copying them into the buffer:
+    /// for large payloads, which would otherwise be resident twice. Order and broken-pipe handling are
+    /// those of [`Output::flush`].
+    pub fn write_unbuffered(&mut self, bytes: &[u8]) {
+        self.flush();
+        if self.broken || bytes.is_empty() {
+            return;
+        }
+        let stdout = io::stdout();
+        let mut lock = stdout.lock();
+        if lock.write_all(bytes).and_then(|()| lock.flush()).is_err() {
+            self.broken = true;
+        }
+    }
+
     /// Flushes if enough has accumulated (used while input keeps arriving).
     pub fn flush_if_large(&mut self) {
         if self.buffer.len() >= OUTPUT_HIGH_WATER {
@@ -400,9 +420,8 @@ pub struct Driver {
     stream: Option<Stream>,
     pub client: Client,
     pub output: Output,
-    /// Bytes taken from the client and not yet written to the socket, from `write_pos` on.
-    write_buffer: Vec<u8>,
-    write_pos: usize,
+    /// Bytes taken from the client and not yet written to the socket.
+    write_queue: Transmit,
     writable_interest: bool,
     /// The socket may still hold data: the last read stopped on the budget, not on WouldBlock.
     read_pending: bool,
@@ -428,8 +447,7 @@ impl Driver {
             stream: None,
             client,
             output: Output::new(),
-            write_buffer: Vec::new(),
-            write_pos: 0,
+            write_queue: Transmit::new(),
             writable_interest: false,
             read_pending: false,
             read_chunk: vec![0; FIRST_READ_CHUNK],
@@ -487,8 +505,7 @@ impl Driver {
         self.first_read = true;
         self.writable_interest = false;
         self.read_pending = true;
-        self.write_buffer.clear();
-        self.write_pos = 0;
+        self.write_queue.clear();
         let now = self.now();
         self.client.connect(now);
         Ok(())
@@ -496,7 +513,7 @@ impl Driver {
 
     /// Nothing is waiting to be written to the socket.
     pub fn is_flushed(&self) -> bool {
-        self.write_pos >= self.write_buffer.len()
+        self.write_queue.is_empty()
             && !self.client.wants_write()
             && !self.stream.as_ref().is_some_and(Stream::wants_write)
     }
@@ -518,8 +535,7 @@ impl Driver {
             let _ = self.poll.registry().deregister(stream.source());
             stream.shutdown();
         }
-        self.write_buffer.clear();
-        self.write_pos = 0;
+        self.write_queue.clear();
         self.read_pending = false;
     }
 
@@ -747,22 +763,27 @@ impl Driver {
             }
         }
         loop {
-            if self.write_pos >= self.write_buffer.len() {
-                self.write_buffer.clear();
-                self.write_pos = 0;
-                if !self.client.poll_transmit(&mut self.write_buffer) {
-                    break;
-                }
+            if self.write_queue.is_empty()
+                && !self.client.poll_transmit_queue(&mut self.write_queue)
+            {
+                break;
             }
             let Some(stream) = self.stream.as_mut() else {
                 return false;
             };
-            match stream.write(&self.write_buffer[self.write_pos..]) {
+            // Headers and large payloads go out in one call, the payloads from where they are.
+            let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
+            let mut count = 0;
+            for (slot, bytes) in slices.iter_mut().zip(self.write_queue.slices()) {
+                *slot = IoSlice::new(bytes);
+                count += 1;
+            }
+            match stream.write_vectored(&slices[..count]) {
                 Ok(0) => {
                     self.fail_transport();
                     return false;
                 }
-                Ok(n) => self.write_pos += n,
+                Ok(n) => self.write_queue.advance(n),
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     return self.set_writable_interest(true);
                 }

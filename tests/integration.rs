@@ -353,3 +353,74 @@ fn rsub_prints_a_burst_below_the_batching_low_water_mark_and_a_late_message() {
     assert_eq!(out.code(), Some(0), "rsub:\n{}", out.dump());
     assert_sequence("rsub, burst then a late message", &out, BURST + 1, None);
 }
+
+/// Starts rsub (ours) with id `id` and waits until the broker saw its SUBSCRIBE.
+fn start_rsub(broker: &Broker, id: &str, args: &[&str]) -> common::Running {
+    let mut sub = rsub(broker)
+        .args(["-i", id])
+        .args(args)
+        .timeout(BIG_TIMEOUT)
+        .spawn();
+    let seen = broker.poll_log(
+        0,
+        &format!("Received SUBSCRIBE from {id}\n"),
+        LOG_TIMEOUT,
+        || !sub.has_exited(),
+    );
+    assert!(seen, "rsub {id} did not subscribe:\n{}", sub.wait().dump());
+    sub
+}
+
+fn assert_same_bytes(what: &str, got: &Output, expected: &[u8]) {
+    assert_eq!(got.code(), Some(0), "{what}:\n{}", got.dump());
+    if got.stdout != expected {
+        let first_diff = got.stdout.iter().zip(expected).position(|(a, b)| a != b);
+        panic!(
+            "{what}: received {} bytes (expected {}), first differing offset {first_diff:?}; stderr {:?}",
+            got.stdout.len(),
+            expected.len(),
+            got.stderr_text()
+        );
+    }
+}
+
+/// A 10 MiB binary payload (every byte value, newlines and NULs included) published by rpub `-f` at
+/// QoS 1 (its payload goes out without a copy) arrives byte for byte at rsub in plain, `-v` and `-N`
+/// mode (payloads that large are written to stdout without a copy), live and as a retained message.
+#[test]
+fn file_10mb_qos1_rpub_to_rsub_plain_verbose_and_retained() {
+    let broker = Broker::start();
+    let payload = pseudo_random(10 << 20);
+    let file = broker.dir().write("payload10m.bin", &payload);
+    let topic = "big/10m";
+    let plain = start_rsub(&broker, "sub10m", &["-t", topic, "-q", "1", "-C", "1"]);
+    let verbose = start_rsub(
+        &broker,
+        "sub10mv",
+        &["-t", topic, "-q", "1", "-C", "1", "-v"],
+    );
+    let no_eol = start_rsub(
+        &broker,
+        "sub10mN",
+        &["-t", topic, "-q", "1", "-C", "1", "-N"],
+    );
+    let publ = rpub(&broker)
+        .args(["-i", "pub10m", "-t", topic, "-q", "1", "-r", "-f"])
+        .arg(&file)
+        .timeout(BIG_TIMEOUT)
+        .run();
+    publ.assert_success();
+    let mut line = payload.clone();
+    line.push(b'\n');
+    let mut verbose_line = format!("{topic} ").into_bytes();
+    verbose_line.extend_from_slice(&line);
+    assert_same_bytes("rsub", &finish(plain), &line);
+    assert_same_bytes("rsub -v", &finish(verbose), &verbose_line);
+    assert_same_bytes("rsub -N", &finish(no_eol), &payload);
+    // The retained copy comes right after the SUBACK.
+    let retained = rsub(&broker)
+        .args(["-i", "sub10mr", "-t", topic, "-q", "1", "-C", "1", "-v"])
+        .timeout(BIG_TIMEOUT)
+        .run();
+    assert_same_bytes("rsub -v, retained", &retained, &verbose_line);
+}

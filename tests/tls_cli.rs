@@ -403,3 +403,52 @@ fn unix_socket_listener() {
     assert_eq!(ours.stderr_text(), theirs.stderr_text());
     assert_eq!(ours.code(), theirs.code());
 }
+
+/// A 2 MiB payload (large payloads are written by the driver as a header and a shared payload, which
+/// TLS takes one after the other) crosses TLS from rpub `-f` to rsub byte for byte, plain and `-v`.
+#[test]
+fn tls_large_payload_from_rpub_file_to_rsub() {
+    let pki = Pki::new();
+    let broker = tls_builder(&pki, &pki.server, &[]).start();
+    let payload: Vec<u8> = (0..2u32 << 20).map(|i| (i * 13 + i / 509) as u8).collect();
+    let file = broker.dir().write("big.bin", &payload);
+    let sub = |id: &str, extra: &[&str]| {
+        let mut running = ClientRun::new(env!("CARGO_BIN_EXE_rsub"))
+            .args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
+            .args(["-i", id, "-t", "tls/big", "-q", "1", "-C", "1"])
+            .args(extra)
+            .args(ca_args(&pki))
+            .timeout(Duration::from_secs(120))
+            .spawn();
+        let seen = broker.poll_log(
+            0,
+            &format!("Received SUBSCRIBE from {id}\n"),
+            common::LOG_TIMEOUT,
+            || !running.has_exited(),
+        );
+        assert!(seen, "{id} did not subscribe:\n{}", running.wait().dump());
+        running
+    };
+    let plain = sub("tlsbig", &[]);
+    let verbose = sub("tlsbigv", &["-v"]);
+    let publ = ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+        .args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
+        .args(["-i", "tlsbigpub", "-t", "tls/big", "-q", "1", "-f"])
+        .arg(&file)
+        .args(ca_args(&pki))
+        .timeout(Duration::from_secs(120))
+        .run();
+    publ.assert_success();
+    let mut line = payload;
+    line.push(b'\n');
+    let plain = plain.wait();
+    assert_eq!(plain.code(), Some(0), "{}", plain.dump());
+    assert!(plain.stdout == line, "plain: {} bytes", plain.stdout.len());
+    let verbose = verbose.wait();
+    assert_eq!(verbose.code(), Some(0), "{}", verbose.dump());
+    assert!(
+        verbose.stdout == [&b"tls/big "[..], &line].concat(),
+        "-v: {} bytes",
+        verbose.stdout.len()
+    );
+}

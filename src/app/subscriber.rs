@@ -14,7 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::net::Driver;
-use crate::output::{MessageView, OutputMode, Printer, SystemClock, V5Properties, V5Property};
+use crate::output::{
+    MessageView, OutputMode, PlainParts, Printer, SystemClock, V5Properties, V5Property,
+};
 use crate::proto::client::CommandError;
 use crate::proto::codec::{Property, QoS, RetainHandling, SubscribeFilter, Version};
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
@@ -32,6 +34,10 @@ const RANDOM_RANGE: u64 = 1_000;
 /// (what mosquitto_sub sends on SIGINT, SIGTERM and `-W`).
 const NORMAL_DISCONNECTION: u8 = 0;
 const DISCONNECT_WITH_WILL: u8 = 4;
+/// Plain and `-v` payloads of at least this size are written straight to stdout rather than copied
+/// into the output buffer (a 10 MiB message would otherwise be resident twice, and more while the
+/// buffer grows).
+const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(mut config: SubConfig) -> Result<(), Failure> {
@@ -327,6 +333,19 @@ impl Subscriber {
             mid: message.packet_id,
             properties: properties.as_ref(),
         };
+        if let OutputMode::Plain { verbose } = self.printer.mode
+            && view.payload.len() >= UNBUFFERED_PAYLOAD_MIN
+        {
+            // Everything before the payload is buffered (after what is there already), then written
+            // with the payload; only the end of line stays buffered.
+            let parts = PlainParts::of(&view, verbose, self.printer.no_eol);
+            let output = &mut self.driver.output;
+            output.buffer().extend_from_slice(parts.before);
+            output.buffer().extend_from_slice(parts.separator);
+            output.write_unbuffered(parts.payload);
+            output.buffer().extend_from_slice(parts.after);
+            return;
+        }
         let start = self.driver.output.buffer().len();
         self.errors.clear();
         self.printer.write_message(

@@ -986,16 +986,20 @@ impl ArgProcessor {
         if let Some(payload) = loaded {
             self.options.source = Some(MessageSource::Message(payload));
         }
-        let (Some(topic), Some(source)) = (&self.options.topic, &self.options.source) else {
+        // Moved out, not cloned: the source may hold a loaded file of many megabytes. Neither is
+        // looked at by the checks below.
+        let (Some(topic), Some(source)) = (self.options.topic.take(), self.options.source.take())
+        else {
             return Err(Failure::UsageWithHelp {
                 text: NEEDS_TOPIC_AND_MESSAGE.to_string(),
             });
         };
         self.check_client_setup()?;
+        let common = self.common();
         Ok(PubConfig {
-            common: self.common(),
-            topic: topic.clone(),
-            source: source.clone(),
+            common,
+            topic,
+            source,
             retain: self.options.retain,
             repeat: self.options.repeat,
             repeat_delay: self.options.repeat_delay,

@@ -1578,3 +1578,23 @@ fn v5_command_lines_resolve_as_mosquitto_builds_them() {
     // v5 allows a password without a user name.
     assert!(parse_pub("rpub", &os(&["-t", "a", "-m", "b", "-V", "5", "-P", "pw"])).is_ok());
 }
+
+/// A loaded `-f`/`-s` payload reaches the config as the same buffer: a file of many megabytes is
+/// never held twice.
+#[test]
+fn loaded_payload_is_moved_into_the_config_not_copied() {
+    let loaded = vec![7u8; 100_000];
+    let at = loaded.as_ptr();
+    let config = super::parse_pub_with(
+        "mosquitto_pub",
+        &[],
+        &os(&["-t", "a", "-f", "big.bin"]),
+        |_| Ok(Some(loaded)),
+    )
+    .expect("valid");
+    let MessageSource::Message(payload) = &config.source else {
+        panic!("{:?}", config.source);
+    };
+    assert_eq!(payload.as_ptr(), at);
+    assert_eq!(payload.len(), 100_000);
+}

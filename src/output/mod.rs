@@ -186,23 +186,56 @@ impl Printer {
 ///
 /// The payload is written untouched (NUL, 0xff, newlines); the topic stops at an embedded NUL.
 pub fn write_plain(msg: &MessageView, verbose: bool, no_eol: bool, out: &mut Vec<u8>) {
-    let has_payload = !msg.payload.is_empty();
-    if verbose {
-        if has_payload {
-            out.extend_from_slice(c_str(msg.topic.as_bytes()));
-            out.push(b' ');
-            out.extend_from_slice(msg.payload);
-            if !no_eol {
-                out.push(b'\n');
-            }
-        } else if !no_eol {
-            out.extend_from_slice(c_str(msg.topic.as_bytes()));
-            out.extend_from_slice(b" (null)\n");
-        }
-    } else if has_payload {
-        out.extend_from_slice(msg.payload);
-        if !no_eol {
-            out.push(b'\n');
+    let parts = PlainParts::of(msg, verbose, no_eol);
+    out.extend_from_slice(parts.before);
+    out.extend_from_slice(parts.separator);
+    out.extend_from_slice(parts.payload);
+    out.extend_from_slice(parts.after);
+}
+
+/// What [`write_plain`] writes for one message, in four parts (any may be empty): written one after
+/// the other they are exactly its bytes. Apart, a large payload can be written straight to stdout
+/// instead of being copied into the output buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainParts<'a> {
+    /// `-v`: the topic (up to an embedded NUL).
+    pub before: &'a [u8],
+    /// `-v`: the space after the topic, or ` (null)` for an empty payload.
+    pub separator: &'static [u8],
+    pub payload: &'a [u8],
+    /// The end of line, unless `-N`.
+    pub after: &'static [u8],
+}
+
+impl<'a> PlainParts<'a> {
+    pub fn of(msg: &MessageView<'a>, verbose: bool, no_eol: bool) -> PlainParts<'a> {
+        let eol: &'static [u8] = if no_eol { b"" } else { b"\n" };
+        let nothing = PlainParts {
+            before: b"",
+            separator: b"",
+            payload: b"",
+            after: b"",
+        };
+        match (verbose, msg.payload.is_empty()) {
+            (true, false) => PlainParts {
+                before: c_str(msg.topic.as_bytes()),
+                separator: b" ",
+                payload: msg.payload,
+                after: eol,
+            },
+            // `topic (null)`, and only with an end of line: with -N nothing at all.
+            (true, true) if !no_eol => PlainParts {
+                before: c_str(msg.topic.as_bytes()),
+                separator: b" (null)",
+                after: eol,
+                ..nothing
+            },
+            (false, false) => PlainParts {
+                payload: msg.payload,
+                after: eol,
+                ..nothing
+            },
+            (true, true) | (false, true) => nothing,
         }
     }
 }

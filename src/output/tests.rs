@@ -166,6 +166,40 @@ fn plain_payload_and_verbose() {
     assert_eq!(out, b"subt/Nv onesubt/Nv three");
 }
 
+/// rsub writes a large payload straight to stdout between the other parts: the parts must be exactly
+/// `write_plain`'s bytes, with the payload (and only it) in `payload`.
+#[test]
+fn plain_parts_put_the_payload_apart() {
+    let parts = |topic: &'static str, payload: &'static [u8], verbose: bool, no_eol: bool| {
+        let p = PlainParts::of(&msg(topic, payload), verbose, no_eol);
+        let joined = [p.before, p.separator, p.payload, p.after].concat();
+        assert_eq!(joined, plain(&msg(topic, payload), verbose, no_eol));
+        (p.before, p.separator, p.payload, p.after)
+    };
+    let none: &[u8] = b"";
+    assert_eq!(
+        parts("t", b"p\n", false, false),
+        (none, none, &b"p\n"[..], &b"\n"[..])
+    );
+    assert_eq!(parts("t", b"p", false, true), (none, none, &b"p"[..], none));
+    assert_eq!(parts("t", b"", false, false), (none, none, none, none));
+    assert_eq!(parts("t", b"", false, true), (none, none, none, none));
+    // The topic stops at a NUL, as in mosquitto_sub.
+    assert_eq!(
+        parts("a\0b", b"p", true, false),
+        (&b"a"[..], &b" "[..], &b"p"[..], &b"\n"[..])
+    );
+    assert_eq!(
+        parts("a", b"p", true, true),
+        (&b"a"[..], &b" "[..], &b"p"[..], none)
+    );
+    assert_eq!(
+        parts("a", b"", true, false),
+        (&b"a"[..], &b" (null)"[..], none, &b"\n"[..])
+    );
+    assert_eq!(parts("a", b"", true, true), (none, none, none, none));
+}
+
 #[test]
 fn printer_end_of_line_rules() {
     let run = |mode: OutputMode, no_eol: bool, m: &MessageView| {

@@ -16,6 +16,7 @@
 //! AUTH is traced and otherwise ignored.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::codec::{
@@ -24,8 +25,9 @@ use super::codec::{
     Version, Will,
 };
 use super::event::{ConnectionError, Event, PacketInfo, ProtocolError, PublishFailure, Warning};
-use super::inflight::{Awaiting, Inflight};
+use super::inflight::{Awaiting, Inflight, Resend};
 use super::timer::{Keepalive, Timer};
+use super::transmit::Transmit;
 
 /// Fixed settings of a client.
 #[derive(Debug, Clone)]
@@ -189,8 +191,11 @@ pub struct Client {
     /// Total size of the partial packet in `read_buf`, once `decode` has seen (and accepted) its header:
     /// no need to decode again before that many bytes are buffered.
     frame_len: Option<usize>,
-    /// Bytes waiting for `poll_transmit`.
+    /// Bytes waiting for `poll_transmit`, in wire order: first `sealed`, then `out`.
     out: Vec<u8>,
+    /// Output that ends with a large payload (shared, not copied) and everything queued before it;
+    /// later packets go to `out`, so the order on the wire is the order of queueing.
+    sealed: Transmit,
     events: VecDeque<Event>,
     /// Decoding stopped after CONNACK until the application has seen `Connected`: libmosquitto runs
     /// its connect callback (where mosquitto_sub subscribes) before it reads the next packet, so
@@ -269,6 +274,16 @@ const MAX_FIXED_HEADER: usize = 5;
 /// packet grows the buffer as its bytes actually arrive).
 const MAX_READ_RESERVE: usize = 16 << 20;
 
+/// Outgoing PUBLISH payloads of at least this size are not copied behind their header into the
+/// output buffer: the output queue (and for QoS 1/2 the in-flight store, for a resend) share them, so
+/// a large message is resident once. Smaller ones are copied: cheaper than a chunk of their own.
+pub const SHARED_PAYLOAD_MIN: usize = 64 * 1024;
+
+/// Incoming packets of at least this size are decoded from the read buffer without copying the
+/// payload out: the buffer itself becomes the message's payload (see `codec::decode_frame`). Smaller
+/// ones are copied and the buffer is kept for the next packets.
+pub const OWNED_FRAME_MIN: usize = 64 * 1024;
+
 impl Client {
     pub fn new(options: ClientOptions) -> Client {
         let keepalive = Keepalive::new(options.keep_alive);
@@ -282,6 +297,7 @@ impl Client {
             read_pos: 0,
             frame_len: None,
             out: Vec::new(),
+            sealed: Transmit::new(),
             events: VecDeque::new(),
             input_paused: false,
             last_input_at: None,
@@ -309,7 +325,7 @@ impl Client {
         self.frame_len = None;
         self.input_paused = false;
         self.eof_pending = false;
-        self.out.clear();
+        self.clear_output();
         self.inflight.clear_pending_acks();
         self.keepalive.set_interval(self.keep_alive);
         self.keepalive.start(now);
@@ -381,7 +397,7 @@ impl Client {
             .inflight
             .peek_id()
             .ok_or(CommandError::InflightWindowFull)?;
-        let packet = Packet::Publish(Publish {
+        let mut publish = Publish {
             dup: false,
             qos,
             retain,
@@ -389,17 +405,32 @@ impl Client {
             packet_id: if qos == QoS::AtMostOnce { 0 } else { mid },
             payload,
             properties,
-        });
-        self.queue_limited(&packet, now).map_err(|err| match err {
+        };
+        let payload_len = publish.payload.len();
+        let to_publish_error = |err| match err {
             QueueError::Encode => PublishError::Command(CommandError::TooLarge),
             QueueError::ExceedsMaximum { size, maximum } => {
                 PublishError::PacketTooLarge { size, maximum }
             }
-        })?;
-        self.inflight.commit_id(mid);
-        let Packet::Publish(publish) = packet else {
-            return Ok(mid);
         };
+        // A small QoS 0 payload is encoded with its packet and not kept. Other payloads are kept in
+        // one shared buffer: by the in-flight store for a resend (QoS 1/2) and, when large, by the
+        // output queue, which then writes them from there.
+        let stored = if qos == QoS::AtMostOnce && payload_len < SHARED_PAYLOAD_MIN {
+            let packet = Packet::Publish(publish);
+            self.queue_limited(&packet, now).map_err(to_publish_error)?;
+            let Packet::Publish(sent) = packet else {
+                return Ok(mid);
+            };
+            publish = sent;
+            None
+        } else {
+            let payload = Arc::new(std::mem::take(&mut publish.payload));
+            self.queue_publish(&publish, &payload, true, now)
+                .map_err(to_publish_error)?;
+            Some(payload)
+        };
+        self.inflight.commit_id(mid);
         if self.options.trace_packets {
             self.events.push_back(Event::Sent(PacketInfo::Publish {
                 dup: false,
@@ -407,13 +438,12 @@ impl Client {
                 retain,
                 mid,
                 topic: publish.topic.clone(),
-                payload_len: publish.payload.len(),
+                payload_len,
             }));
         }
-        if qos == QoS::AtMostOnce {
-            self.events.push_back(Event::Published { mid });
-        } else {
-            self.inflight.insert(publish);
+        match stored {
+            Some(payload) if qos != QoS::AtMostOnce => self.inflight.insert(publish, payload),
+            _ => self.events.push_back(Event::Published { mid }),
         }
         Ok(mid)
     }
@@ -575,9 +605,14 @@ impl Client {
                     break;
                 }
             }
-            match self.decode(&self.read_buf[self.read_pos..]) {
+            match self.decode_buffered() {
                 Ok(Some((packet, used))) => {
-                    self.read_pos += used;
+                    if self.read_buf.is_empty() {
+                        // The packet took the buffer over (a large PUBLISH): nothing is left in it.
+                        self.read_pos = 0;
+                    } else {
+                        self.read_pos += used;
+                    }
                     self.frame_len = None;
                     self.handle_packet(packet, now);
                     if !self.reads() {
@@ -594,6 +629,13 @@ impl Client {
                         Some(total) if total > buffered.len() && self.frame_len.is_none() => {
                             let missing = total - buffered.len();
                             self.frame_len = Some(total);
+                            if total >= OWNED_FRAME_MIN && self.read_pos > 0 {
+                                // A large packet is decoded from a buffer holding it alone, from
+                                // offset 0 (see `decode_buffered`): move its first bytes there now,
+                                // while they are few.
+                                self.read_buf.drain(..self.read_pos);
+                                self.read_pos = 0;
+                            }
                             self.read_buf.reserve(missing.min(MAX_READ_RESERVE));
                         }
                         _ => {
@@ -683,7 +725,7 @@ impl Client {
             }
             State::Refused | State::Disconnecting { report: false } => {
                 self.state = State::Closed;
-                self.out.clear();
+                self.clear_output();
                 self.keepalive.stop();
             }
             State::Idle | State::Closed => {}
@@ -693,16 +735,40 @@ impl Client {
     // ---- outputs ----
 
     /// Moves the bytes waiting to be written into `out` (appending). Returns true if any were added.
+    /// Large payloads are copied into `out`: the driver uses [`Client::poll_transmit_queue`], which
+    /// does not copy them; this is for tests and callers that want one buffer.
     pub fn poll_transmit(&mut self, out: &mut Vec<u8>) -> bool {
-        let added = !self.out.is_empty();
+        let added = self.wants_write();
         if added {
-            if out.is_empty() {
+            if out.is_empty() && self.sealed.is_empty() {
                 std::mem::swap(out, &mut self.out);
             } else {
+                self.sealed.copy_to(out);
+                self.sealed.clear();
                 out.extend_from_slice(&self.out);
                 self.out.clear();
             }
         }
+        self.transmitted();
+        added
+    }
+
+    /// Moves the bytes waiting to be written to the back of `queue`, large payloads without copying
+    /// them. Returns true if any were added.
+    pub fn poll_transmit_queue(&mut self, queue: &mut Transmit) -> bool {
+        let added = self.wants_write();
+        if added {
+            queue.append(&mut self.sealed);
+            // The queue's last written buffer becomes ours to fill: no allocation per batch.
+            let bytes = std::mem::replace(&mut self.out, queue.take_spare());
+            queue.push_bytes(bytes);
+        }
+        self.transmitted();
+        added
+    }
+
+    /// Everything queued was handed out.
+    fn transmitted(&mut self) {
         if let State::Disconnecting { report } = self.state {
             // DISCONNECT is the last packet queued: it has just been handed out.
             self.state = State::Closed;
@@ -713,7 +779,6 @@ impl Client {
                     .push_back(Event::Closed(ConnectionError::Disconnected));
             }
         }
-        added
     }
 
     /// The next instant at which `handle_timeout` must be called.
@@ -748,7 +813,7 @@ impl Client {
 
     /// Bytes are waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
-        !self.out.is_empty()
+        !self.out.is_empty() || !self.sealed.is_empty()
     }
 
     /// CONNACK 0 received on the current connection and not closed since.
@@ -793,7 +858,7 @@ impl Client {
 
     /// Bytes queued for output and not yet taken by `poll_transmit` (for back-pressure on QoS 0).
     pub fn pending_output_len(&self) -> usize {
-        self.out.len()
+        self.out.len() + self.sealed.len()
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -881,6 +946,28 @@ impl Client {
         }
     }
 
+    /// Decodes the packet at `read_pos` in the read buffer. A large PUBLISH that fills the whole buffer
+    /// takes the buffer over as its payload instead of copying it (the buffer is then left empty).
+    fn decode_buffered(&mut self) -> Result<Option<(Packet, usize)>, DecodeError> {
+        let whole_large_publish = self.read_pos == 0
+            && self.read_buf.len() >= OWNED_FRAME_MIN
+            && self.frame_len == Some(self.read_buf.len())
+            && self
+                .read_buf
+                .first()
+                .is_some_and(|&byte| byte >> 4 == PacketType::Publish as u8);
+        if whole_large_publish {
+            codec::decode_frame(
+                &mut self.read_buf,
+                self.options.version,
+                self.options.max_incoming_packet,
+                ReasonCodes::AnyInAcks,
+            )
+        } else {
+            self.decode(&self.read_buf[self.read_pos..])
+        }
+    }
+
     /// Encodes `packet` onto the output buffer.
     fn queue(&mut self, packet: &Packet, now: Instant) -> Result<(), codec::EncodeError> {
         codec::encode(packet, self.options.version, &mut self.out)?;
@@ -905,6 +992,46 @@ impl Client {
         Ok(())
     }
 
+    /// Queues a PUBLISH with `publish`'s fields and `payload` (`publish.payload` is not looked at). A
+    /// payload of [`SHARED_PAYLOAD_MIN`] bytes or more is queued shared, after its header, instead of
+    /// being copied. `limited`: refused (nothing queued) when larger than the MQTT 5 broker's maximum
+    /// packet size.
+    fn queue_publish(
+        &mut self,
+        publish: &Publish,
+        payload: &Arc<Vec<u8>>,
+        limited: bool,
+        now: Instant,
+    ) -> Result<(), QueueError> {
+        let start = self.out.len();
+        codec::encode_publish_header(publish, payload.len(), self.options.version, &mut self.out)
+            .map_err(|_| QueueError::Encode)?;
+        let size = self.out.len() - start + payload.len();
+        if limited
+            && let Some(maximum) = self.server.maximum_packet_size
+            && size > usize::try_from(maximum).unwrap_or(usize::MAX)
+        {
+            self.out.truncate(start);
+            return Err(QueueError::ExceedsMaximum { size, maximum });
+        }
+        if payload.len() >= SHARED_PAYLOAD_MIN {
+            // The payload goes on the wire right after the header just written, and before
+            // anything queued later.
+            self.sealed.push_bytes(std::mem::take(&mut self.out));
+            self.sealed.push_shared(Arc::clone(payload));
+        } else {
+            self.out.extend_from_slice(payload);
+        }
+        self.keepalive.on_output(now);
+        Ok(())
+    }
+
+    /// Drops everything queued for output (the connection is gone or must send nothing more).
+    fn clear_output(&mut self) {
+        self.out.clear();
+        self.sealed.clear();
+    }
+
     /// Queues a fixed-size packet (PUBACK, PUBREC, PUBREL, PUBCOMP, PINGREQ, PINGRESP): always encodes.
     fn reply(&mut self, packet: Packet, info: PacketInfo, now: Instant) {
         if self.queue(&packet, now).is_ok() {
@@ -927,7 +1054,7 @@ impl Client {
     /// Ends the connection with `reason` and reports it.
     fn fail(&mut self, reason: ConnectionError) {
         self.state = State::Closed;
-        self.out.clear();
+        self.clear_output();
         self.read_buf.clear();
         self.read_pos = 0;
         self.frame_len = None;
@@ -1052,7 +1179,7 @@ impl Client {
             // before anything that followed, including the end of the connection, is processed.
             self.input_paused = true;
             self.keepalive.stop();
-            self.out.clear();
+            self.clear_output();
             self.close_reason = Some(ConnectionError::Refused(connack.code));
             self.events
                 .push_back(Event::Closed(ConnectionError::Refused(connack.code)));
@@ -1068,28 +1195,35 @@ impl Client {
         let session_kept = connack.session_present
             || (self.options.version == Version::V31 && !self.options.clean_session);
         for id in self.inflight.resend_order() {
-            let Some(packet) = self.inflight.packet_for_resend(id, session_kept) else {
-                continue;
+            let info = match self.inflight.packet_for_resend(id, session_kept) {
+                None => continue,
+                Some(Resend::PubRel) => {
+                    if self.queue(&Packet::PubRel(Ack::new(id)), now).is_err() {
+                        continue;
+                    }
+                    PacketInfo::PubRel { mid: id }
+                }
+                Some(Resend::Publish(publish, payload)) => {
+                    let info = PacketInfo::Publish {
+                        dup: true,
+                        qos: publish.qos,
+                        retain: publish.retain,
+                        mid: id,
+                        topic: if self.options.trace_packets {
+                            publish.topic.clone()
+                        } else {
+                            String::new()
+                        },
+                        payload_len: payload.len(),
+                    };
+                    // Cheap clones: the fields without the payload, and a shared payload.
+                    let (publish, payload) = (publish.clone(), Arc::clone(payload));
+                    if self.queue_publish(&publish, &payload, false, now).is_err() {
+                        continue;
+                    }
+                    info
+                }
             };
-            if codec::encode(packet, self.options.version, &mut self.out).is_err() {
-                continue;
-            }
-            let info = match packet {
-                Packet::Publish(p) => PacketInfo::Publish {
-                    dup: true,
-                    qos: p.qos,
-                    retain: p.retain,
-                    mid: id,
-                    topic: if self.options.trace_packets {
-                        p.topic.clone()
-                    } else {
-                        String::new()
-                    },
-                    payload_len: p.payload.len(),
-                },
-                _ => PacketInfo::PubRel { mid: id },
-            };
-            self.keepalive.on_output(now);
             self.trace_sent(info);
         }
     }

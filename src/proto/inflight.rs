@@ -5,15 +5,17 @@
 //! skips ids still used by an unacknowledged outgoing QoS 1/2 message or SUBSCRIBE/UNSUBSCRIBE, so a
 //! long stream that wraps never reuses a live id.
 //!
-//! Each in-flight entry keeps the PUBLISH itself (moved in, not copied) until the flow completes, and
-//! whether PUBREC was received. After a reconnect the broker still knows the message if it kept the
+//! Each in-flight entry keeps the PUBLISH itself until the flow completes, and whether PUBREC was
+//! received. Its payload is held apart, shared: a large payload is also in the output queue until it
+//! is written, and must not be resident twice. After a reconnect the broker still knows the message if it kept the
 //! session: then a released QoS 2 message is resent as PUBREL. Without the session (clean session, or
 //! a broker that lost its state) the broker would answer PUBREL with PUBCOMP and the message would be
 //! lost, so it is resent as a PUBLISH and its QoS 2 flow starts again.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::codec::{Ack, Packet, Publish, QoS};
+use super::codec::{Publish, QoS};
 
 /// What an outgoing QoS 1/2 message is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +32,20 @@ pub enum Awaiting {
 struct Entry {
     /// Insertion order, for resending in the original order.
     seq: u64,
-    /// The `Packet::Publish` (QoS 1 or 2).
-    publish: Packet,
-    /// QoS 2: PUBREC received, PUBREL sent (`Packet::PubRel`), waiting for PUBCOMP.
-    pubrel: Option<Packet>,
+    /// The PUBLISH (QoS 1 or 2) without its payload (`publish.payload` is empty).
+    publish: Publish,
+    payload: Arc<Vec<u8>>,
+    /// QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP.
+    released: bool,
+}
+
+/// What to send again for an outgoing message after a reconnect.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resend<'a> {
+    /// PUBREL: the broker kept the session and has the message.
+    PubRel,
+    /// The PUBLISH again, with DUP set: its fields (`payload` empty) and its payload.
+    Publish(&'a Publish, &'a Arc<Vec<u8>>),
 }
 
 /// Session state that survives reconnects: the id counter and the outgoing in-flight messages; plus
@@ -112,19 +124,22 @@ impl Inflight {
         self.outgoing.is_empty()
     }
 
-    /// Stores a sent QoS 1/2 PUBLISH under its packet id (QoS 0 is not stored).
-    pub fn insert(&mut self, publish: Publish) {
+    /// Stores a sent QoS 1/2 PUBLISH under its packet id (QoS 0 is not stored): its fields, and its
+    /// payload apart (`publish.payload` is dropped; pass it as `payload`).
+    pub fn insert(&mut self, mut publish: Publish, payload: Arc<Vec<u8>>) {
         if publish.qos == QoS::AtMostOnce {
             return;
         }
+        publish.payload = Vec::new();
         let seq = self.next_seq;
         self.next_seq += 1;
         self.outgoing.insert(
             publish.packet_id,
             Entry {
                 seq,
-                publish: Packet::Publish(publish),
-                pubrel: None,
+                publish,
+                payload,
+                released: false,
             },
         );
     }
@@ -132,10 +147,12 @@ impl Inflight {
     /// What the outgoing message `id` waits for, if there is one.
     pub fn awaiting(&self, id: u16) -> Option<Awaiting> {
         let entry = self.outgoing.get(&id)?;
-        match (&entry.publish, &entry.pubrel) {
-            (_, Some(_)) => Some(Awaiting::PubComp),
-            (Packet::Publish(p), None) if p.qos == QoS::AtLeastOnce => Some(Awaiting::PubAck),
-            _ => Some(Awaiting::PubRec),
+        if entry.released {
+            Some(Awaiting::PubComp)
+        } else if entry.publish.qos == QoS::AtLeastOnce {
+            Some(Awaiting::PubAck)
+        } else {
+            Some(Awaiting::PubRec)
         }
     }
 
@@ -147,7 +164,7 @@ impl Inflight {
     /// PUBREC received for the QoS 2 message `id`: it now waits for PUBCOMP.
     pub fn released(&mut self, id: u16) {
         if let Some(entry) = self.outgoing.get_mut(&id) {
-            entry.pubrel = Some(Packet::PubRel(Ack::new(id)));
+            entry.released = true;
         }
     }
 
@@ -165,16 +182,14 @@ impl Inflight {
     /// The packet to resend for `id` after a reconnect: PUBREL for a released QoS 2 message when the
     /// broker kept the session, otherwise the PUBLISH with DUP set (a released message then waits for
     /// PUBREC again).
-    pub fn packet_for_resend(&mut self, id: u16, session_present: bool) -> Option<&Packet> {
+    pub fn packet_for_resend(&mut self, id: u16, session_present: bool) -> Option<Resend<'_>> {
         let entry = self.outgoing.get_mut(&id)?;
-        if session_present && entry.pubrel.is_some() {
-            return entry.pubrel.as_ref();
+        if session_present && entry.released {
+            return Some(Resend::PubRel);
         }
-        entry.pubrel = None;
-        if let Packet::Publish(p) = &mut entry.publish {
-            p.dup = true;
-        }
-        Some(&entry.publish)
+        entry.released = false;
+        entry.publish.dup = true;
+        Some(Resend::Publish(&entry.publish, &entry.payload))
     }
 
     // ---- SUBSCRIBE / UNSUBSCRIBE ----
@@ -215,9 +230,13 @@ mod tests {
             retain: false,
             topic: "t".into(),
             packet_id: id,
-            payload: vec![1, 2, 3],
+            payload: Vec::new(),
             ..Default::default()
         }
+    }
+
+    fn payload() -> Arc<Vec<u8>> {
+        Arc::new(vec![1, 2, 3])
     }
 
     #[test]
@@ -233,7 +252,7 @@ mod tests {
     #[test]
     fn ids_in_use_are_skipped() {
         let mut f = Inflight::new();
-        f.insert(publish(1, QoS::AtLeastOnce));
+        f.insert(publish(1, QoS::AtLeastOnce), payload());
         f.add_subscribe(2, 1);
         f.add_unsubscribe(3);
         assert_eq!(f.allocate_id(), Some(4));
@@ -251,7 +270,7 @@ mod tests {
     fn peek_fails_when_every_id_is_in_use() {
         let mut f = Inflight::new();
         for id in 1..=u16::MAX {
-            f.insert(publish(id, QoS::AtLeastOnce));
+            f.insert(publish(id, QoS::AtLeastOnce), payload());
         }
         assert_eq!(f.peek_id(), None);
         f.remove(40_000);
@@ -261,27 +280,25 @@ mod tests {
     #[test]
     fn qos0_is_not_stored_and_states_follow_the_flow() {
         let mut f = Inflight::new();
-        f.insert(publish(5, QoS::AtMostOnce));
+        f.insert(publish(5, QoS::AtMostOnce), payload());
         assert!(f.is_empty());
-        f.insert(publish(7, QoS::ExactlyOnce));
-        f.insert(publish(6, QoS::AtLeastOnce));
+        f.insert(publish(7, QoS::ExactlyOnce), payload());
+        f.insert(publish(6, QoS::AtLeastOnce), payload());
         assert_eq!(f.awaiting(6), Some(Awaiting::PubAck));
         assert_eq!(f.awaiting(7), Some(Awaiting::PubRec));
         f.released(7);
         assert_eq!(f.awaiting(7), Some(Awaiting::PubComp));
         assert_eq!(f.resend_order(), vec![7, 6]);
-        assert_eq!(
-            f.packet_for_resend(7, true),
-            Some(&Packet::PubRel(Ack::new(7)))
-        );
+        assert_eq!(f.packet_for_resend(7, true), Some(Resend::PubRel));
         assert_eq!(f.awaiting(7), Some(Awaiting::PubComp));
         // Without the broker's session the message must be published again.
-        let Some(Packet::Publish(again)) = f.packet_for_resend(7, false) else {
+        let Some(Resend::Publish(again, payload)) = f.packet_for_resend(7, false) else {
             panic!("publish expected")
         };
         assert!(again.dup);
+        assert_eq!(**payload, [1, 2, 3]);
         assert_eq!(f.awaiting(7), Some(Awaiting::PubRec));
-        let Some(Packet::Publish(p)) = f.packet_for_resend(6, true) else {
+        let Some(Resend::Publish(p, _)) = f.packet_for_resend(6, true) else {
             panic!("publish expected")
         };
         assert!(p.dup);

@@ -7,3 +7,4 @@ pub mod codec;
 pub mod event;
 pub mod inflight;
 pub mod timer;
+pub mod transmit;

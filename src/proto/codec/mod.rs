@@ -21,6 +21,7 @@ mod tests;
 
 pub use error::{DecodeError, EncodeError, Field};
 pub use properties::{Properties, Property, PropertyContext, PropertyId, PropertyType};
+pub use publish::encode_publish_header;
 pub use reason::is_valid_reason_code;
 pub use subscribe::SUBACK_FAILURE;
 
@@ -477,6 +478,63 @@ pub fn decode_with(
     max_size: usize,
     reason_codes: ReasonCodes,
 ) -> Result<Option<(Packet, usize)>, DecodeError> {
+    let Some(header) = read_fixed_header(input, version, max_size)? else {
+        return Ok(None);
+    };
+    let Some(body) = input.get(header.len..header.total_len) else {
+        return Ok(None);
+    };
+    let packet = decode_body(&header, body, version, reason_codes)?;
+    Ok(Some((packet, header.total_len)))
+}
+
+/// [`decode_with`] for a buffer that may hold one large PUBLISH: when `frame` holds exactly one whole
+/// PUBLISH packet and nothing more, the decoded payload takes over `frame`'s allocation (the header
+/// bytes are removed in place and `frame` is left empty), so a message of many megabytes is never held
+/// twice. Anything else (another packet type, an incomplete packet, more bytes after the packet, an
+/// error) is decoded from `frame` as [`decode_with`] does, and `frame` is left as it was.
+///
+/// The result is always the one [`decode_with`] gives for the same bytes.
+pub fn decode_frame(
+    frame: &mut Vec<u8>,
+    version: Version,
+    max_size: usize,
+    reason_codes: ReasonCodes,
+) -> Result<Option<(Packet, usize)>, DecodeError> {
+    let header = match read_fixed_header(frame, version, max_size)? {
+        Some(header)
+            if header.packet_type == PacketType::Publish && header.total_len == frame.len() =>
+        {
+            header
+        }
+        _ => return decode_with(frame, version, max_size, reason_codes),
+    };
+    let body = frame.get(header.len..).unwrap_or_default();
+    let (mut publish, payload_start) = publish::decode_publish_fields(header.flags, body, version)?;
+    // A memmove inside the same allocation: no second buffer of the payload's size.
+    frame.drain(..header.len + payload_start);
+    publish.payload = std::mem::take(frame);
+    Ok(Some((Packet::Publish(publish), header.total_len)))
+}
+
+/// What the fixed header of a packet says, once it is complete and has passed every check that
+/// needs no body.
+struct FixedHeader {
+    packet_type: PacketType,
+    /// The low nibble of the first byte.
+    flags: u8,
+    /// Bytes of the fixed header itself (first byte and remaining length).
+    len: usize,
+    /// Bytes of the whole packet.
+    total_len: usize,
+}
+
+/// Reads and checks the fixed header at the start of `input`; `Ok(None)` while it is incomplete.
+fn read_fixed_header(
+    input: &[u8],
+    version: Version,
+    max_size: usize,
+) -> Result<Option<FixedHeader>, DecodeError> {
     let Some((&first_byte, after_first)) = input.split_first() else {
         return Ok(None);
     };
@@ -509,16 +567,30 @@ pub fn decode_with(
             extra: remaining_length - expected,
         });
     }
-    let Some(body) = input.get(header_len..total_len) else {
-        return Ok(None);
-    };
+    Ok(Some(FixedHeader {
+        packet_type,
+        flags,
+        len: header_len,
+        total_len,
+    }))
+}
 
+/// Decodes the body of the packet whose fixed header is `header`.
+fn decode_body(
+    header: &FixedHeader,
+    body: &[u8],
+    version: Version,
+    reason_codes: ReasonCodes,
+) -> Result<Packet, DecodeError> {
+    let packet_type = header.packet_type;
     let packet = match packet_type {
         PacketType::Connect => Packet::Connect(connect::decode_connect(body)?),
         PacketType::ConnAck => {
             Packet::ConnAck(connect::decode_connack(body, version, reason_codes)?)
         }
-        PacketType::Publish => Packet::Publish(publish::decode_publish(flags, body, version)?),
+        PacketType::Publish => {
+            Packet::Publish(publish::decode_publish(header.flags, body, version)?)
+        }
         PacketType::PubAck => Packet::PubAck(publish::decode_ack(
             packet_type,
             body,
@@ -562,7 +634,7 @@ pub fn decode_with(
         }
         PacketType::Auth => Packet::Auth(connect::decode_auth(body)?),
     };
-    Ok(Some((packet, total_len)))
+    Ok(packet)
 }
 
 /// The low nibble of the first byte (MQTT 3.1.1 §2.2.2, MQTT 5.0 §2.1.3).

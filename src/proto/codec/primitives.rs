@@ -96,10 +96,21 @@ pub fn write_fixed_header(
     remaining_length: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    write_fixed_header_reserving(first_byte, remaining_length, remaining_length, out)
+}
+
+/// [`write_fixed_header`], reserving room for only `reserve` bytes after the fixed header (a PUBLISH
+/// whose payload is not appended to `out`).
+pub fn write_fixed_header_reserving(
+    first_byte: u8,
+    remaining_length: usize,
+    reserve: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     if remaining_length > MAX_REMAINING_LENGTH {
         return Err(EncodeError::PacketTooLarge { remaining_length });
     }
-    out.reserve(1 + remaining_length_size(remaining_length) + remaining_length);
+    out.reserve((1 + remaining_length_size(remaining_length)).saturating_add(reserve));
     out.push(first_byte);
     write_remaining_length(remaining_length, out);
     Ok(())

@@ -1,7 +1,9 @@
 //! PUBLISH and the four packets that acknowledge it: PUBACK, PUBREC, PUBREL, PUBCOMP. MQTT 3.1.1
 //! §3.3-§3.7; MQTT 5.0 §3.3-§3.7 add PUBLISH properties, and a reason code and properties to the acks.
 
-use super::primitives::{Reader, field_size, write_binary, write_fixed_header, write_u16};
+use super::primitives::{
+    Reader, field_size, write_binary, write_fixed_header, write_fixed_header_reserving, write_u16,
+};
 use super::{
     Ack, DecodeError, EncodeError, Field, PacketType, Properties, PropertyContext, Publish, QoS,
     ReasonCodes, Version, is_valid_reason_code,
@@ -29,16 +31,46 @@ pub fn encode_publish(
     version: Version,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    let payload = &publish.payload;
+    // Room for the whole packet at once, so the payload is copied once and never regrown.
+    write_publish_header(publish, payload.len(), payload.len(), version, out)?;
+    out.extend_from_slice(payload);
+    Ok(())
+}
+
+/// Appends everything [`encode_publish`] writes for `publish` except the payload, announcing a payload
+/// of `payload_len` bytes that the caller sends right after these bytes; `publish.payload` is not
+/// looked at. Only the header's room is reserved in `out`: a large payload is meant to be written
+/// from where it already is, not copied in. On error nothing is appended.
+pub fn encode_publish_header(
+    publish: &Publish,
+    payload_len: usize,
+    version: Version,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    write_publish_header(publish, payload_len, 0, version, out)
+}
+
+/// The PUBLISH fixed and variable headers for a payload of `payload_len` bytes, reserving room for
+/// `reserve_extra` bytes more after them.
+fn write_publish_header(
+    publish: &Publish,
+    payload_len: usize,
+    reserve_extra: usize,
+    version: Version,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     let has_packet_id = publish.qos != QoS::AtMostOnce;
     let packet_id_size = if has_packet_id { 2 } else { 0 };
     let properties_size = match version {
         Version::V5 => publish.properties.encoded_size()?,
         Version::V31 | Version::V311 => 0,
     };
+    let variable_header_size = field_size(publish.topic.len())?
+        .saturating_add(packet_id_size)
+        .saturating_add(properties_size);
     // Saturating: a payload near usize::MAX must become PacketTooLarge, not wrap around.
-    let remaining_length = (field_size(publish.topic.len())? + packet_id_size)
-        .saturating_add(properties_size)
-        .saturating_add(publish.payload.len());
+    let remaining_length = variable_header_size.saturating_add(payload_len);
 
     let mut first_byte = PUBLISH_FIRST_BYTE | (publish.qos.as_u8() << QOS_SHIFT);
     if publish.dup {
@@ -48,7 +80,12 @@ pub fn encode_publish(
         first_byte |= RETAIN_FLAG;
     }
 
-    write_fixed_header(first_byte, remaining_length, out)?;
+    write_fixed_header_reserving(
+        first_byte,
+        remaining_length,
+        variable_header_size.saturating_add(reserve_extra),
+        out,
+    )?;
     write_binary(publish.topic.as_bytes(), out);
     if has_packet_id {
         write_u16(publish.packet_id, out);
@@ -56,12 +93,23 @@ pub fn encode_publish(
     if version == Version::V5 {
         publish.properties.write(out);
     }
-    out.extend_from_slice(&publish.payload);
     Ok(())
 }
 
 /// `flags` were validated by [`check_publish_flags`] already.
 pub fn decode_publish(flags: u8, body: &[u8], version: Version) -> Result<Publish, DecodeError> {
+    let (mut publish, payload_start) = decode_publish_fields(flags, body, version)?;
+    publish.payload = body.get(payload_start..).unwrap_or_default().to_vec();
+    Ok(publish)
+}
+
+/// Every field of a PUBLISH but its payload (left empty), and where the payload starts in `body`:
+/// everything from there to the end of the body is the payload.
+pub fn decode_publish_fields(
+    flags: u8,
+    body: &[u8],
+    version: Version,
+) -> Result<(Publish, usize), DecodeError> {
     let qos = QoS::from_u8((flags & QOS_MASK) >> QOS_SHIFT).ok_or(DecodeError::PublishQoS3)?;
     let mut reader = Reader::new(body, PacketType::Publish);
     let topic = reader.read_str(Field::TopicName)?;
@@ -86,15 +134,17 @@ pub fn decode_publish(flags: u8, body: &[u8], version: Version) -> Result<Publis
     } else {
         Properties::new()
     };
-    Ok(Publish {
+    let payload_start = body.len() - reader.remaining();
+    let publish = Publish {
         dup: flags & DUP_FLAG != 0,
         qos,
         retain: flags & RETAIN_FLAG != 0,
         topic: topic.to_owned(),
         packet_id,
-        payload: reader.take_rest().to_vec(),
+        payload: Vec::new(),
         properties,
-    })
+    };
+    Ok((publish, payload_start))
 }
 
 /// PUBACK, PUBREC, PUBREL and PUBCOMP: a packet identifier; in MQTT 5 then a reason code and properties,
