@@ -8,12 +8,13 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
 use crate::net::{Driver, StdinChunk, StdinFeed};
-use crate::proto::client::{CommandError, PublishError};
+use crate::proto::client::{CommandError, Payload, PublishError};
 use crate::proto::codec::{QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
 use crate::trace;
@@ -43,7 +44,7 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     let driver = super::start(&config.common, client_id, false)?;
     let mode = match single_payload {
         Some(payload) => Mode::Repeat {
-            payload,
+            payload: Arc::new(payload),
             remaining: config.repeat.max(1),
             next_at: None,
         },
@@ -68,7 +69,8 @@ enum Mode {
     /// `-m/-n/-f/-s`: `remaining` more publishes of `payload`; the next one waits for the previous to
     /// complete (and for `next_at` with `--repeat-delay`).
     Repeat {
-        payload: Vec<u8>,
+        /// Shared with the client for every repeat: a large payload is resident once.
+        payload: Arc<Vec<u8>>,
         remaining: u32,
         next_at: Option<Instant>,
     },
@@ -255,11 +257,7 @@ impl Publisher {
                     return false;
                 }
                 *next_at = None;
-                let payload = if *remaining == 1 {
-                    std::mem::take(payload)
-                } else {
-                    payload.clone()
-                };
+                let payload = Payload::Shared(Arc::clone(payload));
                 self.publish(payload, now);
                 true
             }
@@ -314,7 +312,7 @@ impl Publisher {
         }
     }
 
-    fn publish(&mut self, payload: Vec<u8>, now: Instant) {
+    fn publish(&mut self, payload: impl Into<Payload>, now: Instant) {
         let common = &self.config.common;
         if common.version != Version::V5 && !self.config.publish_properties.is_empty() {
             // `-D publish` followed by a `-V` back to v3.x: libmosquitto refuses every publish

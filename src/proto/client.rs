@@ -279,6 +279,39 @@ const MAX_READ_RESERVE: usize = 16 << 20;
 /// a large message is resident once. Smaller ones are copied: cheaper than a chunk of their own.
 pub const SHARED_PAYLOAD_MIN: usize = 64 * 1024;
 
+/// A payload to publish: owned, or shared with the caller (`rpub --repeat` publishes one buffer
+/// many times; a large one is then never copied, whatever the number of repeats queued).
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Owned(Vec<u8>),
+    Shared(Arc<Vec<u8>>),
+}
+
+impl Payload {
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Owned(bytes) => bytes.len(),
+            Payload::Shared(bytes) => bytes.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(bytes: Vec<u8>) -> Payload {
+        Payload::Owned(bytes)
+    }
+}
+
+impl From<Arc<Vec<u8>>> for Payload {
+    fn from(bytes: Arc<Vec<u8>>) -> Payload {
+        Payload::Shared(bytes)
+    }
+}
+
 /// Incoming packets of at least this size are decoded from the read buffer without copying the
 /// payload out: the buffer itself becomes the message's payload (see `codec::decode_frame`). Smaller
 /// ones are copied and the buffer is kept for the next packets.
@@ -357,7 +390,7 @@ impl Client {
     pub fn publish(
         &mut self,
         topic: &str,
-        payload: Vec<u8>,
+        payload: impl Into<Payload>,
         qos: QoS,
         retain: bool,
         now: Instant,
@@ -375,7 +408,7 @@ impl Client {
     pub fn publish_with_properties(
         &mut self,
         topic: &str,
-        payload: Vec<u8>,
+        payload: impl Into<Payload>,
         qos: QoS,
         retain: bool,
         properties: Properties,
@@ -397,6 +430,12 @@ impl Client {
             .inflight
             .peek_id()
             .ok_or(CommandError::InflightWindowFull)?;
+        let payload = payload.into();
+        let payload_len = payload.len();
+        let (payload, shared) = match payload {
+            Payload::Owned(bytes) => (bytes, None),
+            Payload::Shared(shared) => (Vec::new(), Some(shared)),
+        };
         let mut publish = Publish {
             dup: false,
             qos,
@@ -406,7 +445,6 @@ impl Client {
             payload,
             properties,
         };
-        let payload_len = publish.payload.len();
         let to_publish_error = |err| match err {
             QueueError::Encode => PublishError::Command(CommandError::TooLarge),
             QueueError::ExceedsMaximum { size, maximum } => {
@@ -416,7 +454,13 @@ impl Client {
         // A small QoS 0 payload is encoded with its packet and not kept. Other payloads are kept in
         // one shared buffer: by the in-flight store for a resend (QoS 1/2) and, when large, by the
         // output queue, which then writes them from there.
-        let stored = if qos == QoS::AtMostOnce && payload_len < SHARED_PAYLOAD_MIN {
+        let small_qos0 = qos == QoS::AtMostOnce && payload_len < SHARED_PAYLOAD_MIN;
+        let stored = if let (true, Some(shared)) = (small_qos0, &shared) {
+            // Copied behind its header; the caller keeps its shared buffer.
+            self.queue_publish(&publish, shared, true, now)
+                .map_err(to_publish_error)?;
+            None
+        } else if small_qos0 {
             let packet = Packet::Publish(publish);
             self.queue_limited(&packet, now).map_err(to_publish_error)?;
             let Packet::Publish(sent) = packet else {
@@ -425,7 +469,7 @@ impl Client {
             publish = sent;
             None
         } else {
-            let payload = Arc::new(std::mem::take(&mut publish.payload));
+            let payload = shared.unwrap_or_else(|| Arc::new(std::mem::take(&mut publish.payload)));
             self.queue_publish(&publish, &payload, true, now)
                 .map_err(to_publish_error)?;
             Some(payload)

@@ -3444,3 +3444,37 @@ fn large_incoming_publish_in_pieces_gives_the_same_message() {
         );
     }
 }
+
+/// `rpub --repeat`: one shared buffer published several times goes out exactly as owned copies
+/// would, small or large, at every QoS; a large one is never copied (every repeat's payload chunk
+/// is the caller's buffer).
+#[test]
+fn a_shared_payload_published_repeatedly_is_sent_like_owned_copies() {
+    for len in [5, SHARED_PAYLOAD_MIN] {
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let shared = std::sync::Arc::new(large_payload(len));
+            let mut ours = Broker::connected(options());
+            let mut owned = Broker::connected(options());
+            let mut queue = Transmit::new();
+            for _ in 0..3 {
+                let mid =
+                    ours.client
+                        .publish("r", std::sync::Arc::clone(&shared), qos, false, ours.now);
+                let expected_mid =
+                    owned
+                        .client
+                        .publish("r", shared.to_vec(), qos, false, owned.now);
+                assert_eq!(mid, expected_mid, "{len} bytes, {qos:?}");
+                ours.client.poll_transmit_queue(&mut queue);
+            }
+            let copies = queue
+                .slices()
+                .filter(|slice| slice.as_ptr() == shared.as_ptr())
+                .count();
+            let expected_copies = if len >= SHARED_PAYLOAD_MIN { 3 } else { 0 };
+            assert_eq!(copies, expected_copies, "{len} bytes, {qos:?}");
+            assert_eq!(chunk_bytes(&queue), owned.bytes(), "{len} bytes, {qos:?}");
+            assert_eq!(ours.events(), owned.events(), "{len} bytes, {qos:?}");
+        }
+    }
+}
