@@ -693,7 +693,7 @@ def scenarios(big_payload, big_path):
         Retained("sub-10MB-q1", "receive a 10 MiB payload, QoS 1 (`-C 1`)", 15, big_payload, ["-q", "1", "-C", "1"],
                  "sub -t T -q 1 -C 1 (one retained 10 MiB message)"),
         stream("stream-q0-1k", "`seq 1000 | rpub -l -q 0` (RSS baseline)", 1_000, ["-q", "0"], 30),
-        stream("stream-q0-1M", "`seq 1000000 | rpub -l -q 0` (RSS)", 1_000_000, ["-q", "0"], 2, capped=True,
+        stream("stream-q0-1M", "`seq 1000000 | rpub -l -q 0` (RSS)", 1_000_000, ["-q", "0"], 3, capped=True,
                timeout=120),
     ]
 
@@ -926,7 +926,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin-dir", default="target/release", help="where rpub and rsub are (default target/release)")
     ap.add_argument("--pairs", type=int,
-                    help="pairs per scenario (the 1,000,000-line scenario keeps at most its default 2)")
+                    help="pairs per scenario (the 1,000,000-line scenario keeps at most its default 3)")
     ap.add_argument("--quick", action="store_true", help="short run: 3 pairs (1 for the 1,000,000-line one)")
     ap.add_argument("--only", help="run only the scenarios whose key matches this regex")
     ap.add_argument("--json", help="machine-readable summary (default: bench-results.json in a new temp dir)")

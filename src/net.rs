@@ -841,7 +841,7 @@ pub struct StdinFeed {
 /// Number of chunks that may wait in the channel. With the chunk size this bounds what stdin
 /// costs in memory however long the input is (`seq 1000000 | rpub -l` needs no more than 1,000 lines).
 const STDIN_QUEUE_CHUNKS: usize = 2;
-const STDIN_CHUNK: usize = 16 * 1024;
+const STDIN_CHUNK: usize = 8 * 1024;
 
 /// What [`StdinFeed::try_next`] found.
 pub enum StdinChunk {

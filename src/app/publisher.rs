@@ -21,8 +21,8 @@ use crate::trace;
 
 /// QoS 0 lines are not read further while this many bytes wait to be written to the socket. Small
 /// enough that a million lines need no more memory than a thousand (issue 7), large enough that
-/// each write carries a few thousand short messages.
-const QOS0_OUTPUT_HIGH_WATER: usize = 32 * 1024;
+/// each write still carries over a thousand short messages.
+const QOS0_OUTPUT_HIGH_WATER: usize = 16 * 1024;
 /// `-l` retries a lost connection after this delay (mosquitto_sub's fixed reconnect delay).
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long the final DISCONNECT may take to be written.
