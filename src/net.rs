@@ -370,11 +370,15 @@ impl Default for Output {
 /// packet makes the (single-threaded) mosquitto broker slower and itself spend most of its CPU in
 /// `epoll_wait` and `recvfrom` (docs/performance.md). So while a stream flows, the socket's receive
 /// low-water mark is raised: the kernel wakes us only once that many bytes are waiting, and every
-/// such wait is capped at [`BATCH_WAIT`], after which whatever arrived is read. Two cases raise it:
+/// such wait is capped at [`BATCH_WAIT`], after which whatever arrived is read. Three cases raise it:
 /// - a read pass decoded several packets and none needed a reply (a QoS 0 stream, a drain of queued
 ///   messages): wait for [`STREAM_LOW_WATER`] bytes;
-/// - several QoS 1/2 messages await acknowledgements (`rpub -l -q 1`): wait until half of them can
-///   have arrived, so the broker always has the other half to work on.
+/// - a read pass decoded several packets and we acknowledged them (QoS 1/2 messages coming in): the
+///   broker sends more as our acknowledgements free its in-flight window, so wait for half of what
+///   the largest recent pass brought (half a window, so the broker always has the other half to
+///   send); a wait that times out shrinks this to half of what actually came;
+/// - several QoS 1/2 messages of ours await acknowledgements (`rpub -l -q 1`): wait until half of
+///   them can have arrived.
 ///
 /// A batched wait that ends with nothing to read drops back to waking on every byte, so an idle
 /// connection costs one extra wake-up, and nothing is ever delayed by more than [`BATCH_WAIT`].
@@ -387,22 +391,41 @@ struct ReadBatching {
     unsupported: bool,
     /// The last batched wait found nothing to read: wake on every byte until data comes again.
     idle: bool,
-    /// Packets decoded by the last read pass that got data, and whether it queued a reply.
-    last_pass_packets: u64,
-    last_pass_replied: bool,
+    /// The mark the last read pass calls for (0: it showed no stream).
+    stream_mark: usize,
 }
 
 impl ReadBatching {
+    /// Notes a read pass that got `bytes` holding `packets` packets; `replied`: they queued
+    /// acknowledgements; `timed_out`: the pass followed a batched wait that timed out.
+    fn after_pass(&mut self, bytes: usize, packets: u64, replied: bool, timed_out: bool) {
+        if bytes == 0 {
+            self.idle = true;
+            return;
+        }
+        self.idle = false;
+        self.stream_mark = if packets < STREAM_PACKETS {
+            0
+        } else if !replied {
+            STREAM_LOW_WATER
+        } else {
+            let half = (bytes / 2).min(STREAM_LOW_WATER);
+            if timed_out || self.stream_mark == STREAM_LOW_WATER {
+                half
+            } else {
+                self.stream_mark.max(half)
+            }
+        };
+    }
+
     /// The low-water mark for the next wait.
     fn wanted(&self, awaited_ack_bytes: usize) -> usize {
         if self.unsupported || self.idle {
             1
         } else if awaited_ack_bytes >= ACK_BATCH_MIN_INFLIGHT_BYTES {
             awaited_ack_bytes / 2
-        } else if self.last_pass_packets >= STREAM_PACKETS && !self.last_pass_replied {
-            STREAM_LOW_WATER
         } else {
-            1
+            self.stream_mark.max(1)
         }
     }
 }
@@ -616,7 +639,8 @@ impl Driver {
 
         // A batched wait that timed out reads what has arrived, even below the low-water mark (one
         // ended by the waker or a signal leaves the socket to the next wait).
-        let mut readable = self.read_pending || (waited_batched && self.events.is_empty());
+        let timed_out = waited_batched && self.events.is_empty();
+        let mut readable = self.read_pending || timed_out;
         for event in self.events.iter() {
             match event.token() {
                 SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
@@ -634,7 +658,7 @@ impl Driver {
             pipe.drain();
         }
         if readable {
-            self.read_some();
+            self.read_some(timed_out);
         }
         let now = self.now();
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
@@ -685,24 +709,21 @@ impl Driver {
     }
 
     /// Reads until WouldBlock or the per-turn budget, feeding the client.
-    fn read_some(&mut self) {
+    /// `timed_out`: a batched wait timed out (see [`ReadBatching`]).
+    fn read_some(&mut self, timed_out: bool) {
         self.read_pending = false;
         let packets_before = self.client.received_packets();
-        self.read_pass(packets_before);
+        self.read_pass(packets_before, timed_out);
     }
 
     /// Notes what a read pass found, for [`ReadBatching`].
-    fn end_read_pass(&mut self, packets_before: u64, bytes: usize) {
-        if bytes == 0 {
-            self.batching.idle = true;
-            return;
-        }
-        self.batching.idle = false;
-        self.batching.last_pass_packets = self.client.received_packets() - packets_before;
-        self.batching.last_pass_replied = self.client.wants_write();
+    fn end_read_pass(&mut self, packets_before: u64, bytes: usize, timed_out: bool) {
+        let packets = self.client.received_packets() - packets_before;
+        let replied = self.client.wants_write();
+        self.batching.after_pass(bytes, packets, replied, timed_out);
     }
 
-    fn read_pass(&mut self, packets_before: u64) {
+    fn read_pass(&mut self, packets_before: u64, timed_out: bool) {
         let mut total = 0;
         while let Some(stream) = self.stream.as_mut() {
             match stream.read(&mut self.read_chunk) {
@@ -729,12 +750,12 @@ impl Driver {
                     }
                     if total >= READ_BUDGET_PER_TURN {
                         self.read_pending = true;
-                        self.end_read_pass(packets_before, total);
+                        self.end_read_pass(packets_before, total, timed_out);
                         return;
                     }
                 }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                    self.end_read_pass(packets_before, total);
+                    self.end_read_pass(packets_before, total, timed_out);
                     // A TLS read may have produced handshake bytes to send.
                     if self.stream.as_ref().is_some_and(Stream::wants_write) {
                         self.write_some();
@@ -972,38 +993,64 @@ extern "C" fn forward_signal(_signal: libc::c_int) {
 mod tests {
     use super::*;
 
-    fn after_pass(packets: u64, replied: bool) -> ReadBatching {
-        ReadBatching {
-            last_pass_packets: packets,
-            last_pass_replied: replied,
-            ..ReadBatching::default()
-        }
+    /// Batching state after one read pass of `bytes` bytes holding `packets` packets.
+    fn after(bytes: usize, packets: u64, replied: bool) -> ReadBatching {
+        let mut batching = ReadBatching::default();
+        batching.after_pass(bytes, packets, replied, false);
+        batching
     }
 
     #[test]
     fn a_stream_of_packets_without_replies_batches() {
         assert_eq!(
-            after_pass(STREAM_PACKETS, false).wanted(0),
+            after(100, STREAM_PACKETS, false).wanted(0),
             STREAM_LOW_WATER
         );
-        assert_eq!(after_pass(500, false).wanted(0), STREAM_LOW_WATER);
+        assert_eq!(after(9000, 500, false).wanted(0), STREAM_LOW_WATER);
     }
 
     #[test]
-    fn a_few_packets_or_packets_that_need_replies_do_not_batch() {
+    fn a_few_packets_do_not_batch() {
         // A SUBACK and a retained message, or a lone message: read at once.
-        assert_eq!(after_pass(STREAM_PACKETS - 1, false).wanted(0), 1);
-        // QoS 1/2 messages coming in: the broker sends more only after our acknowledgements.
-        assert_eq!(after_pass(500, true).wanted(0), 1);
+        assert_eq!(after(100, STREAM_PACKETS - 1, false).wanted(0), 1);
+        assert_eq!(after(100, STREAM_PACKETS - 1, true).wanted(0), 1);
         assert_eq!(ReadBatching::default().wanted(0), 1);
+    }
+
+    #[test]
+    fn acknowledged_messages_wait_for_half_the_largest_recent_pass() {
+        // 20 QoS 1 messages of 30 bytes, acknowledged: the broker may send 20 more.
+        let mut batching = after(600, 20, true);
+        assert_eq!(batching.wanted(0), 300);
+        // A smaller pass that came at the mark does not lower it (we woke at the mark).
+        batching.after_pass(330, 11, true, false);
+        assert_eq!(batching.wanted(0), 300);
+        // A larger one raises it, never above the stream mark.
+        batching.after_pass(900, 30, true, false);
+        assert_eq!(batching.wanted(0), 450);
+        batching.after_pass(1 << 20, 30_000, true, false);
+        assert_eq!(batching.wanted(0), STREAM_LOW_WATER);
+        // A wait that timed out shows what the broker sends now: half of that.
+        batching.after_pass(200, 8, true, true);
+        assert_eq!(batching.wanted(0), 100);
+        // Too few packets end the batching.
+        batching.after_pass(60, 2, true, false);
+        assert_eq!(batching.wanted(0), 1);
+    }
+
+    #[test]
+    fn switching_from_a_plain_stream_to_acknowledged_messages_starts_from_the_pass() {
+        let mut batching = after(9000, 500, false);
+        batching.after_pass(600, 20, true, false);
+        assert_eq!(batching.wanted(0), 300);
     }
 
     #[test]
     fn acknowledgements_are_awaited_half_a_window_at_a_time() {
         // 20 QoS 1 messages in flight: wake once 10 PUBACKs can be there.
-        assert_eq!(after_pass(1, false).wanted(80), 40);
-        // This takes precedence over the stream rule (PUBACKs need no reply).
-        assert_eq!(after_pass(500, false).wanted(80), 40);
+        assert_eq!(after(10, 1, false).wanted(80), 40);
+        // This takes precedence over the stream rules (PUBACKs need no reply).
+        assert_eq!(after(9000, 500, false).wanted(80), 40);
         // One or two messages in flight: their acknowledgements are read as they come.
         assert_eq!(ReadBatching::default().wanted(4), 1);
         assert_eq!(ReadBatching::default().wanted(8), 1);
@@ -1015,10 +1062,13 @@ mod tests {
 
     #[test]
     fn an_idle_wait_or_a_refused_option_stops_batching() {
-        let mut idle = after_pass(500, false);
-        idle.idle = true;
+        let mut idle = after(9000, 500, false);
+        idle.after_pass(0, 0, false, true);
         assert_eq!(idle.wanted(80), 1);
-        let mut unsupported = after_pass(500, false);
+        // Data again: batching resumes from what that pass shows.
+        idle.after_pass(9000, 500, false, false);
+        assert_eq!(idle.wanted(0), STREAM_LOW_WATER);
+        let mut unsupported = after(9000, 500, false);
         unsupported.unsupported = true;
         assert_eq!(unsupported.wanted(80), 1);
     }

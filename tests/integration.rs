@@ -317,41 +317,72 @@ fn harness_broker_restart_keeps_port_and_persisted_state() {
     assert!(hung.exit.timed_out.is_some(), "{}", hung.dump());
 }
 
-/// Read batching (src/net.rs `ReadBatching`): a QoS 0 burst smaller than the socket low-water mark
-/// rsub raises once a stream flows, then one more message after the publisher has gone. Every
-/// message must still be printed (a batched wait reads what is there when it times out); a
-/// regression would show up as a hang (the test's timeout), not as a slow run.
-#[test]
-fn rsub_prints_a_burst_below_the_batching_low_water_mark_and_a_late_message() {
+/// Read batching (src/net.rs `ReadBatching`): a burst smaller than the socket low-water mark rsub
+/// raises once a stream flows, then one more message after the publisher has gone. Every message
+/// must still be printed (a batched wait reads what is there when it times out); a regression would
+/// show up as a hang (the test's timeout), not as a slow run. At QoS 0 the mark is the plain stream
+/// one; at QoS 1 (acknowledged, so the broker's in-flight window paces it) it follows the passes.
+fn burst_then_late_message(qos: &str) {
     const BURST: usize = 300;
-    let broker = Broker::start();
+    let broker = roomy_broker().start();
+    let id = format!("subtail{qos}");
+    let topic = format!("tail/{qos}");
     let mut sub = rsub(&broker)
         .args([
             "-i",
-            "subtail",
+            &id,
             "-t",
-            "tail/t",
+            &topic,
+            "-q",
+            qos,
             "-C",
             &(BURST + 1).to_string(),
         ])
         .timeout(BIG_TIMEOUT)
         .spawn();
-    let seen = broker.poll_log(0, "Received SUBSCRIBE from subtail\n", LOG_TIMEOUT, || {
-        !sub.has_exited()
-    });
+    let seen = broker.poll_log(
+        0,
+        &format!("Received SUBSCRIBE from {id}\n"),
+        LOG_TIMEOUT,
+        || !sub.has_exited(),
+    );
     assert!(seen, "rsub did not subscribe:\n{}", sub.wait().dump());
     rpub(&broker)
-        .args(["-i", "pubburst", "-t", "tail/t", "-l"])
+        .args(["-i", "pubburst", "-t", &topic, "-q", qos, "-l"])
         .stdin(numbered_lines(BURST))
         .run()
         .assert_success();
     rpub(&broker)
-        .args(["-i", "publate", "-t", "tail/t", "-m", &BURST.to_string()])
+        .args([
+            "-i",
+            "publate",
+            "-t",
+            &topic,
+            "-q",
+            qos,
+            "-m",
+            &BURST.to_string(),
+        ])
         .run()
         .assert_success();
     let out = finish(sub);
     assert_eq!(out.code(), Some(0), "rsub:\n{}", out.dump());
-    assert_sequence("rsub, burst then a late message", &out, BURST + 1, None);
+    assert_sequence(
+        &format!("rsub -q {qos}, burst then a late message"),
+        &out,
+        BURST + 1,
+        None,
+    );
+}
+
+#[test]
+fn rsub_prints_a_qos0_burst_below_the_batching_low_water_mark_and_a_late_message() {
+    burst_then_late_message("0");
+}
+
+#[test]
+fn rsub_prints_a_qos1_burst_below_the_batching_low_water_mark_and_a_late_message() {
+    burst_then_late_message("1");
 }
 
 /// Starts rsub (ours) with id `id` and waits until the broker saw its SUBSCRIBE.
