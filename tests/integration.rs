@@ -48,26 +48,33 @@ fn peer_pub(broker: &Broker) -> ClientRun {
     ClientRun::new(mosquitto_pub()).args(conn(broker))
 }
 
-/// Starts a peer subscriber with id `id` and waits until the broker saw its SUBSCRIBE.
-fn start_peer(broker: &Broker, id: &str, args: &[&str]) -> common::Running {
-    let mut peer = peer_sub(broker)
-        .args(["-i", id])
-        .args(args)
-        .timeout(BIG_TIMEOUT)
-        .spawn();
+/// Starts a subscriber (`run`: ours or mosquitto's) with id `id` and waits until the broker saw its
+/// SUBSCRIBE.
+fn start_subscriber(broker: &Broker, run: ClientRun, id: &str, args: &[&str]) -> common::Running {
+    let mut sub = run.args(["-i", id]).args(args).timeout(BIG_TIMEOUT).spawn();
     let seen = broker.poll_log(
         0,
         &format!("Received SUBSCRIBE from {id}\n"),
         LOG_TIMEOUT,
-        || !peer.has_exited(),
+        || !sub.has_exited(),
     );
     assert!(
         seen,
-        "peer {id} did not subscribe:\n{}\nbroker log:\n{}",
-        peer.wait().dump(),
+        "subscriber {id} did not subscribe:\n{}\nbroker log:\n{}",
+        sub.wait().dump(),
         broker.log()
     );
-    peer
+    sub
+}
+
+/// Starts a peer subscriber (mosquitto_sub) with id `id` and waits for its SUBSCRIBE.
+fn start_peer(broker: &Broker, id: &str, args: &[&str]) -> common::Running {
+    start_subscriber(broker, peer_sub(broker), id, args)
+}
+
+/// Starts rsub (ours) with id `id` and waits for its SUBSCRIBE.
+fn start_rsub(broker: &Broker, id: &str, args: &[&str]) -> common::Running {
+    start_subscriber(broker, rsub(broker), id, args)
 }
 
 /// Collects a peer after the publisher under test finished: it gets [`GRACE`] more, not the full timeout.
@@ -261,23 +268,11 @@ fn max_inflight_1_qos2_100_lines_in_order() {
 fn rsub_receives_1000_qos1_messages_in_order() {
     const N: usize = 1000;
     let broker = roomy_broker().start();
-    let mut sub = rsub(&broker)
-        .args([
-            "-i",
-            "sub1k",
-            "-t",
-            "burst/t",
-            "-q",
-            "1",
-            "-C",
-            &N.to_string(),
-        ])
-        .timeout(BIG_TIMEOUT)
-        .spawn();
-    let seen = broker.poll_log(0, "Received SUBSCRIBE from sub1k\n", LOG_TIMEOUT, || {
-        !sub.has_exited()
-    });
-    assert!(seen, "rsub did not subscribe:\n{}", sub.wait().dump());
+    let sub = start_rsub(
+        &broker,
+        "sub1k",
+        &["-t", "burst/t", "-q", "1", "-C", &N.to_string()],
+    );
     let publ = peer_pub(&broker)
         .args(["-i", "pub1k", "-t", "burst/t", "-q", "1", "-l"])
         .stdin(numbered_lines(N))
@@ -327,26 +322,11 @@ fn burst_then_late_message(qos: &str) {
     let broker = roomy_broker().start();
     let id = format!("subtail{qos}");
     let topic = format!("tail/{qos}");
-    let mut sub = rsub(&broker)
-        .args([
-            "-i",
-            &id,
-            "-t",
-            &topic,
-            "-q",
-            qos,
-            "-C",
-            &(BURST + 1).to_string(),
-        ])
-        .timeout(BIG_TIMEOUT)
-        .spawn();
-    let seen = broker.poll_log(
-        0,
-        &format!("Received SUBSCRIBE from {id}\n"),
-        LOG_TIMEOUT,
-        || !sub.has_exited(),
+    let sub = start_rsub(
+        &broker,
+        &id,
+        &["-t", &topic, "-q", qos, "-C", &(BURST + 1).to_string()],
     );
-    assert!(seen, "rsub did not subscribe:\n{}", sub.wait().dump());
     rpub(&broker)
         .args(["-i", "pubburst", "-t", &topic, "-q", qos, "-l"])
         .stdin(numbered_lines(BURST))
@@ -383,23 +363,6 @@ fn rsub_prints_a_qos0_burst_below_the_batching_low_water_mark_and_a_late_message
 #[test]
 fn rsub_prints_a_qos1_burst_below_the_batching_low_water_mark_and_a_late_message() {
     burst_then_late_message("1");
-}
-
-/// Starts rsub (ours) with id `id` and waits until the broker saw its SUBSCRIBE.
-fn start_rsub(broker: &Broker, id: &str, args: &[&str]) -> common::Running {
-    let mut sub = rsub(broker)
-        .args(["-i", id])
-        .args(args)
-        .timeout(BIG_TIMEOUT)
-        .spawn();
-    let seen = broker.poll_log(
-        0,
-        &format!("Received SUBSCRIBE from {id}\n"),
-        LOG_TIMEOUT,
-        || !sub.has_exited(),
-    );
-    assert!(seen, "rsub {id} did not subscribe:\n{}", sub.wait().dump());
-    sub
 }
 
 fn assert_same_bytes(what: &str, got: &Output, expected: &[u8]) {
