@@ -423,7 +423,9 @@ impl ReadBatching {
         if self.unsupported || self.idle {
             1
         } else if awaited_ack_bytes >= ACK_BATCH_MIN_INFLIGHT_BYTES {
-            awaited_ack_bytes / 2
+            // Capped: with a huge window (`-M 0`) a larger mark would also make the kernel grow the
+            // receive buffer and clamp the window to the mark.
+            (awaited_ack_bytes / 2).min(STREAM_LOW_WATER)
         } else {
             self.stream_mark.max(1)
         }
@@ -1058,6 +1060,8 @@ mod tests {
             ReadBatching::default().wanted(ACK_BATCH_MIN_INFLIGHT_BYTES),
             ACK_BATCH_MIN_INFLIGHT_BYTES / 2
         );
+        // `-M 0` with thousands in flight: never above the stream mark.
+        assert_eq!(ReadBatching::default().wanted(4 * 65_535), STREAM_LOW_WATER);
     }
 
     #[test]
