@@ -46,13 +46,13 @@ const MAX_WRITE_SLICES: usize = 16;
 /// Read batching (see [`ReadBatching`]): the longest a batched wait lasts before reading whatever
 /// has arrived, i.e. the most a batch can delay a packet.
 const BATCH_WAIT: Duration = Duration::from_millis(1);
-/// Read batching: a read pass that decodes this many packets, none of which needs a reply, means a
-/// stream is flowing (a lone message or a SUBACK followed by a retained message never batches).
+/// Read batching: a read pass that decodes this many packets means a stream is flowing (a lone
+/// message, or a SUBACK followed by a retained message, never batches).
 const STREAM_PACKETS: u64 = 4;
 /// Read batching: how many bytes of a flowing stream to let accumulate before waking up.
 const STREAM_LOW_WATER: usize = 16 * 1024;
-/// Read batching: acknowledgements are awaited in batches only with at least this many messages in
-/// flight (a one-shot QoS 1/2 publish waits for its single acknowledgement as before).
+/// Read batching: acknowledgements are awaited in batches only when at least this many bytes of them
+/// are due, i.e. 3 messages in flight (a one-shot QoS 1/2 publish reads its acknowledgement at once).
 const ACK_BATCH_MIN_INFLIGHT_BYTES: usize = 12;
 
 /// Why no transport could be opened (all of these exit 1 in mosquitto).
