@@ -316,16 +316,8 @@ impl Output {
         if self.buffer.is_empty() {
             return;
         }
-        if !self.broken {
-            let stdout = io::stdout();
-            let mut lock = stdout.lock();
-            if lock
-                .write_all(&self.buffer)
-                .and_then(|()| lock.flush())
-                .is_err()
-            {
-                self.broken = true;
-            }
+        if !self.broken && !write_stdout(&self.buffer) {
+            self.broken = true;
         }
         self.buffer.clear();
     }
@@ -335,12 +327,7 @@ impl Output {
     /// those of [`Output::flush`].
     pub fn write_unbuffered(&mut self, bytes: &[u8]) {
         self.flush();
-        if self.broken || bytes.is_empty() {
-            return;
-        }
-        let stdout = io::stdout();
-        let mut lock = stdout.lock();
-        if lock.write_all(bytes).and_then(|()| lock.flush()).is_err() {
+        if !self.broken && !bytes.is_empty() && !write_stdout(bytes) {
             self.broken = true;
         }
     }
@@ -430,6 +417,13 @@ impl ReadBatching {
             self.stream_mark.max(1)
         }
     }
+}
+
+/// Writes `bytes` to stdout in full; false if stdout failed (e.g. a closed pipe).
+fn write_stdout(bytes: &[u8]) -> bool {
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(bytes).and_then(|()| lock.flush()).is_ok()
 }
 
 /// What happened during one [`Driver::turn`].
@@ -715,17 +709,6 @@ impl Driver {
     fn read_some(&mut self, timed_out: bool) {
         self.read_pending = false;
         let packets_before = self.client.received_packets();
-        self.read_pass(packets_before, timed_out);
-    }
-
-    /// Notes what a read pass found, for [`ReadBatching`].
-    fn end_read_pass(&mut self, packets_before: u64, bytes: usize, timed_out: bool) {
-        let packets = self.client.received_packets() - packets_before;
-        let replied = self.client.wants_write();
-        self.batching.after_pass(bytes, packets, replied, timed_out);
-    }
-
-    fn read_pass(&mut self, packets_before: u64, timed_out: bool) {
         let mut total = 0;
         while let Some(stream) = self.stream.as_mut() {
             match stream.read(&mut self.read_chunk) {
@@ -772,6 +755,13 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Notes what a read pass found, for [`ReadBatching`].
+    fn end_read_pass(&mut self, packets_before: u64, bytes: usize, timed_out: bool) {
+        let packets = self.client.received_packets() - packets_before;
+        let replied = self.client.wants_write();
+        self.batching.after_pass(bytes, packets, replied, timed_out);
     }
 
     /// Writes queued bytes until done or WouldBlock. Returns false if the transport failed (the
