@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use crate::cli::help::{Tool, usage_text};
+use crate::cli::help::usage_text;
 use crate::proto::client::{CommandError, PublishError};
 use crate::proto::codec::{PacketType, Version};
 use crate::proto::event::{ConnectionError, PublishFailure};
+use crate::tool::Tool;
 
 /// Everything that ends a run other than success, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +89,7 @@ pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
 
 /// Prints a runtime error line right away (the run continues or ends with its own exit code), unless
 /// `--quiet`. stdout is flushed first so a terminal shows both streams in the order they happened.
-pub fn print_error(output: &mut crate::net::Output, line: &str, quiet: bool) {
+pub fn print_error(output: &mut crate::output::stdout::Output, line: &str, quiet: bool) {
     if quiet {
         return;
     }
@@ -103,7 +104,7 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
             Failure::runtime("Unable to connect (Lookup error.).", 1)
         }
         crate::net::ConnectFailure::Io(err) => {
-            Failure::runtime(format!("Error: {}", crate::net::os_error_text(err)), 1)
+            Failure::runtime(format!("Error: {}", crate::sys::os_error_text(err)), 1)
         }
         crate::net::ConnectFailure::TlsSetup(err) => {
             Failure::runtime(err.to_string(), err.exit_code())
@@ -369,7 +370,7 @@ pub fn ended_before_connack() -> Failure {
 /// A failure of the local machinery (poll, registration, a connect() error): `Error: <strerror>`,
 /// exit 1 as everything that fails before mosquitto's network loop.
 pub fn os_failure(err: &std::io::Error) -> Failure {
-    Failure::runtime(format!("Error: {}", crate::net::os_error_text(err)), 1)
+    Failure::runtime(format!("Error: {}", crate::sys::os_error_text(err)), 1)
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@ pub mod subscriber;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 
+use crate::cli;
 use crate::cli::config::{ClientIdChoice, CommonConfig};
-use crate::cli::{self, help::Tool};
 use crate::exit::{self, Failure};
 use crate::net::Driver;
 use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
+use crate::tool::Tool;
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -105,7 +106,7 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
         driver.watch_signals().map_err(|err| io_failure(&err))?;
     }
     // TLS files are read and checked once, before connecting, as mosquitto does.
-    let tls = match &config.tls {
+    let tls = match &config.connect.tls {
         Some(options) => Some(
             tls::build_client_config(options)
                 .map_err(|err| Failure::runtime(err.to_string(), err.exit_code()))?,
@@ -114,7 +115,7 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
     };
     driver.set_tls(tls);
     driver
-        .connect(config)
+        .connect(&config.connect)
         .map_err(|failure| exit::connect_failure(&failure))?;
     Ok(driver)
 }

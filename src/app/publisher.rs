@@ -385,7 +385,7 @@ impl Publisher {
 
     fn reconnect(&mut self) {
         self.reconnect_at = None;
-        if self.driver.connect(&self.config.common).is_err() {
+        if self.driver.connect(&self.config.common.connect).is_err() {
             // Failed attempts are silent, as mosquitto_sub's are; the next one follows shortly.
             self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
         }

@@ -501,7 +501,7 @@ impl Subscriber {
     fn reconnect(&mut self) {
         self.reconnect_at = None;
         // Failed attempts print nothing, as with mosquitto_sub.
-        if self.driver.connect(&self.config.common).is_err() {
+        if self.driver.connect(&self.config.common.connect).is_err() {
             self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
         }
     }

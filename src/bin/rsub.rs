@@ -1,6 +1,6 @@
 //! rsub: subscribe and print MQTT messages (a drop-in for mosquitto_sub).
 
-// Rust's own `main` wrapper is skipped (see `rpubsub::process`). `cargo test --all-targets` also
+// Rust's own `main` wrapper is skipped (see `rpubsub::sys`). `cargo test --all-targets` also
 // builds this file as a libtest harness, which brings its own `main`.
 #![cfg_attr(not(test), no_main)]
 
@@ -11,6 +11,6 @@ pub extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
-    rpubsub::process::init();
+    rpubsub::sys::init();
     std::process::exit(rpubsub::app::rsub_main());
 }

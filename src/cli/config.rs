@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::net::ConnectSpec;
+pub use crate::net::Endpoint;
 use crate::output::Format;
 use crate::proto::codec::{Properties, QoS, Version, Will};
-use crate::socks::ProxyConfig;
-use crate::tls::TlsOptions;
 
 /// How the client id is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,23 +19,11 @@ pub enum ClientIdChoice {
     Default,
 }
 
-/// Where the broker is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `-h host -p port` (host name or address literal, resolved like getaddrinfo does).
-    Tcp { host: String, port: u16 },
-    /// `-p 0` (or `-p abc`, atoi gives 0): mosquitto then treats the host as a unix socket path.
-    Unix { path: PathBuf },
-}
-
 /// Options shared by rpub and rsub.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommonConfig {
-    pub endpoint: Endpoint,
-    /// `-A`: local address to bind before connecting.
-    pub bind_address: Option<String>,
-    /// `--nodelay`.
-    pub nodelay: bool,
+    /// Where the broker is and how to reach it (`-h -p --unix -L -A --nodelay --proxy` and TLS).
+    pub connect: ConnectSpec,
     pub version: Version,
     pub client_id: ClientIdChoice,
     /// `-k`, 5..=65535, default 60.
@@ -45,11 +33,6 @@ pub struct CommonConfig {
     pub username: Option<String>,
     pub password: Option<Vec<u8>>,
     pub will: Option<Will>,
-    /// `--proxy socks5h://...`: connect through this SOCKS5 proxy (it resolves the broker's name).
-    pub proxy: Option<ProxyConfig>,
-    /// TLS settings when TLS is on (`--cafile`, `--capath`, `--tls-use-os-certs`, `mqtts://`, port 8883
-    /// without a CA); `None` for plain MQTT.
-    pub tls: Option<TlsOptions>,
     /// `-d`.
     pub debug: bool,
     /// `--quiet`.

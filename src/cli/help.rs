@@ -3,21 +3,7 @@
 //! The wording is our own; only the overall shape follows mosquitto's clients (what the tool does, the
 //! version line, a blank line, the synopsis, one line per flag, notes, a final blank line).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    Pub,
-    Sub,
-}
-
-impl Tool {
-    /// The mosquitto client this tool replaces.
-    pub fn mosquitto_name(self) -> &'static str {
-        match self {
-            Tool::Pub => "mosquitto_pub",
-            Tool::Sub => "mosquitto_sub",
-        }
-    }
-}
+use crate::tool::Tool;
 
 /// `<prog> version <ours> (rpubsub; compatible with mosquitto_pub 2.0.11)`, without newline.
 pub fn tool_version_line(tool: Tool, prog: &str) -> String {

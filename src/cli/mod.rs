@@ -12,8 +12,8 @@ mod v5;
 use std::ffi::{OsStr, OsString};
 
 use crate::exit::Failure;
+use crate::tool::Tool;
 use config::{MessageSource, PubConfig, SubConfig};
-use help::Tool;
 use parse::ArgProcessor;
 
 /// The name the program was invoked as (basename of argv[0]), used in messages and the usage text, so a

@@ -14,7 +14,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
-use super::help::Tool;
+use crate::tool::Tool;
 
 /// mosquitto reads the file with `fgets` into a 1024-byte buffer.
 const LINE_PIECE: usize = 1023;

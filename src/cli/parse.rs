@@ -16,30 +16,14 @@ use std::time::Duration;
 
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
 use super::ctext;
-use super::help::Tool;
 use super::v5::{self, V5Args};
 use crate::exit::Failure;
+use crate::net::ConnectSpec;
 use crate::output::Format;
 use crate::proto::codec::{Property, QoS, Version, Will};
 use crate::socks::{self, ProxyConfig};
 use crate::tls::TlsOptions;
-
-/// Which tools know an option. For the other tool it is an unknown option, as in mosquitto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tools {
-    Both,
-    Pub,
-    Sub,
-}
-
-impl Tools {
-    fn include(self, tool: Tool) -> bool {
-        matches!(
-            (self, tool),
-            (Tools::Both, _) | (Tools::Pub, Tool::Pub) | (Tools::Sub, Tool::Sub)
-        )
-    }
-}
+use crate::tool::{Tool, Tools};
 
 /// What an option does (its semantics live in [`ArgProcessor::apply`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,75 +145,75 @@ const fn value(
 /// reference build, so it stays unknown; `-e` belongs to mosquitto_rr). Names are matched exactly.
 #[rustfmt::skip]
 static SPECS: &[Spec] = &[
-    value(&["-A"], Tools::Both, Opt::BindAddress, "Error: -A argument given but no address specified.\n\n"),
-    flag(&["-c", "--disable-clean-session"], Tools::Both, Opt::CleanSession),
-    value(&["-C"], Tools::Sub, Opt::Count, "Error: -C argument given but no count specified.\n\n"),
-    flag(&["-d", "--debug"], Tools::Both, Opt::Debug),
-    flag(&["-E"], Tools::Sub, Opt::ExitAfterSubscribe),
-    value(&["-f", "--file"], Tools::Pub, Opt::File, "Error: -f argument given but no file specified.\n\n"),
-    value(&["-F"], Tools::Sub, Opt::Format, "Error: -F argument given but no format specified.\n\n"),
-    flag(&["--help"], Tools::Both, Opt::Help),
-    value(&["-h", "--host"], Tools::Both, Opt::Host, "Error: -h argument given but no host specified.\n\n"),
-    value(&["-i", "--id"], Tools::Both, Opt::Id, "Error: -i argument given but no id specified.\n\n"),
-    value(&["-I", "--id-prefix"], Tools::Both, Opt::IdPrefix, "Error: -I argument given but no id prefix specified.\n\n"),
-    value(&["-k", "--keepalive"], Tools::Both, Opt::KeepAlive, "Error: -k argument given but no keepalive specified.\n\n"),
-    value(&["-L", "--url"], Tools::Both, Opt::Url, "Error: -L argument given but no URL specified.\n\n"),
-    flag(&["-l", "--stdin-line"], Tools::Pub, Opt::StdinLine),
-    value(&["-m", "--message"], Tools::Pub, Opt::Message, "Error: -m argument given but no message specified.\n\n"),
-    value(&["-M"], Tools::Both, Opt::MaxInflight, "Error: -M argument given but max_inflight not specified.\n\n"),
-    flag(&["-n", "--null-message"], Tools::Pub, Opt::NullMessage),
-    flag(&["-N"], Tools::Sub, Opt::NoEol),
-    flag(&["-R"], Tools::Sub, Opt::NoRetain),
-    flag(&["--nodelay"], Tools::Both, Opt::NoDelay),
-    value(&["-p", "--port"], Tools::Both, Opt::Port, "Error: -p argument given but no port specified.\n\n"),
-    value(&["-P", "--pw"], Tools::Both, Opt::Password, "Error: -P argument given but no password specified.\n\n"),
-    flag(&["--pretty"], Tools::Sub, Opt::Pretty),
-    value(&["-q", "--qos"], Tools::Both, Opt::Qos, "Error: -q argument given but no QoS specified.\n\n"),
-    flag(&["--quiet"], Tools::Both, Opt::Quiet),
-    value(&["--random-filter"], Tools::Sub, Opt::RandomFilter, "Error: --random-filter argument given but no chance specified.\n\n"),
-    flag(&["--remove-retained"], Tools::Sub, Opt::RemoveRetained),
-    flag(&["-r", "--retain"], Tools::Pub, Opt::Retain),
-    flag(&["--retained-only"], Tools::Sub, Opt::RetainedOnly),
-    value(&["--repeat"], Tools::Pub, Opt::Repeat, "Error: --repeat argument given but no count specified.\n\n"),
-    value(&["--repeat-delay"], Tools::Pub, Opt::RepeatDelay, "Error: --repeat-delay argument given but no time specified.\n\n"),
-    flag(&["-s", "--stdin-file"], Tools::Pub, Opt::StdinFile),
-    value(&["-t", "--topic"], Tools::Both, Opt::Topic, "Error: -t argument given but no topic specified.\n\n"),
-    value(&["-T", "--filter-out"], Tools::Sub, Opt::FilterOut, "Error: -T argument given but no topic filter specified.\n\n"),
-    value(&["-u", "--username"], Tools::Both, Opt::Username, "Error: -u argument given but no username specified.\n\n"),
-    value(&["--unix"], Tools::Both, Opt::Unix, "Error: --unix argument given but no socket path specified.\n\n"),
-    value(&["-U", "--unsubscribe"], Tools::Sub, Opt::Unsubscribe, "Error: -U argument given but no unsubscribe topic specified.\n\n"),
-    flag(&["-v", "--verbose"], Tools::Sub, Opt::Verbose),
-    value(&["-V", "--protocol-version"], Tools::Both, Opt::ProtocolVersion, "Error: --protocol-version argument given but no version specified.\n\n"),
-    flag(&["--version"], Tools::Both, Opt::Version),
-    value(&["-W"], Tools::Sub, Opt::Timeout, "Error: -W argument given but no timeout specified.\n\n"),
-    value(&["--will-payload"], Tools::Both, Opt::WillPayload, "Error: --will-payload argument given but no will payload specified.\n\n"),
-    value(&["--will-qos"], Tools::Both, Opt::WillQos, "Error: --will-qos argument given but no will QoS specified.\n\n"),
-    flag(&["--will-retain"], Tools::Both, Opt::WillRetain),
-    value(&["--will-topic"], Tools::Both, Opt::WillTopic, "Error: --will-topic argument given but no will topic specified.\n\n"),
-    flag(&["-D", "--property"], Tools::Both, Opt::Property),
-    value(&["-x"], Tools::Both, Opt::SessionExpiry, "Error: -x argument given but no session expiry interval specified.\n\n"),
-    flag(&["--retain-as-published"], Tools::Sub, Opt::RetainAsPublished),
-    value(&["--cafile"], Tools::Both, Opt::Tls(TlsArg::CaFile), "Error: --cafile argument given but no file specified.\n\n"),
-    value(&["--capath"], Tools::Both, Opt::Tls(TlsArg::CaPath), "Error: --capath argument given but no directory specified.\n\n"),
-    value(&["--cert"], Tools::Both, Opt::Tls(TlsArg::Cert), "Error: --cert argument given but no file specified.\n\n"),
-    value(&["--key"], Tools::Both, Opt::Tls(TlsArg::Key), "Error: --key argument given but no file specified.\n\n"),
-    value(&["--keyform"], Tools::Both, Opt::Tls(TlsArg::KeyForm), "Error: --keyform argument given but no keyform specified.\n\n"),
-    value(&["--ciphers"], Tools::Both, Opt::Tls(TlsArg::Ciphers), "Error: --ciphers argument given but no ciphers specified.\n\n"),
-    flag(&["--insecure"], Tools::Both, Opt::Tls(TlsArg::Insecure)),
-    value(&["--tls-version"], Tools::Both, Opt::Tls(TlsArg::Version), "Error: --tls-version argument given but no version specified.\n\n"),
-    value(&["--tls-alpn"], Tools::Both, Opt::Tls(TlsArg::Alpn), "Error: --tls-alpn argument given but no protocol specified.\n\n"),
-    flag(&["--tls-use-os-certs"], Tools::Both, Opt::Tls(TlsArg::UseOsCerts)),
-    value(&["--psk"], Tools::Both, Opt::Tls(TlsArg::Psk), "Error: --psk argument given but no key specified.\n\n"),
-    value(&["--psk-identity"], Tools::Both, Opt::Tls(TlsArg::PskIdentity), "Error: --psk-identity argument given but no identity specified.\n\n"),
-    value(&["--tls-engine"], Tools::Both, Opt::Tls(TlsArg::Engine), "Error: --tls-engine argument given but no engine_id specified.\n\n"),
-    value(&["--tls-engine-kpass-sha1"], Tools::Both, Opt::Tls(TlsArg::EngineKpassSha1), "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
-    value(&["--proxy"], Tools::Both, Opt::Proxy, "Error: --proxy argument given but no proxy url specified.\n\n"),
+    value(&["-A"], Tools::ALL, Opt::BindAddress, "Error: -A argument given but no address specified.\n\n"),
+    flag(&["-c", "--disable-clean-session"], Tools::ALL, Opt::CleanSession),
+    value(&["-C"], Tools::SUB, Opt::Count, "Error: -C argument given but no count specified.\n\n"),
+    flag(&["-d", "--debug"], Tools::ALL, Opt::Debug),
+    flag(&["-E"], Tools::SUB, Opt::ExitAfterSubscribe),
+    value(&["-f", "--file"], Tools::PUB, Opt::File, "Error: -f argument given but no file specified.\n\n"),
+    value(&["-F"], Tools::SUB, Opt::Format, "Error: -F argument given but no format specified.\n\n"),
+    flag(&["--help"], Tools::ALL, Opt::Help),
+    value(&["-h", "--host"], Tools::ALL, Opt::Host, "Error: -h argument given but no host specified.\n\n"),
+    value(&["-i", "--id"], Tools::ALL, Opt::Id, "Error: -i argument given but no id specified.\n\n"),
+    value(&["-I", "--id-prefix"], Tools::ALL, Opt::IdPrefix, "Error: -I argument given but no id prefix specified.\n\n"),
+    value(&["-k", "--keepalive"], Tools::ALL, Opt::KeepAlive, "Error: -k argument given but no keepalive specified.\n\n"),
+    value(&["-L", "--url"], Tools::ALL, Opt::Url, "Error: -L argument given but no URL specified.\n\n"),
+    flag(&["-l", "--stdin-line"], Tools::PUB, Opt::StdinLine),
+    value(&["-m", "--message"], Tools::PUB, Opt::Message, "Error: -m argument given but no message specified.\n\n"),
+    value(&["-M"], Tools::ALL, Opt::MaxInflight, "Error: -M argument given but max_inflight not specified.\n\n"),
+    flag(&["-n", "--null-message"], Tools::PUB, Opt::NullMessage),
+    flag(&["-N"], Tools::SUB, Opt::NoEol),
+    flag(&["-R"], Tools::SUB, Opt::NoRetain),
+    flag(&["--nodelay"], Tools::ALL, Opt::NoDelay),
+    value(&["-p", "--port"], Tools::ALL, Opt::Port, "Error: -p argument given but no port specified.\n\n"),
+    value(&["-P", "--pw"], Tools::ALL, Opt::Password, "Error: -P argument given but no password specified.\n\n"),
+    flag(&["--pretty"], Tools::SUB, Opt::Pretty),
+    value(&["-q", "--qos"], Tools::ALL, Opt::Qos, "Error: -q argument given but no QoS specified.\n\n"),
+    flag(&["--quiet"], Tools::ALL, Opt::Quiet),
+    value(&["--random-filter"], Tools::SUB, Opt::RandomFilter, "Error: --random-filter argument given but no chance specified.\n\n"),
+    flag(&["--remove-retained"], Tools::SUB, Opt::RemoveRetained),
+    flag(&["-r", "--retain"], Tools::PUB, Opt::Retain),
+    flag(&["--retained-only"], Tools::SUB, Opt::RetainedOnly),
+    value(&["--repeat"], Tools::PUB, Opt::Repeat, "Error: --repeat argument given but no count specified.\n\n"),
+    value(&["--repeat-delay"], Tools::PUB, Opt::RepeatDelay, "Error: --repeat-delay argument given but no time specified.\n\n"),
+    flag(&["-s", "--stdin-file"], Tools::PUB, Opt::StdinFile),
+    value(&["-t", "--topic"], Tools::ALL, Opt::Topic, "Error: -t argument given but no topic specified.\n\n"),
+    value(&["-T", "--filter-out"], Tools::SUB, Opt::FilterOut, "Error: -T argument given but no topic filter specified.\n\n"),
+    value(&["-u", "--username"], Tools::ALL, Opt::Username, "Error: -u argument given but no username specified.\n\n"),
+    value(&["--unix"], Tools::ALL, Opt::Unix, "Error: --unix argument given but no socket path specified.\n\n"),
+    value(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, "Error: -U argument given but no unsubscribe topic specified.\n\n"),
+    flag(&["-v", "--verbose"], Tools::SUB, Opt::Verbose),
+    value(&["-V", "--protocol-version"], Tools::ALL, Opt::ProtocolVersion, "Error: --protocol-version argument given but no version specified.\n\n"),
+    flag(&["--version"], Tools::ALL, Opt::Version),
+    value(&["-W"], Tools::SUB, Opt::Timeout, "Error: -W argument given but no timeout specified.\n\n"),
+    value(&["--will-payload"], Tools::ALL, Opt::WillPayload, "Error: --will-payload argument given but no will payload specified.\n\n"),
+    value(&["--will-qos"], Tools::ALL, Opt::WillQos, "Error: --will-qos argument given but no will QoS specified.\n\n"),
+    flag(&["--will-retain"], Tools::ALL, Opt::WillRetain),
+    value(&["--will-topic"], Tools::ALL, Opt::WillTopic, "Error: --will-topic argument given but no will topic specified.\n\n"),
+    flag(&["-D", "--property"], Tools::ALL, Opt::Property),
+    value(&["-x"], Tools::ALL, Opt::SessionExpiry, "Error: -x argument given but no session expiry interval specified.\n\n"),
+    flag(&["--retain-as-published"], Tools::SUB, Opt::RetainAsPublished),
+    value(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), "Error: --cafile argument given but no file specified.\n\n"),
+    value(&["--capath"], Tools::ALL, Opt::Tls(TlsArg::CaPath), "Error: --capath argument given but no directory specified.\n\n"),
+    value(&["--cert"], Tools::ALL, Opt::Tls(TlsArg::Cert), "Error: --cert argument given but no file specified.\n\n"),
+    value(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), "Error: --key argument given but no file specified.\n\n"),
+    value(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), "Error: --keyform argument given but no keyform specified.\n\n"),
+    value(&["--ciphers"], Tools::ALL, Opt::Tls(TlsArg::Ciphers), "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    flag(&["--insecure"], Tools::ALL, Opt::Tls(TlsArg::Insecure)),
+    value(&["--tls-version"], Tools::ALL, Opt::Tls(TlsArg::Version), "Error: --tls-version argument given but no version specified.\n\n"),
+    value(&["--tls-alpn"], Tools::ALL, Opt::Tls(TlsArg::Alpn), "Error: --tls-alpn argument given but no protocol specified.\n\n"),
+    flag(&["--tls-use-os-certs"], Tools::ALL, Opt::Tls(TlsArg::UseOsCerts)),
+    value(&["--psk"], Tools::ALL, Opt::Tls(TlsArg::Psk), "Error: --psk argument given but no key specified.\n\n"),
+    value(&["--psk-identity"], Tools::ALL, Opt::Tls(TlsArg::PskIdentity), "Error: --psk-identity argument given but no identity specified.\n\n"),
+    value(&["--tls-engine"], Tools::ALL, Opt::Tls(TlsArg::Engine), "Error: --tls-engine argument given but no engine_id specified.\n\n"),
+    value(&["--tls-engine-kpass-sha1"], Tools::ALL, Opt::Tls(TlsArg::EngineKpassSha1), "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
+    value(&["--proxy"], Tools::ALL, Opt::Proxy, "Error: --proxy argument given but no proxy url specified.\n\n"),
 ];
 
 /// The option of `tool` spelled exactly `arg`, if any.
 fn lookup(tool: Tool, arg: &[u8]) -> Option<&'static Spec> {
     SPECS.iter().find(|spec| {
-        spec.tools.include(tool) && spec.names.iter().any(|name| name.as_bytes() == arg)
+        spec.tools.contains(tool) && spec.names.iter().any(|name| name.as_bytes() == arg)
     })
 }
 
@@ -940,9 +924,13 @@ impl ArgProcessor {
             (None, None) => ClientIdChoice::Default,
         };
         CommonConfig {
-            endpoint,
-            bind_address: o.bind_address.as_deref().map(lossy),
-            nodelay: o.nodelay,
+            connect: ConnectSpec {
+                endpoint,
+                bind_address: o.bind_address.as_deref().map(lossy),
+                nodelay: o.nodelay,
+                proxy: o.proxy.clone(),
+                tls,
+            },
             version: o.version,
             client_id,
             keep_alive: o.keep_alive,
@@ -956,8 +944,6 @@ impl ArgProcessor {
                 retain: o.will_retain,
                 properties: o.v5.will.clone(),
             }),
-            tls,
-            proxy: o.proxy.clone(),
             debug: o.debug,
             quiet: o.quiet,
             qos: o.qos,

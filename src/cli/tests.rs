@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
 use super::ctext::{atof, atoi, valid_publish_topic, valid_subscription_topic, valid_utf8};
-use super::help::{Tool, tool_version_line, usage_text};
+use super::help::{tool_version_line, usage_text};
 use super::{parse_pub, parse_sub};
 use crate::exit::Failure;
+use crate::net::ConnectSpec;
 use crate::proto::codec::{QoS, Version, Will};
+use crate::tool::Tool;
 
 fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
@@ -317,7 +319,7 @@ fn byte_arguments_are_handled_without_utf8() {
     assert_eq!(config.source, MessageSource::Message(b"\xff\x00x".to_vec()));
     assert_eq!(config.common.password, Some(b"\xfe".to_vec()));
     assert_eq!(
-        config.common.endpoint,
+        config.common.connect.endpoint,
         Endpoint::Unix {
             path: PathBuf::from(OsString::from_vec(b"/tmp/s\xff".to_vec()))
         }
@@ -361,14 +363,22 @@ fn long_strings_follow_libmosquitto_limits() {
     );
 }
 
+fn default_connect() -> ConnectSpec {
+    default_common().connect
+}
+
 fn default_common() -> CommonConfig {
     CommonConfig {
-        endpoint: Endpoint::Tcp {
-            host: "localhost".into(),
-            port: 1883,
+        connect: ConnectSpec {
+            endpoint: Endpoint::Tcp {
+                host: "localhost".into(),
+                port: 1883,
+            },
+            bind_address: None,
+            nodelay: false,
+            tls: None,
+            proxy: None,
         },
-        bind_address: None,
-        nodelay: false,
         version: Version::V311,
         client_id: ClientIdChoice::Default,
         keep_alive: 60,
@@ -376,8 +386,6 @@ fn default_common() -> CommonConfig {
         username: None,
         password: None,
         will: None,
-        tls: None,
-        proxy: None,
         debug: false,
         quiet: false,
         qos: QoS::AtMostOnce,
@@ -507,7 +515,10 @@ fn accepted_pub_command_lines() {
             ],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: tcp("127.0.0.1", 18831),
+                    connect: ConnectSpec {
+                        endpoint: tcp("127.0.0.1", 18831),
+                        ..default_connect()
+                    },
                     qos: QoS::AtLeastOnce,
                     ..default_common()
                 },
@@ -533,8 +544,11 @@ fn accepted_pub_command_lines() {
             vec!["-p", "abc", "-t", "t", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: Endpoint::Unix {
-                        path: "localhost".into(),
+                    connect: ConnectSpec {
+                        endpoint: Endpoint::Unix {
+                            path: "localhost".into(),
+                        },
+                        ..default_connect()
                     },
                     ..default_common()
                 },
@@ -545,8 +559,11 @@ fn accepted_pub_command_lines() {
             vec!["-p", "0", "-t", "t", "-m", "y", "-h", "/run/m.sock"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: Endpoint::Unix {
-                        path: "/run/m.sock".into(),
+                    connect: ConnectSpec {
+                        endpoint: Endpoint::Unix {
+                            path: "/run/m.sock".into(),
+                        },
+                        ..default_connect()
                     },
                     ..default_common()
                 },
@@ -557,8 +574,11 @@ fn accepted_pub_command_lines() {
             vec!["--unix", "/run/m.sock", "-t", "t", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: Endpoint::Unix {
-                        path: "/run/m.sock".into(),
+                    connect: ConnectSpec {
+                        endpoint: Endpoint::Unix {
+                            path: "/run/m.sock".into(),
+                        },
+                        ..default_connect()
                     },
                     ..default_common()
                 },
@@ -569,7 +589,10 @@ fn accepted_pub_command_lines() {
             vec!["--unix", "/run/m.sock", "-p", "1884", "-t", "t", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: tcp("/run/m.sock", 1884),
+                    connect: ConnectSpec {
+                        endpoint: tcp("/run/m.sock", 1884),
+                        ..default_connect()
+                    },
                     ..default_common()
                 },
                 ..default_pub("t", msg("y"))
@@ -579,8 +602,11 @@ fn accepted_pub_command_lines() {
             vec!["-p", "4294967296", "-t", "t", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: Endpoint::Unix {
-                        path: "localhost".into(),
+                    connect: ConnectSpec {
+                        endpoint: Endpoint::Unix {
+                            path: "localhost".into(),
+                        },
+                        ..default_connect()
                     },
                     ..default_common()
                 },
@@ -592,7 +618,10 @@ fn accepted_pub_command_lines() {
             vec!["-p", "1999", "-L", "MQTT://u:p:w@host/a/b", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: tcp("host", 1883),
+                    connect: ConnectSpec {
+                        endpoint: tcp("host", 1883),
+                        ..default_connect()
+                    },
                     username: Some("u".into()),
                     password: Some(b"p:w".to_vec()),
                     ..default_common()
@@ -604,7 +633,10 @@ fn accepted_pub_command_lines() {
             vec!["-L", "mqtt://h:1884/", "-p", "1885", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: tcp("h", 1885),
+                    connect: ConnectSpec {
+                        endpoint: tcp("h", 1885),
+                        ..default_connect()
+                    },
                     ..default_common()
                 },
                 ..default_pub("", msg("y"))
@@ -614,7 +646,10 @@ fn accepted_pub_command_lines() {
             vec!["-u", "me", "-L", "mqtt://:8/t", "-m", "y"],
             PubConfig {
                 common: CommonConfig {
-                    endpoint: tcp("", 8),
+                    connect: ConnectSpec {
+                        endpoint: tcp("", 8),
+                        ..default_connect()
+                    },
                     username: Some("me".into()),
                     ..default_common()
                 },
@@ -656,8 +691,11 @@ fn accepted_pub_command_lines() {
             ],
             PubConfig {
                 common: CommonConfig {
-                    bind_address: Some("127.0.0.1".into()),
-                    nodelay: true,
+                    connect: ConnectSpec {
+                        bind_address: Some("127.0.0.1".into()),
+                        nodelay: true,
+                        ..default_connect()
+                    },
                     version: Version::V31,
                     client_id: ClientIdChoice::Fixed("me".into()),
                     keep_alive: 5,
@@ -957,9 +995,12 @@ fn accepted_sub_command_lines() {
             ],
             SubConfig {
                 common: CommonConfig {
-                    endpoint: Endpoint::Tcp {
-                        host: "h".into(),
-                        port: 1883,
+                    connect: ConnectSpec {
+                        endpoint: Endpoint::Tcp {
+                            host: "h".into(),
+                            port: 1883,
+                        },
+                        ..default_connect()
                     },
                     ..default_common()
                 },
@@ -1319,18 +1360,18 @@ fn tls_flags_resolve_like_mosquitto() {
     };
     let with_ca = common(&["--cafile", "/ca.pem"]).expect("parses");
     assert_eq!(
-        with_ca.endpoint,
+        with_ca.connect.endpoint,
         Endpoint::Tcp {
             host: "localhost".into(),
             port: 8883
         }
     );
-    let tls = with_ca.tls.expect("TLS on");
+    let tls = with_ca.connect.tls.expect("TLS on");
     assert_eq!(tls.cafile.as_deref(), Some(std::path::Path::new("/ca.pem")));
     assert!(!tls.use_os_certs);
     let explicit_port = common(&["--capath", "/certs", "-p", "1884"]).expect("parses");
     assert_eq!(
-        explicit_port.endpoint,
+        explicit_port.connect.endpoint,
         Endpoint::Tcp {
             host: "localhost".into(),
             port: 1884
@@ -1338,17 +1379,17 @@ fn tls_flags_resolve_like_mosquitto() {
     );
     let url = common(&["-L", "mqtts://broker.example/t"]).expect("parses");
     assert_eq!(
-        url.endpoint,
+        url.connect.endpoint,
         Endpoint::Tcp {
             host: "broker.example".into(),
             port: 8883
         }
     );
-    assert!(url.tls.expect("TLS on").use_os_certs);
+    assert!(url.connect.tls.expect("TLS on").use_os_certs);
     let port_8883 = common(&["-p", "8883"]).expect("parses");
-    assert!(port_8883.tls.expect("TLS on").use_os_certs);
-    assert_eq!(common(&["--insecure"]).expect("parses").tls, None);
-    assert_eq!(common(&[]).expect("parses").tls, None);
+    assert!(port_8883.connect.tls.expect("TLS on").use_os_certs);
+    assert_eq!(common(&["--insecure"]).expect("parses").connect.tls, None);
+    assert_eq!(common(&[]).expect("parses").connect.tls, None);
     assert_eq!(
         common(&["--cert", "c.pem"]),
         Err(usage(
@@ -1370,7 +1411,7 @@ fn proxy_urls_are_checked_like_mosquitto() {
     let parse = |args: &[&str]| {
         let mut all = vec!["-t", "t", "-m", "x"];
         all.extend_from_slice(args);
-        parse_pub("rpub", &os(&all)).map(|config| config.common.proxy)
+        parse_pub("rpub", &os(&all)).map(|config| config.common.connect.proxy)
     };
     let raw = |text: &str| {
         Err(Failure::UsageRaw {

@@ -15,6 +15,7 @@
 
 mod format;
 mod json;
+pub mod stdout;
 mod time;
 
 #[cfg(test)]

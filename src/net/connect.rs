@@ -1,0 +1,170 @@
+//! Opening the transport the way libmosquitto does: name resolution, TCP (bound to `-A`), the SOCKS5
+//! proxy, a unix socket, TLS on top.
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use super::spec::{ConnectSpec, Endpoint};
+use super::transport::Stream;
+use crate::socks::{self, ProxyConfig, SocksError};
+use crate::tls::{TlsConfig, TlsSetupError, TlsStream};
+
+/// Why no transport could be opened (all of these exit 1 in mosquitto).
+#[derive(Debug)]
+pub enum ConnectFailure {
+    /// Name resolution failed (`Unable to connect (Lookup error.).`).
+    Lookup,
+    /// connect()/bind() failed with this OS error (`Error: <strerror>`).
+    Io(io::Error),
+    /// The TLS session could not be set up for this host (e.g. an invalid server name).
+    TlsSetup(TlsSetupError),
+    /// The SOCKS5 proxy did not connect us to the broker.
+    Proxy(SocksError),
+}
+
+/// How long the SOCKS5 handshake may take.
+const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens the transport to the broker the way libmosquitto does: blocking connect (so a refused
+/// connection is reported at once), trying every resolved address in order, then non-blocking;
+/// with TLS on top of the TCP connection when `tls` is given (the certificate is
+/// checked against the host name given with `-h`).
+pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
+    match &spec.endpoint {
+        Endpoint::Unix { path } => open_unix(path),
+        Endpoint::Tcp { host, port } => {
+            let bind = spec.bind_address.as_deref();
+            let stream = match &spec.proxy {
+                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay)?,
+                None => open_tcp(host, *port, bind, spec.nodelay)?,
+            };
+            match (tls, stream) {
+                (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
+                    .map(|stream| Stream::Tls(Box::new(stream)))
+                    .map_err(ConnectFailure::TlsSetup),
+                (_, stream) => Ok(stream),
+            }
+        }
+    }
+}
+
+fn open_unix(path: &Path) -> Result<Stream, ConnectFailure> {
+    let stream = std::os::unix::net::UnixStream::connect(path).map_err(ConnectFailure::Io)?;
+    stream.set_nonblocking(true).map_err(ConnectFailure::Io)?;
+    Ok(Stream::Unix(mio::net::UnixStream::from_std(stream)))
+}
+
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
+    // A literal address resolves to itself: getaddrinfo would say the same, after reading
+    // nsswitch.conf, host.conf and resolv.conf (an eighth of a one-shot publish's instructions).
+    // Anything Rust does not parse (`127.1`, `fe80::1%eth0`, names) still goes to getaddrinfo.
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    // ToSocketAddrs goes through getaddrinfo (AF_UNSPEC, SOCK_STREAM) like libmosquitto, so `localhost`
+    // and the address order are the system's.
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|_| ConnectFailure::Lookup)?
+        .collect();
+    if addrs.is_empty() {
+        Err(ConnectFailure::Lookup)
+    } else {
+        Ok(addrs)
+    }
+}
+
+fn open_tcp(
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Stream, ConnectFailure> {
+    let socket = connect_tcp(host, port, bind_address, nodelay)?;
+    into_stream(socket)
+}
+
+/// The connected socket, non-blocking, as the event loop's stream.
+fn into_stream(socket: Socket) -> Result<Stream, ConnectFailure> {
+    socket.set_nonblocking(true).map_err(ConnectFailure::Io)?;
+    let std_stream: std::net::TcpStream = socket.into();
+    Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
+}
+
+/// Through the SOCKS5 proxy to `host:port` (the proxy resolves the name: socks5h).
+fn open_via_proxy(
+    proxy: &ProxyConfig,
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Stream, ConnectFailure> {
+    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay)?;
+    // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
+    let limit = Some(PROXY_HANDSHAKE_TIMEOUT);
+    socket.set_read_timeout(limit).map_err(ConnectFailure::Io)?;
+    socket
+        .set_write_timeout(limit)
+        .map_err(ConnectFailure::Io)?;
+    socks::handshake(&mut socket, proxy, host, port).map_err(ConnectFailure::Proxy)?;
+    socket.set_read_timeout(None).map_err(ConnectFailure::Io)?;
+    socket.set_write_timeout(None).map_err(ConnectFailure::Io)?;
+    into_stream(socket)
+}
+
+/// A blocking TCP connection, as libmosquitto makes it: every resolved address in order, bound to
+/// the `-A` address first if there is one.
+fn connect_tcp(
+    host: &str,
+    port: u16,
+    bind_address: Option<&str>,
+    nodelay: bool,
+) -> Result<Socket, ConnectFailure> {
+    let addrs = resolve(host, port)?;
+    let bind_addrs = match bind_address {
+        Some(bind) => Some(resolve(bind, 0)?),
+        None => None,
+    };
+    let mut last_error = None;
+    for addr in addrs {
+        let domain = Domain::for_address(addr);
+        let socket = match Socket::new(domain, Type::STREAM, Some(Protocol::TCP)) {
+            Ok(socket) => socket,
+            Err(err) => {
+                last_error = Some(err);
+                continue;
+            }
+        };
+        if let Some(bind_addrs) = &bind_addrs {
+            // Bind to the first local address of the same family, as libmosquitto does.
+            let Some(local) = bind_addrs
+                .iter()
+                .find(|local| local.is_ipv4() == addr.is_ipv4())
+            else {
+                last_error = Some(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL));
+                continue;
+            };
+            if let Err(err) = socket.bind(&SockAddr::from(*local)) {
+                last_error = Some(err);
+                continue;
+            }
+        }
+        match socket.connect(&SockAddr::from(addr)) {
+            Ok(()) => {
+                if nodelay {
+                    // mosquitto only warns when this fails; a slower socket still works.
+                    let _ = socket.set_tcp_nodelay(true);
+                }
+                return Ok(socket);
+            }
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(ConnectFailure::Io(last_error.unwrap_or_else(|| {
+        io::Error::from_raw_os_error(libc::ECONNREFUSED)
+    })))
+}

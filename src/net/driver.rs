@@ -1,0 +1,451 @@
+//! The mio loop: one connection at a time, the client state machine fed from the socket, the socket
+//! written from the client, timers fired, stdout flushed before waiting.
+
+use std::io::{self, ErrorKind, IoSlice};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::batching::{BATCH_WAIT, ReadBatching};
+use super::connect::{ConnectFailure, open_stream};
+use super::spec::ConnectSpec;
+use super::transport::Stream;
+use crate::output::stdout::Output;
+use crate::proto::client::Client;
+use crate::proto::transmit::Transmit;
+use crate::sys::SignalPipe;
+use crate::tls::{TlsConfig, TlsFailure};
+
+const SOCKET: Token = Token(0);
+const WAKER: Token = Token(1);
+const SIGNALS: Token = Token(2);
+
+/// Largest chunk read from the socket in one call.
+const READ_CHUNK: usize = 64 * 1024;
+/// The read chunk starts this small and doubles (up to `READ_CHUNK`) whenever a read fills it: a
+/// one-shot publish only ever reads a few acknowledgements, and zero-filling 64 KiB it never uses was
+/// a measurable part of its start-up (docs/performance.md).
+const FIRST_READ_CHUNK: usize = 4 * 1024;
+/// Bytes read from the socket per turn before the application gets to drain events: keeps the event
+/// queue (and memory) bounded when the broker sends faster than we print.
+const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
+/// The most chunks handed to one vectored write (a few packets with large payloads between them).
+const MAX_WRITE_SLICES: usize = 16;
+
+/// What happened during one [`Driver::turn`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
+    pub signalled: bool,
+}
+
+pub struct Driver {
+    poll: Poll,
+    events: Events,
+    stream: Option<Stream>,
+    pub client: Client,
+    pub output: Output,
+    /// Bytes taken from the client and not yet written to the socket.
+    write_queue: Transmit,
+    writable_interest: bool,
+    /// The socket may still hold data: the last read stopped on the budget, not on WouldBlock.
+    read_pending: bool,
+    read_chunk: Vec<u8>,
+    waker: Arc<Waker>,
+    signals: Option<SignalPipe>,
+    /// Why the last TLS connection failed, if it did (reported instead of "connection lost").
+    tls_failure: Option<TlsFailure>,
+    /// TLS settings for every connection, built once before the first.
+    tls: Option<TlsConfig>,
+    /// Nothing has been read on the current connection yet.
+    first_read: bool,
+    batching: ReadBatching,
+}
+
+impl Driver {
+    pub fn new(client: Client) -> io::Result<Driver> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        Ok(Driver {
+            poll,
+            events: Events::with_capacity(16),
+            stream: None,
+            client,
+            output: Output::new(),
+            write_queue: Transmit::new(),
+            writable_interest: false,
+            read_pending: false,
+            read_chunk: vec![0; FIRST_READ_CHUNK],
+            waker,
+            signals: None,
+            tls_failure: None,
+            tls: None,
+            first_read: false,
+            batching: ReadBatching::default(),
+        })
+    }
+
+    /// From now on SIGINT and SIGTERM no longer kill the process: they are reported by
+    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly.
+    pub fn watch_signals(&mut self) -> io::Result<()> {
+        let pipe = SignalPipe::install()?;
+        self.poll.registry().register(
+            &mut mio::unix::SourceFd(&pipe.read_fd),
+            SIGNALS,
+            Interest::READABLE,
+        )?;
+        self.signals = Some(pipe);
+        Ok(())
+    }
+
+    /// The clock. Applications take their `now` from here.
+    pub fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// A handle other threads use to wake the loop.
+    pub fn waker(&self) -> Arc<Waker> {
+        Arc::clone(&self.waker)
+    }
+
+    /// Every connection opened by [`Driver::connect`] from now on uses TLS with this configuration.
+    pub fn set_tls(&mut self, tls: Option<TlsConfig>) {
+        self.tls = tls;
+    }
+
+    /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
+    pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
+        let stream = open_stream(spec, self.tls.as_ref())?;
+        self.attach(stream).map_err(ConnectFailure::Io)
+    }
+
+    /// Starts a connection on a freshly opened transport (CONNECT is queued).
+    fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
+        self.close_stream();
+        self.poll
+            .registry()
+            .register(stream.source(), SOCKET, Interest::READABLE)?;
+        self.stream = Some(stream);
+        self.batching = ReadBatching::default();
+        self.first_read = true;
+        self.writable_interest = false;
+        self.read_pending = true;
+        self.write_queue.clear();
+        let now = self.now();
+        self.client.connect(now);
+        Ok(())
+    }
+
+    /// Nothing is waiting to be written to the socket.
+    pub fn is_flushed(&self) -> bool {
+        self.write_queue.is_empty()
+            && !self.client.wants_write()
+            && !self.stream.as_ref().is_some_and(Stream::wants_write)
+    }
+
+    /// Why the last TLS connection failed, once (the application reports it instead of a plain
+    /// "connection lost").
+    pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        self.tls_failure.take()
+    }
+
+    /// Drops the transport (after a final flush attempt by the caller).
+    pub fn close_stream(&mut self) {
+        if let Some(Stream::Tls(tls)) = &self.stream
+            && let Some(failure) = tls.failure()
+        {
+            self.tls_failure = Some(failure.clone());
+        }
+        if let Some(mut stream) = self.stream.take() {
+            let _ = self.poll.registry().deregister(stream.source());
+            stream.shutdown();
+        }
+        self.write_queue.clear();
+        self.read_pending = false;
+    }
+
+    /// Writes what the client has queued, as far as the socket takes it without blocking.
+    pub fn write_out(&mut self) {
+        if self.stream.is_some() {
+            self.write_some();
+        }
+    }
+
+    /// Writes everything still queued (used after DISCONNECT), waiting for the socket at most `limit`,
+    /// then closes the transport.
+    pub fn finish(&mut self, limit: Duration) {
+        let deadline = self.now() + limit;
+        while self.stream.is_some() && !self.is_flushed() {
+            if !self.write_some() {
+                break;
+            }
+            if self.is_flushed() {
+                break;
+            }
+            let now = self.now();
+            if now >= deadline {
+                break;
+            }
+            if self
+                .poll
+                .poll(&mut self.events, Some(deadline - now))
+                .is_err()
+            {
+                break;
+            }
+        }
+        self.close_stream();
+        self.output.flush();
+    }
+
+    /// One loop iteration: write, wait (until socket activity, the waker, the client's timer or
+    /// `app_deadline`), read, fire timers. Events produced are left in `client.poll_event()`.
+    pub fn turn(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        let mut turn = Turn::default();
+        if self.stream.is_some() && !self.write_some() {
+            return Ok(turn);
+        }
+        if self.stream.is_some() && self.client.is_closed() && self.is_flushed() {
+            // Everything the closed client had to say is written: close the transport.
+            self.close_stream();
+        }
+        if self.client.has_events() {
+            // Writing can produce events (e.g. `Closed` once DISCONNECT is handed out): let the
+            // application see them before waiting.
+            return Ok(turn);
+        }
+
+        let now = self.now();
+        let deadline = match (self.client.poll_timeout(), app_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut timeout = deadline.map(|at| at.saturating_duration_since(now));
+        if self.read_pending {
+            timeout = Some(Duration::ZERO);
+        }
+
+        // Look without blocking first; only flush stdout when we are about to wait, so bursts of
+        // messages are written in large batches while a slow trickle is still printed at once.
+        let batched = self.set_read_low_water() > 1;
+        self.poll_events(Some(Duration::ZERO))?;
+        let mut waited_batched = false;
+        if self.events.is_empty() && timeout != Some(Duration::ZERO) {
+            self.output.flush();
+            if batched {
+                timeout = Some(timeout.map_or(BATCH_WAIT, |limit| limit.min(BATCH_WAIT)));
+                waited_batched = true;
+            }
+            self.poll_events(timeout)?;
+        }
+
+        // A batched wait that timed out reads what has arrived, even below the low-water mark (one
+        // ended by the waker or a signal leaves the socket to the next wait).
+        let timed_out = waited_batched && self.events.is_empty();
+        let mut readable = self.read_pending || timed_out;
+        for event in self.events.iter() {
+            match event.token() {
+                SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
+                    readable = true;
+                }
+                // Only there to end the wait: the application looks at stdin on every turn.
+                WAKER => {}
+                SIGNALS => turn.signalled = true,
+                _ => {}
+            }
+        }
+        if turn.signalled
+            && let Some(pipe) = &self.signals
+        {
+            pipe.drain();
+        }
+        if readable {
+            self.read_some(timed_out);
+        }
+        let now = self.now();
+        if self.client.poll_timeout().is_some_and(|at| at <= now) {
+            self.client.handle_timeout(now);
+        }
+        Ok(turn)
+    }
+
+    fn poll_events(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == ErrorKind::Interrupted => {
+                self.events.clear();
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Sets the socket's receive low-water mark for the next wait (see [`ReadBatching`]) and returns
+    /// it.
+    fn set_read_low_water(&mut self) -> usize {
+        let Some(Stream::Tcp(tcp)) = &self.stream else {
+            return 1;
+        };
+        let wanted = self.batching.wanted(self.client.awaited_ack_bytes());
+        if wanted != self.batching.low_water.max(1) {
+            let value = libc::c_int::try_from(wanted).unwrap_or(libc::c_int::MAX);
+            // SAFETY: SO_RCVLOWAT takes an int; the pointer and length describe `value`.
+            let result = unsafe {
+                libc::setsockopt(
+                    std::os::fd::AsRawFd::as_raw_fd(tcp),
+                    libc::SOL_SOCKET,
+                    libc::SO_RCVLOWAT,
+                    (&value as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                )
+            };
+            if result == 0 {
+                self.batching.low_water = wanted;
+            } else {
+                // Without it we would only wake up more often; stop asking.
+                self.batching.unsupported = true;
+                self.batching.low_water = 1;
+            }
+        }
+        self.batching.low_water.max(1)
+    }
+
+    /// Reads until WouldBlock or the per-turn budget, feeding the client.
+    /// `timed_out`: a batched wait timed out (see [`ReadBatching`]).
+    fn read_some(&mut self, timed_out: bool) {
+        self.read_pending = false;
+        let packets_before = self.client.received_packets();
+        let mut total = 0;
+        while let Some(stream) = self.stream.as_mut() {
+            match stream.read(&mut self.read_chunk) {
+                Ok(0) => {
+                    self.client.handle_eof();
+                    self.close_stream();
+                    return;
+                }
+                Ok(n) => {
+                    if std::mem::take(&mut self.first_read)
+                        && !matches!(stream, Stream::Tls(_))
+                        && let Some(failure) =
+                            crate::tls::tls_reply_on_plain_port(&self.read_chunk[..n])
+                    {
+                        // A TLS server answered our plain MQTT: say so rather than "protocol error".
+                        self.tls_failure = Some(failure);
+                    }
+                    let now = Instant::now();
+                    self.client.handle_input(&self.read_chunk[..n], now);
+                    total += n;
+                    if n == self.read_chunk.len() && n < READ_CHUNK {
+                        // More is coming than fits: read in larger gulps from now on.
+                        self.read_chunk.resize(n * 2, 0);
+                    }
+                    if total >= READ_BUDGET_PER_TURN {
+                        self.read_pending = true;
+                        self.end_read_pass(packets_before, total, timed_out);
+                        return;
+                    }
+                }
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    self.end_read_pass(packets_before, total, timed_out);
+                    // A TLS read may have produced handshake bytes to send.
+                    if self.stream.as_ref().is_some_and(Stream::wants_write) {
+                        self.write_some();
+                    }
+                    return;
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.client.handle_eof();
+                    self.close_stream();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Notes what a read pass found, for [`ReadBatching`].
+    fn end_read_pass(&mut self, packets_before: u64, bytes: usize, timed_out: bool) {
+        let packets = self.client.received_packets() - packets_before;
+        let replied = self.client.wants_write();
+        self.batching.after_pass(bytes, packets, replied, timed_out);
+    }
+
+    /// Writes queued bytes until done or WouldBlock. Returns false if the transport failed (the
+    /// client has then been told).
+    fn write_some(&mut self) -> bool {
+        match self.stream.as_mut().map(Stream::flush_tls) {
+            Some(Ok(true)) | None => {}
+            Some(Ok(false)) => return self.set_writable_interest(true),
+            Some(Err(_)) => {
+                self.fail_transport();
+                return false;
+            }
+        }
+        loop {
+            if self.write_queue.is_empty()
+                && !self.client.poll_transmit_queue(&mut self.write_queue)
+            {
+                break;
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return false;
+            };
+            // Headers and large payloads go out in one call, the payloads from where they are.
+            let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
+            let mut count = 0;
+            for (slot, bytes) in slices.iter_mut().zip(self.write_queue.slices()) {
+                *slot = IoSlice::new(bytes);
+                count += 1;
+            }
+            match stream.write_vectored(&slices[..count]) {
+                Ok(0) => {
+                    self.fail_transport();
+                    return false;
+                }
+                Ok(n) => self.write_queue.advance(n),
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                    return self.set_writable_interest(true);
+                }
+                Err(err) if err.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.fail_transport();
+                    return false;
+                }
+            }
+        }
+        // rustls may still hold encrypted bytes the socket did not take.
+        let tls_pending = self.stream.as_ref().is_some_and(Stream::wants_write);
+        self.set_writable_interest(tls_pending)
+    }
+
+    fn set_writable_interest(&mut self, wanted: bool) -> bool {
+        if wanted == self.writable_interest {
+            return true;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return false;
+        };
+        let interest = if wanted {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        if self
+            .poll
+            .registry()
+            .reregister(stream.source(), SOCKET, interest)
+            .is_err()
+        {
+            self.fail_transport();
+            return false;
+        }
+        self.writable_interest = wanted;
+        true
+    }
+
+    fn fail_transport(&mut self) {
+        self.client.handle_eof();
+        self.close_stream();
+    }
+}

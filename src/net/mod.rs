@@ -1,0 +1,26 @@
+//! The driver: the only code that touches sockets, the stdin stream and the clock.
+//!
+//! A [`Driver`] owns the mio `Poll`, the transport of the current connection and the `Client` state
+//! machine. The session loop (`app/session.rs`) alternates between draining `client.poll_event()` and
+//! calling [`Driver::turn`], which writes what the client wants to send, waits (flushing stdout first, so
+//! a person or a pipe reader sees output immediately, while bursts are batched), reads until the socket
+//! would block and fires timers.
+//!
+//! - `spec.rs`: [`ConnectSpec`], what to connect to (the CLI config embeds it);
+//! - `connect.rs`: opening the transport (resolution, TCP, SOCKS5, unix socket, TLS);
+//! - `transport.rs`: the connected [`Stream`];
+//! - `driver.rs`: the loop itself; `batching.rs`: its read-batching policy;
+//! - `stdin.rs`: stdin chunks for `rpub -l`.
+
+mod batching;
+mod connect;
+mod driver;
+mod spec;
+mod stdin;
+mod transport;
+
+pub use connect::{ConnectFailure, open_stream};
+pub use driver::{Driver, Turn};
+pub use spec::{ConnectSpec, Endpoint};
+pub use stdin::{StdinChunk, StdinFeed};
+pub use transport::Stream;

@@ -1,0 +1,70 @@
+//! The connected transport: plain TCP, a unix socket or TLS over TCP, behind one set of
+//! non-blocking socket operations.
+
+use std::io::{self, IoSlice, Read, Write};
+
+use crate::tls::TlsStream;
+
+/// The connected transport.
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Unix(mio::net::UnixStream),
+    /// TLS over TCP; the handshake runs inside the same non-blocking reads and writes.
+    Tls(Box<TlsStream>),
+}
+
+impl Stream {
+    pub(super) fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Stream::Tcp(stream) => stream,
+            Stream::Unix(stream) => stream,
+            Stream::Tls(stream) => stream.as_mut(),
+        }
+    }
+
+    pub(super) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(stream) => stream.read(buf),
+            Stream::Unix(stream) => stream.read(buf),
+            Stream::Tls(stream) => stream.read(buf),
+        }
+    }
+
+    /// One gathering write (`writev`) of `bufs`, in order. TLS takes the first slice only (rustls
+    /// copies plaintext into its records either way), which is just as correct.
+    pub(super) fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(stream) => stream.write_vectored(bufs),
+            Stream::Unix(stream) => stream.write_vectored(bufs),
+            Stream::Tls(stream) => stream.write_vectored(bufs),
+        }
+    }
+
+    /// TLS only: bytes rustls holds that the socket has not taken yet.
+    pub(super) fn wants_write(&self) -> bool {
+        match self {
+            Stream::Tls(stream) => stream.wants_write(),
+            Stream::Tcp(_) | Stream::Unix(_) => false,
+        }
+    }
+
+    /// TLS only: writes what rustls holds; `Ok(false)` if the socket would block.
+    pub(super) fn flush_tls(&mut self) -> io::Result<bool> {
+        match self {
+            Stream::Tls(stream) => stream.flush_tls(),
+            Stream::Tcp(_) | Stream::Unix(_) => Ok(true),
+        }
+    }
+
+    pub(super) fn shutdown(&mut self) {
+        // Errors are irrelevant: the socket is dropped right after.
+        let _ = match self {
+            Stream::Tcp(stream) => stream.shutdown(std::net::Shutdown::Both),
+            Stream::Unix(stream) => stream.shutdown(std::net::Shutdown::Both),
+            Stream::Tls(stream) => {
+                stream.close();
+                Ok(())
+            }
+        };
+    }
+}

@@ -1,0 +1,73 @@
+//! The one buffered stdout writer shared by `-d` lines and printed messages.
+
+use std::io::{self, Write};
+
+/// Buffered stdout bytes that trigger a write even while more input is ready.
+const OUTPUT_HIGH_WATER: usize = 64 * 1024;
+
+/// The one buffered stdout writer shared by `-d` lines and printed messages, so their relative order is
+/// exactly the order in which they were produced.
+pub struct Output {
+    buffer: Vec<u8>,
+    broken: bool,
+}
+
+impl Output {
+    pub fn new() -> Output {
+        Output {
+            buffer: Vec::with_capacity(OUTPUT_HIGH_WATER),
+            broken: false,
+        }
+    }
+
+    /// Where to append output.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    /// Writes what is buffered. A failed write (closed pipe) marks the output broken and drops it.
+    pub fn flush(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        if !self.broken && !write_stdout(&self.buffer) {
+            self.broken = true;
+        }
+        self.buffer.clear();
+    }
+
+    /// Writes `bytes` straight to stdout after what is buffered, without copying them into the buffer:
+    /// for large payloads, which would otherwise be resident twice. Order and broken-pipe handling are
+    /// those of [`Output::flush`].
+    pub fn write_unbuffered(&mut self, bytes: &[u8]) {
+        self.flush();
+        if !self.broken && !bytes.is_empty() && !write_stdout(bytes) {
+            self.broken = true;
+        }
+    }
+
+    /// Flushes if enough has accumulated (used while input keeps arriving).
+    pub fn flush_if_large(&mut self) {
+        if self.buffer.len() >= OUTPUT_HIGH_WATER {
+            self.flush();
+        }
+    }
+
+    /// stdout could not be written (e.g. the reading end of a pipe went away).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output::new()
+    }
+}
+
+/// Writes `bytes` to stdout in full; false if stdout failed (e.g. a closed pipe).
+fn write_stdout(bytes: &[u8]) -> bool {
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(bytes).and_then(|()| lock.flush()).is_ok()
+}

@@ -1,0 +1,112 @@
+//! The few things that talk to the C library directly: process start-up for the binaries, which
+//! skip Rust's usual `main` wrapper (`#![no_main]`), the SIGINT/SIGTERM self-pipe, and `strerror`.
+//!
+//! # Start-up
+//!
+//! A one-shot `rpub -m` lives for about a millisecond, most of it process start-up
+//! (docs/performance.md). Rust's start-up wrapper finds the main thread's stack guard by reading and
+//! `sscanf`-parsing `/proc/self/maps` (through glibc's `pthread_getattr_np`) and maps an alternate
+//! signal stack, only to turn a stack overflow into a nicer message: about a fifth of a one-shot
+//! publish's user-space instructions. The binaries define the C `main` themselves and call [`init`],
+//! which keeps the two parts of that wrapper our behaviour depends on.
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Does what the binaries need from the runtime start-up they skip:
+/// - SIGPIPE is ignored, so writing to a closed pipe (`rsub | head -1`) is an `EPIPE` error the
+///   output code handles instead of a silent death;
+/// - closed standard descriptors (`rsub 1>&-`) are reopened on `/dev/null`, so the broker socket can
+///   never become fd 1 and receive what was meant for stdout.
+pub fn init() {
+    // SAFETY: setting a signal's disposition to SIG_IGN is always sound; done before any thread
+    // exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    const DEV_NULL: &CStr = c"/dev/null";
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only queries the descriptor.
+        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+        if closed {
+            // open() returns the lowest free descriptor, which is `fd` itself. If even /dev/null
+            // cannot be opened there is nothing better to do than go on, as Rust's runtime would
+            // abort; a closed stdout then fails writes, which is reported as a broken output.
+            // SAFETY: a valid NUL-terminated path and plain flags.
+            unsafe {
+                libc::open(DEV_NULL.as_ptr(), libc::O_RDWR);
+            }
+        }
+    }
+}
+
+/// The C library's text for an OS error (`strerror`), without Rust's " (os error N)" suffix.
+pub fn os_error_text(err: &io::Error) -> String {
+    match err.raw_os_error() {
+        Some(code) => {
+            // SAFETY: strerror returns a pointer to a NUL-terminated static or thread-local string; it
+            // is copied at once, and this program calls strerror from one thread only.
+            let text = unsafe { CStr::from_ptr(libc::strerror(code)) };
+            text.to_string_lossy().into_owned()
+        }
+        None => err.to_string(),
+    }
+}
+
+/// The write end of the signal pipe, for the signal handler (-1: none).
+static SIGNAL_PIPE_WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// SIGINT/SIGTERM turned into a readable byte on a pipe the event loop watches (the self-pipe trick:
+/// a signal handler may only do async-signal-safe things such as `write`).
+pub struct SignalPipe {
+    pub read_fd: RawFd,
+}
+
+impl SignalPipe {
+    pub fn install() -> io::Result<SignalPipe> {
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        SIGNAL_PIPE_WRITE_FD.store(fds[1], Ordering::SeqCst);
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
+            // calls async-signal-safe functions.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = forward_signal as *const () as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+        }
+        Ok(SignalPipe { read_fd: fds[0] })
+    }
+
+    /// Empties the pipe so the next signal makes it readable again (mio is edge-triggered).
+    pub fn drain(&self) {
+        let mut sink = [0u8; 64];
+        // SAFETY: reading into a local buffer of the stated length from our own non-blocking fd.
+        while unsafe { libc::read(self.read_fd, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+    }
+}
+
+extern "C" fn forward_signal(_signal: libc::c_int) {
+    let fd = SIGNAL_PIPE_WRITE_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; errno is saved and restored around it so the
+        // interrupted code does not see it change.
+        unsafe {
+            let errno = *libc::__errno_location();
+            let byte = 1u8;
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+            *libc::__errno_location() = errno;
+        }
+    }
+}
