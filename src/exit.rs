@@ -357,6 +357,14 @@ pub fn all_subscriptions_denied() -> Failure {
     Failure::runtime("All subscription requests were denied.", 0)
 }
 
+/// rsub after a refused CONNACK: the `Connection error:` line was printed when CONNACK arrived;
+/// mosquitto_sub exits with the CONNACK's return (or reason) code.
+pub fn subscriber_connection_refused(code: u8) -> Failure {
+    Failure::Silent {
+        code: i32::from(code),
+    }
+}
+
 /// rsub `-W` expired after CONNACK (printed after the DISCONNECT).
 pub fn timed_out() -> Failure {
     Failure::runtime("Timed out", 27)

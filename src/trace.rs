@@ -11,6 +11,49 @@ use std::io::Write;
 
 use crate::proto::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 
+/// What a [`TraceSink`] is told, in the order it happens during a session.
+#[derive(Debug, Clone, Copy)]
+pub enum TraceRecord<'a> {
+    /// An event of the client state machine: a packet sent or received, a warning, the end of a
+    /// connection.
+    Client(&'a Event),
+    /// rsub's own report of a SUBACK (mosquitto_sub prints it from its subscribe callback, after
+    /// libmosquitto's `received SUBACK` line): the granted QoS or reason code per filter.
+    Subscribed { mid: u16, return_codes: &'a [u8] },
+}
+
+/// Where the session loop sends its trace. `-d` ([`DebugLines`]) is the first implementation; a
+/// sink that writes elsewhere ignores `stdout`.
+pub trait TraceSink {
+    /// Records one happening. `client_id` is the id as mosquitto shows it ([`display_client_id`],
+    /// then [`assigned_client_id`]); `stdout` is the shared stdout buffer, for sinks whose lines
+    /// interleave with the program's output as `-d` lines do.
+    fn record(&mut self, client_id: &str, record: TraceRecord<'_>, stdout: &mut Vec<u8>);
+}
+
+/// `-d`: mosquitto's debug lines, on stdout between the messages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DebugLines {
+    /// `--quiet` hides the lines mosquitto_sub prints itself (`Subscribed (mid: ...)`), not
+    /// libmosquitto's.
+    pub quiet: bool,
+}
+
+impl TraceSink for DebugLines {
+    fn record(&mut self, client_id: &str, record: TraceRecord<'_>, stdout: &mut Vec<u8>) {
+        match record {
+            TraceRecord::Client(event) => {
+                event_line(client_id, event, stdout);
+            }
+            TraceRecord::Subscribed { mid, return_codes } => {
+                if !self.quiet {
+                    subscribed_line(mid, return_codes, stdout);
+                }
+            }
+        }
+    }
+}
+
 /// The id as mosquitto shows it: `(null)` when the client sent no id (glibc's rendering of NULL `%s`).
 pub fn display_client_id(client_id: &str) -> &str {
     if client_id.is_empty() {

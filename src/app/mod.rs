@@ -1,6 +1,10 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
+mod input;
 pub mod publisher;
+pub mod session;
+#[cfg(test)]
+mod sim;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
@@ -14,6 +18,8 @@ use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
+use crate::trace::{DebugLines, TraceSink};
+use session::{Link, NetLink};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -99,8 +105,8 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
 
 /// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,
 /// SIGINT/SIGTERM are reported by the driver from before the connection attempt on.
-fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Result<Driver, Failure> {
-    let client = Client::new(client_options(config, client_id));
+fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<NetLink, Failure> {
+    let client = Client::new(client_options(config, client_id.to_string()));
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
     if watch_signals {
         driver.watch_signals().map_err(|err| io_failure(&err))?;
@@ -114,10 +120,22 @@ fn start(config: &CommonConfig, client_id: String, watch_signals: bool) -> Resul
         None => None,
     };
     driver.set_tls(tls);
-    driver
-        .connect(&config.connect)
+    let mut link = NetLink {
+        driver,
+        spec: config.connect.clone(),
+    };
+    link.connect()
         .map_err(|failure| exit::connect_failure(&failure))?;
-    Ok(driver)
+    Ok(link)
+}
+
+/// The trace sink the options ask for: `-d` lines, or none.
+fn trace_sink(config: &CommonConfig) -> Option<Box<dyn TraceSink>> {
+    config.debug.then(|| {
+        Box::new(DebugLines {
+            quiet: config.quiet,
+        }) as Box<dyn TraceSink>
+    })
 }
 
 /// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.
@@ -131,7 +149,7 @@ pub fn rpub_main() -> i32 {
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
     let defaults = cli::options_file::load(Tool::Pub);
-    match cli::parse_pub_with(&prog, &defaults, &args, publisher::load_input) {
+    match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
         Ok(config) => {
             let quiet = config.common.quiet;
             match publisher::run(config) {

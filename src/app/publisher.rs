@@ -6,27 +6,22 @@
 //! the broker's limits (maximum QoS and packet size refuse a message, see `exit.rs` for the texts),
 //! `Warning: Publish <mid> failed: ...` for refused messages, a server DISCONNECT ends the run.
 
-use std::io::Read;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::input::{LineReader, NextLine, load_file, load_stdin};
+use super::session::{Link, Role, Session, is_lost};
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
-use crate::net::{Driver, StdinChunk, StdinFeed};
+use crate::net::{ChunkSource, StdinFeed};
 use crate::proto::client::{CommandError, Payload, PublishError};
 use crate::proto::codec::{QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
-use crate::trace;
 
 /// QoS 0 lines are not read further while this many bytes wait to be written to the socket. Small
 /// enough that a million lines need no more memory than a thousand (issue 7), large enough that
 /// each write still carries over a thousand short messages.
 const QOS0_OUTPUT_HIGH_WATER: usize = 16 * 1024;
-/// `-l` retries a lost connection after this delay (mosquitto_sub's fixed reconnect delay).
-const RECONNECT_DELAY: Duration = Duration::from_secs(1);
-/// How long the final DISCONNECT may take to be written.
-const FINISH_LIMIT: Duration = Duration::from_secs(5);
 
 /// Runs rpub; `Ok(())` is exit code 0.
 pub fn run(mut config: PubConfig) -> Result<(), Failure> {
@@ -40,32 +35,20 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         MessageSource::StdinLines => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let display_id = trace::display_client_id(&client_id).to_string();
-    let driver = super::start(&config.common, client_id, false)?;
-    let mode = match single_payload {
-        Some(payload) => Mode::Repeat {
-            payload: Arc::new(payload),
-            remaining: config.repeat.max(1),
-            next_at: None,
-        },
-        None => Mode::Lines(LineReader::new(StdinFeed::start(driver.waker()))),
-    };
-    let mut publisher = Publisher {
-        config,
-        display_id,
-        driver,
-        mode,
-        connected: false,
-        ever_connected: false,
-        reconnect_at: None,
-        disconnecting: false,
-        ending: None,
-        topic_alias_set: false,
-    };
-    publisher.run()
+    let link = super::start(&config.common, &client_id, false)?;
+    let trace = super::trace_sink(&config.common);
+    let mut session = Session::new(link, &client_id, trace);
+    match single_payload {
+        Some(payload) => session.run(&mut Publisher::<StdinFeed>::repeating(config, payload)),
+        None => {
+            let feed = StdinFeed::start(session.link.driver.waker());
+            session.run(&mut Publisher::lines(config, feed))
+        }
+    }
 }
 
-enum Mode {
+/// What is published.
+enum Mode<S: ChunkSource> {
     /// `-m/-n/-f/-s`: `remaining` more publishes of `payload`; the next one waits for the previous to
     /// complete (and for `next_at` with `--repeat-delay`).
     Repeat {
@@ -75,118 +58,93 @@ enum Mode {
         next_at: Option<Instant>,
     },
     /// `-l`.
-    Lines(LineReader),
+    Lines(LineReader<S>),
 }
 
-struct Publisher {
+/// Where the publisher is in its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for CONNACK (the first connection, or again after a reconnect of `-l`).
+    Connecting,
+    /// CONNACK accepted: publishing what is due.
+    Publishing,
+    /// Our DISCONNECT is queued: nothing more is published.
+    Disconnecting,
+    /// The connection ended and the run with it.
+    Closed,
+}
+
+/// rpub's role in the session loop.
+pub struct Publisher<S: ChunkSource> {
     config: PubConfig,
-    display_id: String,
-    driver: Driver,
-    mode: Mode,
-    connected: bool,
-    ever_connected: bool,
-    /// `-l` only: the connection was lost; when to try again.
-    reconnect_at: Option<Instant>,
-    /// DISCONNECT has been requested: publish nothing more.
-    disconnecting: bool,
-    /// Set once the run's outcome is known; the loop then only flushes and leaves.
-    ending: Option<Result<(), Failure>>,
+    mode: Mode<S>,
+    phase: Phase,
     /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
     /// connection, so the next ones are sent without the topic.
     topic_alias_set: bool,
 }
 
-impl Publisher {
-    fn run(&mut self) -> Result<(), Failure> {
-        loop {
-            self.drain_events();
-            if let Some(outcome) = self.ending.take() {
-                self.driver.finish(FINISH_LIMIT);
-                return outcome;
-            }
-            if self.connected && self.feed() {
-                continue;
-            }
-            if self.connected && self.waiting_for_socket_room() {
-                // QoS 0 lines wait for the output buffer: write it now; if the socket took it all,
-                // go on reading stdin instead of waiting for an event that would not come.
-                self.driver.write_out();
-                if !self.waiting_for_socket_room() {
-                    continue;
-                }
-            }
-            if self.reconnect_at.is_some_and(|at| self.driver.now() >= at) {
-                self.reconnect();
-            }
-            let deadline = match &self.mode {
-                Mode::Repeat { next_at, .. } => *next_at,
-                Mode::Lines(_) => self.reconnect_at,
-            };
-            if let Err(err) = self.driver.turn(deadline) {
-                self.driver.output.flush();
-                return Err(super::io_failure(&err));
-            }
+impl<S: ChunkSource> Publisher<S> {
+    /// `-m/-n/-f/-s`: `payload`, `--repeat` times.
+    pub fn repeating(config: PubConfig, payload: Vec<u8>) -> Publisher<S> {
+        let remaining = config.repeat.max(1);
+        Publisher::new(
+            config,
+            Mode::Repeat {
+                payload: Arc::new(payload),
+                remaining,
+                next_at: None,
+            },
+        )
+    }
+
+    /// `-l`: one message per line of `input`.
+    pub fn lines(config: PubConfig, input: S) -> Publisher<S> {
+        Publisher::new(config, Mode::Lines(LineReader::new(input)))
+    }
+
+    fn new(config: PubConfig, mode: Mode<S>) -> Publisher<S> {
+        Publisher {
+            config,
+            mode,
+            phase: Phase::Connecting,
+            topic_alias_set: false,
         }
     }
 
-    fn waiting_for_socket_room(&self) -> bool {
+    /// CONNACK accepted the current connection (and no end of it has been handled yet).
+    fn is_connected(&self) -> bool {
+        matches!(self.phase, Phase::Publishing | Phase::Disconnecting)
+    }
+
+    fn waiting_for_socket_room<L: Link>(&self, s: &Session<L>) -> bool {
         matches!(self.mode, Mode::Lines(_))
             && self.config.common.qos == QoS::AtMostOnce
-            && self.driver.client.pending_output_len() >= QOS0_OUTPUT_HIGH_WATER
-    }
-
-    fn drain_events(&mut self) {
-        while let Some(event) = self.driver.client.poll_event() {
-            if let Some(id) = trace::assigned_client_id(&event) {
-                self.display_id = id.to_string();
-            }
-            if self.config.common.debug {
-                trace::event_line(&self.display_id, &event, self.driver.output.buffer());
-            }
-            match event {
-                Event::Connected { .. } => {
-                    self.connected = true;
-                    self.ever_connected = true;
-                    self.topic_alias_set = false;
-                }
-                Event::Published { .. } => self.message_done(),
-                Event::PublishFailed(failure) => {
-                    exit::print_error(
-                        &mut self.driver.output,
-                        &exit::publish_failed_text(&failure),
-                        self.config.common.quiet,
-                    );
-                    // The flow is over: mosquitto_pub goes on (repeats, disconnects) as after a
-                    // success, and still exits 0.
-                    self.message_done();
-                }
-                Event::Closed(error) => self.closed(&error),
-                _ => {}
-            }
-        }
+            && s.client_ref().pending_output_len() >= QOS0_OUTPUT_HIGH_WATER
     }
 
     /// A message completed its flow (acknowledged or refused by the broker).
-    fn message_done(&mut self) {
+    fn message_done(&mut self, now: Instant) {
         if let Mode::Repeat {
             remaining, next_at, ..
         } = &mut self.mode
         {
             *remaining = remaining.saturating_sub(1);
             if *remaining > 0 && self.config.repeat_delay > Duration::ZERO {
-                *next_at = Some(self.driver.now() + self.config.repeat_delay);
+                *next_at = Some(now + self.config.repeat_delay);
             }
         }
     }
 
-    fn closed(&mut self, error: &ConnectionError) {
-        self.connected = false;
-        if let Some(failure) = self.driver.take_tls_failure() {
+    fn closed<L: Link>(&mut self, s: &mut Session<L>, error: &ConnectionError) {
+        let was_disconnecting = self.phase == Phase::Disconnecting;
+        self.phase = Phase::Closed;
+        if let Some(failure) = s.take_tls_failure() {
             // Reported instead of "The connection was lost.", with mosquitto's exit code for it.
-            self.ending.get_or_insert(Err(exit::tls_failure(&failure)));
+            s.finish(Err(exit::tls_failure(&failure)));
             return;
         }
-        if let Some(disconnect) = self.driver.client.server_disconnect() {
+        if let Some(disconnect) = s.client_ref().server_disconnect() {
             // An MQTT 5 server said goodbye: final, even with `-l` (mosquitto_pub -l exits 0 then).
             let outcome = match (
                 &self.mode,
@@ -195,31 +153,24 @@ impl Publisher {
                 (Mode::Lines(_), _) | (_, None) => Ok(()),
                 (Mode::Repeat { .. }, Some(failure)) => Err(failure),
             };
-            if self.ending.is_none() {
-                self.ending = Some(outcome);
-            }
+            s.finish(outcome);
             return;
         }
-        let lost = matches!(
-            error,
-            ConnectionError::Lost
-                | ConnectionError::KeepaliveTimeout
-                | ConnectionError::Decode(_)
-                | ConnectionError::Protocol(_)
-        );
-        if lost && self.ever_connected && !self.disconnecting && matches!(self.mode, Mode::Lines(_))
+        if is_lost(error)
+            && s.ever_connected()
+            && !was_disconnecting
+            && matches!(self.mode, Mode::Lines(_))
         {
             // Unlike mosquitto_pub (which hangs forever here), `-l` reconnects: stdin is not read
             // while the connection is down (back-pressure, nothing is dropped) and the client resends
             // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK.
-            self.driver.close_stream();
-            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
+            self.phase = Phase::Connecting;
+            s.reconnect_later();
             return;
         }
         let version = self.config.common.version;
         if let ConnectionError::Refused(code) = error {
-            exit::print_error(
-                &mut self.driver.output,
+            s.print_error(
                 &exit::connection_refused_line(version, *code),
                 self.config.common.quiet,
             );
@@ -228,18 +179,16 @@ impl Publisher {
             None => Ok(()),
             Some(failure) => Err(failure),
         };
-        if self.ending.is_none() {
-            self.ending = Some(outcome);
-        }
+        s.finish(outcome);
     }
 
     /// Publishes what is due and allowed now; disconnects when everything is done. Returns whether
     /// it did anything (then there may be events to handle before waiting).
-    fn feed(&mut self) -> bool {
-        if self.ending.is_some() || self.disconnecting || self.driver.client.is_closed() {
+    fn feed<L: Link>(&mut self, s: &mut Session<L>) -> bool {
+        if s.is_leaving() || self.phase == Phase::Disconnecting || s.client_ref().is_closed() {
             return false;
         }
-        let now = self.driver.now();
+        let now = s.now();
         match &mut self.mode {
             Mode::Repeat {
                 payload,
@@ -247,35 +196,35 @@ impl Publisher {
                 next_at,
             } => {
                 if *remaining == 0 {
-                    self.disconnect();
+                    self.disconnect(s);
                     return true;
                 }
                 // Each publish completes (QoS 0: queued; 1: PUBACK; 2: PUBCOMP) before the next
                 // starts, as mosquitto does, so `remaining` counts completions.
-                let busy = self.driver.client.inflight_count() > 0;
+                let busy = s.client_ref().inflight_count() > 0;
                 if busy || next_at.is_some_and(|at| now < at) {
                     return false;
                 }
                 *next_at = None;
                 let payload = Payload::Shared(Arc::clone(payload));
-                self.publish(payload, now);
+                self.publish(s, payload, now);
                 true
             }
-            Mode::Lines(_) => self.feed_lines(now),
+            Mode::Lines(_) => self.feed_lines(s, now),
         }
     }
 
-    fn feed_lines(&mut self, now: Instant) -> bool {
+    fn feed_lines<L: Link>(&mut self, s: &mut Session<L>, now: Instant) -> bool {
         let qos = self.config.common.qos;
         let mut progressed = false;
         loop {
-            if self.ending.is_some() || self.disconnecting || self.driver.client.is_closed() {
+            if s.is_leaving() || self.phase == Phase::Disconnecting || s.client_ref().is_closed() {
                 return progressed;
             }
             let has_room = if qos == QoS::AtMostOnce {
-                self.driver.client.pending_output_len() < QOS0_OUTPUT_HIGH_WATER
+                s.client_ref().pending_output_len() < QOS0_OUTPUT_HIGH_WATER
             } else {
-                self.driver.client.can_publish()
+                s.client_ref().can_publish()
             };
             if !has_room {
                 return progressed;
@@ -285,55 +234,46 @@ impl Publisher {
             };
             match reader.next_line() {
                 NextLine::Line(line) => {
-                    self.publish(line, now);
+                    self.publish(s, line, now);
                     // Each publish queues events (`Published`, `-d` lines): handle them now rather
                     // than after the burst, or the queue grows with the number of lines.
-                    self.drain_events();
+                    s.drain(self);
                     progressed = true;
                 }
                 NextLine::Pending => return progressed,
                 NextLine::Eof => {
-                    if self.driver.client.inflight_count() == 0 {
-                        self.disconnect();
+                    if s.client_ref().inflight_count() == 0 {
+                        self.disconnect(s);
                         return true;
                     }
                     return progressed;
                 }
                 NextLine::Failed => {
-                    exit::print_error(
-                        &mut self.driver.output,
-                        exit::STDIN_LOAD_FAILED,
-                        self.config.common.quiet,
-                    );
-                    self.disconnect();
+                    s.print_error(exit::STDIN_LOAD_FAILED, self.config.common.quiet);
+                    self.disconnect(s);
                     return true;
                 }
             }
         }
     }
 
-    fn publish(&mut self, payload: impl Into<Payload>, now: Instant) {
+    fn publish<L: Link>(&mut self, s: &mut Session<L>, payload: impl Into<Payload>, now: Instant) {
         let common = &self.config.common;
         if common.version != Version::V5 && !self.config.publish_properties.is_empty() {
             // `-D publish` followed by a `-V` back to v3.x: libmosquitto refuses every publish
             // (MOSQ_ERR_NOT_SUPPORTED). mosquitto_pub then disconnects silently (exit 0), or with
             // `-l` leaves its loop at once with the error (no DISCONNECT).
             if matches!(self.mode, Mode::Lines(_)) {
-                self.ending
-                    .get_or_insert(Err(exit::publish_not_supported_loop_failure()));
+                s.finish(Err(exit::publish_not_supported_loop_failure()));
             } else {
-                self.disconnect();
+                self.disconnect(s);
             }
             return;
         }
         if self.config.topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
-            exit::print_error(
-                &mut self.driver.output,
-                exit::INVALID_PUBLISH_INPUT,
-                common.quiet,
-            );
-            self.disconnect();
+            s.print_error(exit::INVALID_PUBLISH_INPUT, common.quiet);
+            self.disconnect(s);
             return;
         }
         // mosquitto_pub sends the topic with the first message only once a topic alias is set.
@@ -344,7 +284,7 @@ impl Publisher {
         } else {
             self.config.topic.as_str()
         };
-        let result = self.driver.client.publish_with_properties(
+        let result = s.client().publish_with_properties(
             topic,
             payload,
             common.qos,
@@ -363,18 +303,16 @@ impl Publisher {
             && let Some(failure) = exit::publish_loop_failure(&error)
         {
             // mosquitto_pub -l leaves its loop at once: no DISCONNECT.
-            if self.ending.is_none() {
-                self.ending = Some(Err(failure));
-            }
+            s.finish(Err(failure));
             return;
         }
         if let Some(line) = exit::publish_refused_line(&error) {
-            exit::print_error(&mut self.driver.output, line, common.quiet);
+            s.print_error(line, common.quiet);
         }
         match error {
             PublishError::Command(CommandError::TooLarge)
             | PublishError::QosNotSupported { .. }
-            | PublishError::PacketTooLarge { .. } => self.disconnect(),
+            | PublishError::PacketTooLarge { .. } => self.disconnect(s),
             // The callers check for room first; nothing is lost if this ever happens: the line is
             // gone only in the impossible case, so it is reported loudly rather than silently.
             PublishError::Command(
@@ -383,126 +321,57 @@ impl Publisher {
         }
     }
 
-    fn reconnect(&mut self) {
-        self.reconnect_at = None;
-        if self.driver.connect(&self.config.common.connect).is_err() {
-            // Failed attempts are silent, as mosquitto_sub's are; the next one follows shortly.
-            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
-        }
-    }
-
-    fn disconnect(&mut self) {
-        if !self.disconnecting && !self.driver.client.is_closed() {
-            self.disconnecting = true;
-            let now = self.driver.now();
+    fn disconnect<L: Link>(&mut self, s: &mut Session<L>) {
+        if self.phase != Phase::Disconnecting && !s.client_ref().is_closed() {
+            self.phase = Phase::Disconnecting;
+            let now = s.now();
             let properties = self.config.common.disconnect_properties.clone();
-            self.driver
-                .client
-                .disconnect_with_reason(0, properties, now);
+            s.client().disconnect_with_reason(0, properties, now);
         }
     }
 }
 
-/// Splits stdin into lines as mosquitto_pub `-l` does: the payload is the line without its `\n` (a
-/// `\r` is kept), empty lines are messages too, and a last line without `\n` is still published.
-struct LineReader {
-    feed: StdinFeed,
-    buffer: Vec<u8>,
-    start: usize,
-    eof: bool,
-}
-
-enum NextLine {
-    Line(Vec<u8>),
-    Pending,
-    Eof,
-    Failed,
-}
-
-impl LineReader {
-    fn new(feed: StdinFeed) -> LineReader {
-        LineReader {
-            feed,
-            buffer: Vec::new(),
-            start: 0,
-            eof: false,
+impl<S: ChunkSource> Role for Publisher<S> {
+    fn on_event<L: Link>(&mut self, s: &mut Session<L>, event: Event) {
+        match event {
+            Event::Connected { .. } => {
+                self.phase = Phase::Publishing;
+                self.topic_alias_set = false;
+            }
+            Event::Published { .. } => self.message_done(s.now()),
+            Event::PublishFailed(failure) => {
+                s.print_error(
+                    &exit::publish_failed_text(&failure),
+                    self.config.common.quiet,
+                );
+                // The flow is over: mosquitto_pub goes on (repeats, disconnects) as after a
+                // success, and still exits 0.
+                self.message_done(s.now());
+            }
+            Event::Closed(error) => self.closed(s, &error),
+            _ => {}
         }
     }
 
-    fn next_line(&mut self) -> NextLine {
-        loop {
-            let unread = &self.buffer[self.start..];
-            if let Some(newline) = unread.iter().position(|&byte| byte == b'\n') {
-                let line = unread[..newline].to_vec();
-                self.start += newline + 1;
-                return NextLine::Line(line);
-            }
-            if self.eof {
-                if unread.is_empty() {
-                    return NextLine::Eof;
-                }
-                let line = unread.to_vec();
-                self.start = self.buffer.len();
-                return NextLine::Line(line);
-            }
-            match self.feed.try_next() {
-                StdinChunk::Data(chunk) => {
-                    self.buffer.drain(..self.start);
-                    self.start = 0;
-                    if self.buffer.is_empty() {
-                        self.buffer = chunk;
-                    } else {
-                        self.buffer.extend_from_slice(&chunk);
-                    }
-                }
-                StdinChunk::Pending => return NextLine::Pending,
-                StdinChunk::Eof => self.eof = true,
-                StdinChunk::Failed(_) => return NextLine::Failed,
+    fn poll<L: Link>(&mut self, s: &mut Session<L>) -> bool {
+        if self.is_connected() && self.feed(s) {
+            return true;
+        }
+        if self.is_connected() && self.waiting_for_socket_room(s) {
+            // QoS 0 lines wait for the output buffer: write it now; if the socket took it all, go
+            // on reading stdin instead of waiting for an event that would not come.
+            s.link.write_out();
+            if !self.waiting_for_socket_room(s) {
+                return true;
             }
         }
+        false
     }
-}
 
-/// Reads the message named by `-f` or `-s` (for `cli::parse_pub_loading_input`); other sources need
-/// no loading.
-pub fn load_input(source: &MessageSource) -> Result<Option<Vec<u8>>, Failure> {
-    match source {
-        MessageSource::File(path) => load_file(path).map(Some),
-        MessageSource::StdinWhole => load_stdin().map(Some),
-        MessageSource::Message(_) | MessageSource::Null | MessageSource::StdinLines => Ok(None),
+    fn deadline(&self) -> Option<Instant> {
+        match &self.mode {
+            Mode::Repeat { next_at, .. } => *next_at,
+            Mode::Lines(_) => None,
+        }
     }
-}
-
-fn load_file(path: &Path) -> Result<Vec<u8>, Failure> {
-    let mut file = std::fs::File::open(path).map_err(|_| exit::input_file_unopenable(path))?;
-    // A directory opens fine but has no readable size; mosquitto reports it as too large.
-    let metadata = file
-        .metadata()
-        .map_err(|_| exit::input_file_too_large(path))?;
-    if metadata.is_dir() || metadata.len() > exit::MAX_INPUT_LEN as u64 {
-        return Err(exit::input_file_too_large(path));
-    }
-    let mut payload = Vec::with_capacity(metadata.len() as usize);
-    file.read_to_end(&mut payload)
-        .map_err(|_| exit::input_file_too_large(path))?;
-    if payload.len() > exit::MAX_INPUT_LEN {
-        return Err(exit::input_file_too_large(path));
-    }
-    Ok(payload)
-}
-
-fn load_stdin() -> Result<Vec<u8>, Failure> {
-    let mut payload = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(exit::MAX_INPUT_LEN as u64 + 1)
-        .read_to_end(&mut payload)
-        .map_err(|_| exit::stdin_unreadable())?;
-    if payload.len() > exit::MAX_INPUT_LEN {
-        return Err(exit::stdin_too_large());
-    }
-    if payload.is_empty() {
-        return Err(exit::stdin_empty());
-    }
-    Ok(payload)
 }

@@ -11,23 +11,19 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::session::{Link, Role, Session, is_lost};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
-use crate::net::Driver;
 use crate::output::{
     MessageView, OutputMode, PlainParts, Printer, SystemClock, V5Properties, V5Property,
 };
 use crate::proto::client::CommandError;
-use crate::proto::codec::{Property, QoS, RetainHandling, SubscribeFilter, Version};
+use crate::proto::codec::{
+    Property, QoS, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
+};
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
-use crate::trace;
+use crate::trace::TraceRecord;
 
-/// mosquitto_sub retries a lost connection after this fixed delay.
-const RECONNECT_DELAY: Duration = Duration::from_secs(1);
-/// How long the final DISCONNECT may take to be written.
-const FINISH_LIMIT: Duration = Duration::from_secs(5);
-/// SUBACK return codes at or above this mean "subscription refused".
-const SUBACK_FAILURE: u8 = 0x80;
 /// `--random-filter` draws a number below this (its value is in tenths of a percent).
 const RANDOM_RANGE: u64 = 1_000;
 /// MQTT 5 DISCONNECT reason codes: a normal end, and the one that has the broker publish the will
@@ -40,67 +36,47 @@ const DISCONNECT_WITH_WILL: u8 = 4;
 const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 
 /// Runs rsub; `Ok(())` is exit code 0.
-pub fn run(mut config: SubConfig) -> Result<(), Failure> {
+pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
-    let display_id = trace::display_client_id(&client_id).to_string();
-    let driver = super::start(&config.common, client_id, true)?;
+    let link = super::start(&config.common, &client_id, true)?;
+    let trace = super::trace_sink(&config.common);
+    let mut session = Session::new(link, &client_id, trace);
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
-    let timeout_at = config
-        .timeout
-        .map(|seconds| driver.now() + Duration::from_secs(u64::from(seconds)));
-    let printer = Printer {
-        // -F overrides -v.
-        mode: match config.format.take() {
-            Some(format) => OutputMode::Format(format),
-            None => OutputMode::Plain {
-                verbose: config.verbose,
-            },
-        },
-        pretty: config.pretty,
-        no_eol: config.no_eol,
-    };
-    let mut subscriber = Subscriber {
-        config,
-        printer,
-        errors: Vec::new(),
-        random: Random::from_clock(),
-        display_id,
-        driver,
-        timeout_at,
-        reconnect_at: None,
-        ever_connected: false,
-        printed: 0,
-        stop_printing: false,
-        closing: false,
-        removal_published: false,
-        pending_removals: VecDeque::new(),
-        pretraced: VecDeque::new(),
-        after_disconnect: None,
-        finished: false,
-    };
-    subscriber.run()
+    let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
+    session.run(&mut subscriber)
 }
 
-struct Subscriber {
+/// Where the subscriber is in its run.
+#[derive(Debug)]
+enum Phase {
+    /// Messages are handled as they come.
+    Running,
+    /// `-C` was reached or `--retained-only` ended after `--remove-retained` published: messages
+    /// are only traced, and the connection goes on (mosquitto never sends its DISCONNECT then).
+    Stopped,
+    /// Our DISCONNECT is queued; the run ends with `outcome` once the connection closes.
+    /// mosquitto reads nothing more from the socket after the callback that decided to disconnect,
+    /// so events already queued behind it are ignored, except the `sending DISCONNECT` line and the
+    /// end of the connection.
+    Closing { outcome: Result<(), Failure> },
+    /// The outcome went to the session: the run is over. `ignore_queued`: mosquitto_sub has left its
+    /// loop (the connection ended, or our DISCONNECT was queued before), so events still queued are
+    /// not handled; after a refused CONNACK they are (its own `sending DISCONNECT` line).
+    Done { ignore_queued: bool },
+}
+
+/// rsub's role in the session loop.
+pub struct Subscriber {
     config: SubConfig,
     printer: Printer,
+    phase: Phase,
     /// Runtime error text produced while formatting a message (reused between messages).
     errors: Vec<u8>,
     random: Random,
-    display_id: String,
-    driver: Driver,
+    /// `-W`: when the run times out.
     timeout_at: Option<Instant>,
-    /// Set while the connection is down: when to try again.
-    reconnect_at: Option<Instant>,
-    ever_connected: bool,
     /// Messages that reached the `-C` count (printed, or skipped only by `--random-filter`).
     printed: u32,
-    /// mosquitto's `process_messages == false`: messages still arriving are traced, not handled.
-    stop_printing: bool,
-    /// Our DISCONNECT is queued: mosquitto reads nothing more from the socket after the callback
-    /// that decided to disconnect, so events already queued behind it are dropped, except the
-    /// `sending DISCONNECT` line and the end of the connection.
-    closing: bool,
     /// `--remove-retained` has published (mosquitto's `last_mid != 0`): from then on neither
     /// `-C` nor `--retained-only` sends the DISCONNECT that would end the program.
     removal_published: bool,
@@ -110,116 +86,61 @@ struct Subscriber {
     /// Ids of `--remove-retained` publishes whose `sending PUBLISH` line was already printed (at
     /// the moment mosquitto prints it), so the client's own event for it is not traced again.
     pretraced: VecDeque<u16>,
-    /// The run's outcome once our DISCONNECT has gone out.
-    after_disconnect: Option<Result<(), Failure>>,
-    /// The run is over without a DISCONNECT to wait for.
-    finished: bool,
 }
 
 impl Subscriber {
-    fn run(&mut self) -> Result<(), Failure> {
-        loop {
-            if let Some(outcome) = self.drain_events() {
-                self.driver.finish(FINISH_LIMIT);
-                return outcome;
-            }
-            if self.driver.output.is_broken() && self.after_disconnect.is_none() {
-                // Nobody reads our output any more (`rsub | head -1`): end quietly and cleanly.
-                self.end_with(Ok(()));
-            }
-            if self.finished {
-                self.driver.finish(FINISH_LIMIT);
-                return self.after_disconnect.take().unwrap_or(Ok(()));
-            }
-            let now = self.driver.now();
-            if self.timeout_at.is_some_and(|at| now >= at) {
-                self.timeout_at = None;
-                if let Some(outcome) = self.timed_out() {
-                    self.driver.output.flush();
-                    return outcome;
-                }
-            }
-            if self.reconnect_at.is_some_and(|at| now >= at) {
-                self.reconnect();
-            }
-            let deadline = match (self.timeout_at, self.reconnect_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            match self.driver.turn(deadline) {
-                Ok(turn) if turn.signalled => {
-                    // As mosquitto_sub: before the first CONNACK exit 255 at once, after it
-                    // disconnect cleanly and exit 0.
-                    if !self.ever_connected {
-                        self.driver.output.flush();
-                        return Err(exit::ended_before_connack());
-                    }
-                    self.end_with_reason(Ok(()), DISCONNECT_WITH_WILL);
-                }
-                Ok(_) => {}
-                Err(err) => {
-                    self.driver.output.flush();
-                    return Err(super::io_failure(&err));
-                }
-            }
+    /// The role for `config`, its first connection opened at `now`.
+    pub fn new(mut config: SubConfig, now: Instant, random: Random) -> Subscriber {
+        let timeout_at = config
+            .timeout
+            .map(|seconds| now + Duration::from_secs(u64::from(seconds)));
+        let printer = Printer {
+            // -F overrides -v.
+            mode: match config.format.take() {
+                Some(format) => OutputMode::Format(format),
+                None => OutputMode::Plain {
+                    verbose: config.verbose,
+                },
+            },
+            pretty: config.pretty,
+            no_eol: config.no_eol,
+        };
+        Subscriber {
+            config,
+            printer,
+            phase: Phase::Running,
+            errors: Vec::new(),
+            random,
+            timeout_at,
+            printed: 0,
+            removal_published: false,
+            pending_removals: VecDeque::new(),
+            pretraced: VecDeque::new(),
         }
     }
 
-    /// Handles every queued event; returns the outcome once the run is over.
-    fn drain_events(&mut self) -> Option<Result<(), Failure>> {
-        while let Some(event) = self.driver.client.poll_event() {
-            if self.closing
-                && !matches!(
-                    event,
-                    Event::Sent(PacketInfo::Disconnect) | Event::Closed(_)
-                )
-            {
-                continue;
-            }
-            if let Some(id) = trace::assigned_client_id(&event) {
-                // MQTT 5: mosquitto shows the id the broker assigned from its CONNACK line on.
-                self.display_id = id.to_string();
-            }
-            if self.config.common.debug && !self.is_pretraced(&event) {
-                trace::event_line(&self.display_id, &event, self.driver.output.buffer());
-            }
-            match event {
-                Event::Connected { .. } => self.connected(),
-                Event::Subscribed { mid, return_codes } => self.subscribed(mid, &return_codes),
-                Event::Message(message) => self.message(&message),
-                // A removal the broker refused (MQTT 5) is over too: the next one may go.
-                Event::Published { .. } | Event::PublishFailed(_) => self.publish_pending_removal(),
-                Event::Closed(error) => {
-                    if let Some(outcome) = self.closed(error) {
-                        return Some(outcome);
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.driver.output.flush_if_large();
-        None
+    /// The run's outcome is decided (our DISCONNECT is queued, or the run is over).
+    fn is_ending(&self) -> bool {
+        matches!(self.phase, Phase::Closing { .. } | Phase::Done { .. })
     }
 
-    /// Whether `event` is the `sending PUBLISH` of a removal whose line was printed already.
-    fn is_pretraced(&mut self, event: &Event) -> bool {
-        match event {
-            Event::Sent(PacketInfo::Publish {
-                dup: false, mid, ..
-            }) if self.pretraced.front() == Some(mid) => {
-                self.pretraced.pop_front();
-                true
-            }
-            _ => false,
-        }
+    /// The connection ended: hands the outcome kept while closing (or `Ok`) to the session.
+    fn finish<L: Link>(&mut self, s: &mut Session<L>) {
+        let done = Phase::Done {
+            ignore_queued: true,
+        };
+        let outcome = match std::mem::replace(&mut self.phase, done) {
+            Phase::Closing { outcome } => outcome,
+            _ => Ok(()),
+        };
+        s.finish(outcome);
     }
 
     /// CONNACK 0 (also after a reconnect): one SUBSCRIBE with every `-t`, then one UNSUBSCRIBE per
     /// `-U`, all sent at once, before any acknowledgement. MQTT 5: with the subscription options of
     /// `--retain-as-published` and `-R` (retained messages not sent) and the `-D subscribe` /
     /// `-D unsubscribe` properties.
-    fn connected(&mut self) {
-        self.ever_connected = true;
+    fn connected<L: Link>(&mut self, s: &mut Session<L>) {
         let config = &self.config;
         let v5 = config.common.version == Version::V5;
         let filters: Vec<SubscribeFilter> = config
@@ -237,12 +158,12 @@ impl Subscriber {
                 },
             })
             .collect();
-        let now = self.driver.now();
+        let now = s.now();
         // Properties after a `-V` back to v3.x: libmosquitto refuses to send the packet
         // (MOSQ_ERR_NOT_SUPPORTED) and mosquitto_sub ignores that, so nothing is sent.
         if v5 || config.subscribe_properties.is_empty() {
             // Cannot fail right after CONNACK; if it did, the connection end reports it.
-            let _ = self.driver.client.subscribe_with_options(
+            let _ = s.client().subscribe_with_options(
                 &filters,
                 config.subscribe_properties.clone(),
                 now,
@@ -250,7 +171,7 @@ impl Subscriber {
         }
         if v5 || config.unsubscribe_properties.is_empty() {
             for filter in &config.unsubscribe {
-                let _ = self.driver.client.unsubscribe_with_properties(
+                let _ = s.client().unsubscribe_with_properties(
                     filter,
                     config.unsubscribe_properties.clone(),
                     now,
@@ -259,28 +180,30 @@ impl Subscriber {
         }
     }
 
-    fn subscribed(&mut self, mid: u16, return_codes: &[u8]) {
-        if self.config.common.debug && !self.config.common.quiet {
-            trace::subscribed_line(mid, return_codes, self.driver.output.buffer());
-        }
-        if self.after_disconnect.is_some() {
+    fn subscribed<L: Link>(&mut self, s: &mut Session<L>, mid: u16, return_codes: &[u8]) {
+        s.record(TraceRecord::Subscribed { mid, return_codes });
+        if self.is_ending() {
             return;
         }
         if !return_codes.is_empty() && return_codes.iter().all(|&code| code >= SUBACK_FAILURE) {
             // mosquitto_sub disconnects, then reports it, and still exits 0.
-            self.end_with(Err(exit::all_subscriptions_denied()));
+            self.end_with(
+                s,
+                Err(exit::all_subscriptions_denied()),
+                NORMAL_DISCONNECTION,
+            );
         } else if self.config.exit_after_subscribe {
-            self.end_with(Ok(()));
+            self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
         }
     }
 
     /// mosquitto_sub's message callback, step by step.
-    fn message(&mut self, message: &Message) {
-        if self.stop_printing {
+    fn message<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
+        if !matches!(self.phase, Phase::Running) {
             return;
         }
         if self.config.retained_only && !message.retain {
-            self.stop_processing();
+            self.stop_processing(s);
             return;
         }
         if message.retain && self.config.no_retain {
@@ -295,28 +218,29 @@ impl Subscriber {
             return;
         }
         if self.config.remove_retained && message.retain {
-            self.remove_retained(&message.topic);
+            self.remove_retained(s, &message.topic);
         }
-        self.print(message);
+        self.print(s, message);
         if let Some(count) = self.config.count {
             self.printed = self.printed.saturating_add(1);
             if self.printed == count {
-                self.stop_processing();
+                self.stop_processing(s);
             }
         }
     }
 
     /// `-C` reached or `--retained-only` ended: no more messages are handled, and the program ends
     /// unless `--remove-retained` has published (mosquitto then never sends its DISCONNECT).
-    fn stop_processing(&mut self) {
-        self.stop_printing = true;
-        if !self.removal_published {
-            self.end_with(Ok(()));
+    fn stop_processing<L: Link>(&mut self, s: &mut Session<L>) {
+        if self.removal_published {
+            self.phase = Phase::Stopped;
+        } else {
+            self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
         }
     }
 
     /// Prints one message (unless `--random-filter` drops it) straight into the output buffer.
-    fn print(&mut self, message: &Message) {
+    fn print<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
         if let Some(chance) = self.config.random_filter
             && self.random.below(RANDOM_RANGE) >= u64::from(chance)
         {
@@ -339,23 +263,19 @@ impl Subscriber {
             // Everything before the payload is buffered (after what is there already), then written
             // with the payload; only the end of line stays buffered.
             let parts = PlainParts::of(&view, verbose, self.printer.no_eol);
-            let output = &mut self.driver.output;
+            let output = s.output();
             output.buffer().extend_from_slice(parts.before);
             output.buffer().extend_from_slice(parts.separator);
             output.write_unbuffered(parts.payload);
             output.buffer().extend_from_slice(parts.after);
             return;
         }
-        let start = self.driver.output.buffer().len();
+        let start = s.output().buffer().len();
         self.errors.clear();
-        self.printer.write_message(
-            &view,
-            &SystemClock,
-            self.driver.output.buffer(),
-            &mut self.errors,
-        );
+        self.printer
+            .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
         if !self.errors.is_empty() && !self.config.common.quiet {
-            self.report_errors(start);
+            self.report_errors(s, start);
         }
     }
 
@@ -363,31 +283,31 @@ impl Subscriber {
     /// everything printed before that message first, then the errors, so a terminal shows them in
     /// the order mosquitto_sub's line-buffered stdout and unbuffered stderr do. The message
     /// itself stays buffered.
-    fn report_errors(&mut self, start: usize) {
-        let message = self.driver.output.buffer().split_off(start);
-        self.driver.output.flush();
+    fn report_errors<L: Link>(&mut self, s: &mut Session<L>, start: usize) {
+        let output = s.output();
+        let message = output.buffer().split_off(start);
+        output.flush();
         let _ = std::io::stderr().lock().write_all(&self.errors);
-        self.driver.output.buffer().extend_from_slice(&message);
+        output.buffer().extend_from_slice(&message);
     }
 
     /// `--remove-retained`: an empty retained QoS 1 message to `topic` clears it on the broker.
-    fn remove_retained(&mut self, topic: &str) {
+    fn remove_retained<L: Link>(&mut self, s: &mut Session<L>, topic: &str) {
         self.removal_published = true;
-        if !self.pending_removals.is_empty() || !self.publish_removal(topic) {
+        if !self.pending_removals.is_empty() || !self.publish_removal(s, topic) {
             self.pending_removals.push_back(topic.to_string());
         }
     }
 
     /// Publishes the removal for `topic`; `false` when the in-flight window (`-M`) is full.
-    fn publish_removal(&mut self, topic: &str) -> bool {
-        let now = self.driver.now();
-        match self
-            .driver
-            .client
+    fn publish_removal<L: Link>(&mut self, s: &mut Session<L>, topic: &str) -> bool {
+        let now = s.now();
+        match s
+            .client()
             .publish(topic, Vec::new(), QoS::AtLeastOnce, true, now)
         {
             Ok(mid) => {
-                if self.config.common.debug {
+                if s.is_tracing() {
                     // libmosquitto prints this line while the message is being handled, before
                     // the message itself; the client reports it after the events already queued.
                     let sent = Event::Sent(PacketInfo::Publish {
@@ -398,7 +318,7 @@ impl Subscriber {
                         topic: topic.to_string(),
                         payload_len: 0,
                     });
-                    trace::event_line(&self.display_id, &sent, self.driver.output.buffer());
+                    s.record(TraceRecord::Client(&sent));
                     self.pretraced.push_back(mid);
                 }
                 true
@@ -413,116 +333,176 @@ impl Subscriber {
     /// An earlier removal was acknowledged: send the oldest queued one. One per acknowledgement,
     /// as libmosquitto releases them (the client may already have handled later acknowledgements
     /// whose events are still queued; each of those releases its own).
-    fn publish_pending_removal(&mut self) {
+    fn publish_pending_removal<L: Link>(&mut self, s: &mut Session<L>) {
         if let Some(topic) = self.pending_removals.front().cloned()
-            && self.publish_removal(&topic)
+            && self.publish_removal(s, &topic)
         {
             self.pending_removals.pop_front();
         }
     }
 
-    /// Sends DISCONNECT; the run ends with `outcome` once it is written.
-    fn end_with(&mut self, outcome: Result<(), Failure>) {
-        self.end_with_reason(outcome, NORMAL_DISCONNECTION);
-    }
-
-    /// [`Subscriber::end_with`] with an MQTT 5 reason code for the DISCONNECT.
-    fn end_with_reason(&mut self, outcome: Result<(), Failure>, reason_code: u8) {
-        self.stop_printing = true;
-        if self.after_disconnect.is_none() {
-            self.after_disconnect = Some(outcome);
-        }
-        if self.driver.client.is_connected() {
-            self.send_disconnect(reason_code);
-            self.closing = true;
+    /// Ends the run with `outcome` (unless one was decided before): sends DISCONNECT with the
+    /// MQTT 5 `reason_code` and ends once it is written, or ends at once without a connection.
+    fn end_with<L: Link>(
+        &mut self,
+        s: &mut Session<L>,
+        outcome: Result<(), Failure>,
+        reason_code: u8,
+    ) {
+        let (outcome, was_closing) = match &mut self.phase {
+            Phase::Closing { outcome: kept } => (std::mem::replace(kept, Ok(())), true),
+            Phase::Done { .. } => return,
+            Phase::Running | Phase::Stopped => (outcome, false),
+        };
+        if s.client_ref().is_connected() {
+            self.send_disconnect(s, reason_code);
+            self.phase = Phase::Closing { outcome };
         } else {
             // No connection to say goodbye on: leave right away.
-            self.reconnect_at = None;
-            self.finished = true;
+            self.phase = Phase::Done {
+                ignore_queued: was_closing,
+            };
+            s.cancel_reconnect();
+            s.finish(outcome);
         }
     }
 
     /// DISCONNECT with the `-D disconnect` properties (MQTT 5; 3.x sends a plain DISCONNECT, where
     /// mosquitto_sub would hang with properties it cannot send).
-    fn send_disconnect(&mut self, reason_code: u8) {
-        let now = self.driver.now();
+    fn send_disconnect<L: Link>(&mut self, s: &mut Session<L>, reason_code: u8) {
+        let now = s.now();
         let properties = self.config.common.disconnect_properties.clone();
-        self.driver
-            .client
+        s.client()
             .disconnect_with_reason(reason_code, properties, now);
     }
 
-    fn closed(&mut self, error: ConnectionError) -> Option<Result<(), Failure>> {
+    fn closed<L: Link>(&mut self, s: &mut Session<L>, error: ConnectionError) {
         match error {
-            ConnectionError::Disconnected => Some(self.after_disconnect.take().unwrap_or(Ok(()))),
+            ConnectionError::Disconnected => self.finish(s),
             ConnectionError::Refused(code) => {
                 // Printed when CONNACK arrives, then mosquitto_sub sends DISCONNECT itself.
-                exit::print_error(
-                    &mut self.driver.output,
+                s.print_error(
                     &exit::connection_refused_line(self.config.common.version, code),
                     self.config.common.quiet,
                 );
-                self.stop_printing = true;
-                self.after_disconnect = Some(Err(Failure::Silent {
-                    code: i32::from(code),
-                }));
+                self.phase = Phase::Done {
+                    ignore_queued: false,
+                };
                 // The client reports no second `Closed` for this DISCONNECT: the run ends once the
                 // events already queued (its `sending DISCONNECT` line) are handled and it is written.
-                self.send_disconnect(NORMAL_DISCONNECTION);
-                self.finished = true;
-                None
+                self.send_disconnect(s, NORMAL_DISCONNECTION);
+                s.finish(Err(exit::subscriber_connection_refused(code)));
             }
-            ConnectionError::Lost
-            | ConnectionError::KeepaliveTimeout
-            | ConnectionError::Decode(_)
-            | ConnectionError::Protocol(_) => {
-                if self.after_disconnect.is_some()
-                    || self.driver.client.server_disconnect().is_some()
-                {
+            error if is_lost(&error) => {
+                if self.is_ending() || s.client_ref().server_disconnect().is_some() {
                     // We were ending anyway (e.g. -C reached and the broker closed first), or an
                     // MQTT 5 server sent DISCONNECT: mosquitto_sub ends then, exit 0, no message.
-                    return Some(self.after_disconnect.take().unwrap_or(Ok(())));
+                    self.finish(s);
+                    return;
                 }
-                if let Some(failure) = self.driver.take_tls_failure() {
+                if let Some(failure) = s.take_tls_failure() {
                     // A failed TLS handshake is final for mosquitto_sub too (exit 8); our text
                     // says what failed instead of "A TLS error occurred.".
-                    return Some(Err(exit::tls_failure(&failure)));
+                    self.phase = Phase::Done {
+                        ignore_queued: true,
+                    };
+                    s.finish(Err(exit::tls_failure(&failure)));
+                    return;
                 }
                 // mosquitto_sub reconnects silently after a fixed delay (also after -C or
                 // --retained-only stopped the processing without a DISCONNECT, see
                 // `stop_processing`).
-                self.driver.close_stream();
-                self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
-                None
+                s.reconnect_later();
             }
-        }
-    }
-
-    fn reconnect(&mut self) {
-        self.reconnect_at = None;
-        // Failed attempts print nothing, as with mosquitto_sub.
-        if self.driver.connect(&self.config.common.connect).is_err() {
-            self.reconnect_at = Some(self.driver.now() + RECONNECT_DELAY);
+            _ => {}
         }
     }
 
     /// `-W` expired. Before the first CONNACK mosquitto_sub exits 255 silently; after it, it
     /// disconnects, prints `Timed out` and exits 27.
-    fn timed_out(&mut self) -> Option<Result<(), Failure>> {
-        if !self.ever_connected {
-            return Some(Err(exit::ended_before_connack()));
+    fn timed_out<L: Link>(&mut self, s: &mut Session<L>) {
+        if !s.ever_connected() {
+            s.abort(Err(exit::ended_before_connack()));
+            return;
         }
-        let timed_out = exit::timed_out();
-        if self.driver.client.is_connected() {
-            self.stop_printing = true;
-            self.after_disconnect = Some(Err(timed_out));
-            // As on a signal: MQTT 5 asks the broker to publish the will.
-            self.send_disconnect(DISCONNECT_WITH_WILL);
-            self.closing = true;
-            None
+        if s.client_ref().is_connected() {
+            // As on a signal: MQTT 5 asks the broker to publish the will. The time-out replaces
+            // an outcome decided before.
+            self.phase = Phase::Closing {
+                outcome: Err(exit::timed_out()),
+            };
+            self.send_disconnect(s, DISCONNECT_WITH_WILL);
         } else {
-            Some(Err(timed_out))
+            s.abort(Err(exit::timed_out()));
         }
+    }
+}
+
+impl Role for Subscriber {
+    fn accepts(&self, event: &Event) -> bool {
+        match self.phase {
+            Phase::Closing { .. } => {
+                matches!(
+                    event,
+                    Event::Sent(PacketInfo::Disconnect) | Event::Closed(_)
+                )
+            }
+            Phase::Done { ignore_queued } => !ignore_queued,
+            Phase::Running | Phase::Stopped => true,
+        }
+    }
+
+    fn pretraced(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Sent(PacketInfo::Publish {
+                dup: false, mid, ..
+            }) if self.pretraced.front() == Some(mid) => {
+                self.pretraced.pop_front();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn on_event<L: Link>(&mut self, s: &mut Session<L>, event: Event) {
+        match event {
+            Event::Connected { .. } => self.connected(s),
+            Event::Subscribed { mid, return_codes } => self.subscribed(s, mid, &return_codes),
+            Event::Message(message) => self.message(s, &message),
+            // A removal the broker refused (MQTT 5) is over too: the next one may go.
+            Event::Published { .. } | Event::PublishFailed(_) => self.publish_pending_removal(s),
+            Event::Closed(error) => self.closed(s, error),
+            _ => {}
+        }
+    }
+
+    fn poll<L: Link>(&mut self, s: &mut Session<L>) -> bool {
+        if s.output().is_broken() && !self.is_ending() {
+            // Nobody reads our output any more (`rsub | head -1`): end quietly and cleanly.
+            self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
+        }
+        if s.is_leaving() {
+            return false;
+        }
+        if self.timeout_at.is_some_and(|at| s.now() >= at) {
+            self.timeout_at = None;
+            self.timed_out(s);
+        }
+        false
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.timeout_at
+    }
+
+    fn on_signal<L: Link>(&mut self, s: &mut Session<L>) {
+        // As mosquitto_sub: before the first CONNACK exit 255 at once, after it disconnect
+        // cleanly and exit 0.
+        if !s.ever_connected() {
+            s.abort(Err(exit::ended_before_connack()));
+            return;
+        }
+        self.end_with(s, Ok(()), DISCONNECT_WITH_WILL);
     }
 }
 
@@ -582,12 +562,12 @@ pub fn topic_matches_filter(filter: &str, topic: &str) -> bool {
 
 /// A small pseudo-random generator (xorshift64*) for `--random-filter`, seeded from the clock and
 /// the process id, as mosquitto seeds `random()` from the clock.
-struct Random {
+pub struct Random {
     state: u64,
 }
 
 impl Random {
-    fn from_clock() -> Random {
+    pub fn from_clock() -> Random {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -596,7 +576,7 @@ impl Random {
         Random::seeded(seed)
     }
 
-    fn seeded(seed: u64) -> Random {
+    pub fn seeded(seed: u64) -> Random {
         // xorshift must not start at 0.
         Random {
             state: if seed == 0 {

@@ -22,5 +22,5 @@ mod transport;
 pub use connect::{ConnectFailure, open_stream};
 pub use driver::{Driver, Turn};
 pub use spec::{ConnectSpec, Endpoint};
-pub use stdin::{StdinChunk, StdinFeed};
+pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;

@@ -19,7 +19,13 @@ pub struct StdinFeed {
 const STDIN_QUEUE_CHUNKS: usize = 2;
 const STDIN_CHUNK: usize = 8 * 1024;
 
-/// What [`StdinFeed::try_next`] found.
+/// Where input chunks come from: stdin through [`StdinFeed`], or a script in tests.
+pub trait ChunkSource {
+    /// The next chunk, without blocking.
+    fn try_next(&mut self) -> StdinChunk;
+}
+
+/// What [`ChunkSource::try_next`] found.
 pub enum StdinChunk {
     Data(Vec<u8>),
     /// Nothing ready right now; the waker fires when there is.
@@ -37,8 +43,10 @@ impl StdinFeed {
             finished: false,
         }
     }
+}
 
-    pub fn try_next(&mut self) -> StdinChunk {
+impl ChunkSource for StdinFeed {
+    fn try_next(&mut self) -> StdinChunk {
         if self.finished {
             return StdinChunk::Eof;
         }

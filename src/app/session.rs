@@ -1,0 +1,320 @@
+//! The session loop: the one loop every tool runs. It owns the link to the broker, drains the client's
+//! events, hands them to the trace sink and to the tool's [`Role`], reconnects when the role asks for
+//! it, keeps the deadlines and runs the final DISCONNECT-and-flush sequence.
+//!
+//! ```text
+//! loop {
+//!     drain events:  display id (MQTT 5 assigned id) -> trace sink -> role.on_event
+//!     leaving?       Finish: write what is queued (DISCONNECT), close, flush; Abort: flush only
+//!     role.poll      publish what is due, check the role's own timers; true = go round again
+//!     reconnect      when the delay after a lost connection has passed
+//!     link.turn      write, wait until the socket, a signal or the earliest deadline, read, timers
+//! }
+//! ```
+//!
+//! The loop never reads the clock itself: time comes from [`Link::now`], so the roles' policies
+//! (repeat delay, `-W`, reconnect timing, `-C`) run under simulated time in the tests
+//! (`app/sim.rs`) exactly as they run against a socket.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crate::exit::{self, Failure};
+use crate::net::{ConnectFailure, ConnectSpec, Driver, Turn};
+use crate::output::stdout::Output;
+use crate::proto::client::Client;
+use crate::proto::event::{ConnectionError, Event};
+use crate::tls::TlsFailure;
+use crate::trace::{self, TraceRecord, TraceSink};
+
+/// How long the final DISCONNECT may take to be written.
+const FINISH_LIMIT: Duration = Duration::from_secs(5);
+/// mosquitto_sub retries a lost connection after this fixed delay (and `rpub -l` does the same).
+pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// What the session loop needs from the I/O side: the mio driver in production, a simulated broker
+/// and clock in the tests.
+pub trait Link {
+    fn client(&mut self) -> &mut Client;
+    fn client_ref(&self) -> &Client;
+    /// The shared stdout buffer (messages and `-d` lines, in the order they were produced).
+    fn output(&mut self) -> &mut Output;
+    /// The clock: every `now` of the session and its roles comes from here.
+    fn now(&self) -> Instant;
+    /// Opens a transport to the broker and starts a connection on it (CONNECT queued).
+    fn connect(&mut self) -> Result<(), ConnectFailure>;
+    /// Writes, waits for the socket, a signal, the client's timer or `deadline`, reads, fires timers.
+    fn turn(&mut self, deadline: Option<Instant>) -> io::Result<Turn>;
+    /// Writes what the client has queued, as far as the socket takes it without blocking.
+    fn write_out(&mut self);
+    /// Writes everything still queued (waiting at most `limit`), closes the transport, flushes stdout.
+    fn finish(&mut self, limit: Duration);
+    /// Drops the transport.
+    fn close_stream(&mut self);
+    /// Why the last TLS connection failed, once.
+    fn take_tls_failure(&mut self) -> Option<TlsFailure>;
+}
+
+/// The production link: the mio driver and where to connect.
+pub struct NetLink {
+    pub driver: Driver,
+    pub spec: ConnectSpec,
+}
+
+impl Link for NetLink {
+    fn client(&mut self) -> &mut Client {
+        &mut self.driver.client
+    }
+    fn client_ref(&self) -> &Client {
+        &self.driver.client
+    }
+    fn output(&mut self) -> &mut Output {
+        &mut self.driver.output
+    }
+    fn now(&self) -> Instant {
+        self.driver.now()
+    }
+    fn connect(&mut self) -> Result<(), ConnectFailure> {
+        self.driver.connect(&self.spec)
+    }
+    fn turn(&mut self, deadline: Option<Instant>) -> io::Result<Turn> {
+        self.driver.turn(deadline)
+    }
+    fn write_out(&mut self) {
+        self.driver.write_out();
+    }
+    fn finish(&mut self, limit: Duration) {
+        self.driver.finish(limit);
+    }
+    fn close_stream(&mut self) {
+        self.driver.close_stream();
+    }
+    fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        self.driver.take_tls_failure()
+    }
+}
+
+/// How a run leaves the loop.
+#[derive(Debug)]
+enum Leave {
+    /// Write what is queued (our DISCONNECT), close the connection, then end with the outcome.
+    Finish(Result<(), Failure>),
+    /// End at once with the outcome; only stdout is flushed (mosquitto exits without a DISCONNECT).
+    Abort(Result<(), Failure>),
+}
+
+/// What a tool does on top of the session loop. Every method gets the session, so a role can
+/// publish, subscribe, print and decide the end of the run.
+pub trait Role {
+    /// Whether `event` is handled at all (rsub ignores what is still queued behind its DISCONNECT).
+    fn accepts(&self, _event: &Event) -> bool {
+        true
+    }
+    /// Whether the trace line of `event` was already recorded (rsub records the publish of a
+    /// `--remove-retained` clearing message at the moment mosquitto prints it). Asked only while
+    /// tracing.
+    fn pretraced(&mut self, _event: &Event) -> bool {
+        false
+    }
+    /// A client event, after it was traced.
+    fn on_event<L: Link>(&mut self, session: &mut Session<L>, event: Event);
+    /// Acts on what is due now, without waiting (publishes input, checks the role's timers).
+    /// Returns true when it did something after which events may be waiting.
+    fn poll<L: Link>(&mut self, _session: &mut Session<L>) -> bool {
+        false
+    }
+    /// The next moment the role needs [`Role::poll`] to run, if any.
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+    /// SIGINT or SIGTERM arrived (only for links that watch signals).
+    fn on_signal<L: Link>(&mut self, _session: &mut Session<L>) {}
+}
+
+/// The state every role shares: the link, the trace sink, the id shown in trace lines, the
+/// reconnect timer and the end of the run.
+pub struct Session<L: Link> {
+    pub link: L,
+    trace: Option<Box<dyn TraceSink>>,
+    /// The id as mosquitto shows it in `-d` lines (MQTT 5: the broker-assigned one from its
+    /// CONNACK on).
+    display_id: String,
+    /// The connection is down and will be retried then.
+    reconnect_at: Option<Instant>,
+    /// A CONNACK accepted the connection at least once in this run.
+    ever_connected: bool,
+    leave: Option<Leave>,
+}
+
+impl<L: Link> Session<L> {
+    /// A session over `link`, whose first connection is already being opened; `client_id` is the
+    /// id CONNECT carries.
+    pub fn new(link: L, client_id: &str, trace: Option<Box<dyn TraceSink>>) -> Session<L> {
+        Session {
+            link,
+            trace,
+            display_id: trace::display_client_id(client_id).to_string(),
+            reconnect_at: None,
+            ever_connected: false,
+            leave: None,
+        }
+    }
+
+    /// Runs `role` until the run is over; `Ok(())` is exit code 0.
+    pub fn run<R: Role>(&mut self, role: &mut R) -> Result<(), Failure> {
+        loop {
+            self.drain(role);
+            if let Some(leave) = self.leave.take() {
+                return self.leave_with(leave);
+            }
+            if role.poll(self) {
+                continue;
+            }
+            if let Some(leave) = self.leave.take() {
+                return self.leave_with(leave);
+            }
+            if self.reconnect_at.is_some_and(|at| self.now() >= at) {
+                self.reconnect();
+            }
+            let deadline = earliest(role.deadline(), self.reconnect_at);
+            match self.link.turn(deadline) {
+                Ok(turn) if turn.signalled => role.on_signal(self),
+                Ok(_) => {}
+                Err(err) => {
+                    self.link.output().flush();
+                    return Err(exit::os_failure(&err));
+                }
+            }
+        }
+    }
+
+    /// Handles every queued event: the displayed id, the trace, then the role.
+    pub fn drain<R: Role>(&mut self, role: &mut R) {
+        while let Some(event) = self.link.client().poll_event() {
+            if !role.accepts(&event) {
+                continue;
+            }
+            if let Some(id) = trace::assigned_client_id(&event) {
+                // MQTT 5: mosquitto shows the id the broker assigned from its CONNACK line on.
+                self.display_id = id.to_string();
+            }
+            if self.trace.is_some() && !role.pretraced(&event) {
+                self.record(TraceRecord::Client(&event));
+            }
+            if let Event::Connected { .. } = event {
+                self.ever_connected = true;
+            }
+            role.on_event(self, event);
+        }
+        self.link.output().flush_if_large();
+    }
+
+    /// Sends `record` to the trace sink, if tracing.
+    pub fn record(&mut self, record: TraceRecord<'_>) {
+        if let Some(sink) = self.trace.as_mut() {
+            sink.record(&self.display_id, record, self.link.output().buffer());
+        }
+    }
+
+    pub fn is_tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    pub fn now(&self) -> Instant {
+        self.link.now()
+    }
+
+    pub fn client(&mut self) -> &mut Client {
+        self.link.client()
+    }
+
+    pub fn client_ref(&self) -> &Client {
+        self.link.client_ref()
+    }
+
+    pub fn output(&mut self) -> &mut Output {
+        self.link.output()
+    }
+
+    /// A CONNACK has accepted a connection in this run.
+    pub fn ever_connected(&self) -> bool {
+        self.ever_connected
+    }
+
+    /// Prints a runtime error line now (unless `--quiet`), after what stdout holds.
+    pub fn print_error(&mut self, line: &str, quiet: bool) {
+        exit::print_error(self.link.output(), line, quiet);
+    }
+
+    /// Ends the run once what is queued has been written: the first outcome decided wins.
+    pub fn finish(&mut self, outcome: Result<(), Failure>) {
+        self.leave.get_or_insert(Leave::Finish(outcome));
+    }
+
+    /// Ends the run at once, without writing what is queued (replaces an outcome decided before).
+    pub fn abort(&mut self, outcome: Result<(), Failure>) {
+        self.leave = Some(Leave::Abort(outcome));
+    }
+
+    /// The end of the run has been decided.
+    pub fn is_leaving(&self) -> bool {
+        self.leave.is_some()
+    }
+
+    /// The connection was lost: drop it and try again after [`RECONNECT_DELAY`].
+    pub fn reconnect_later(&mut self) {
+        self.link.close_stream();
+        self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+    }
+
+    /// No more reconnect attempts.
+    pub fn cancel_reconnect(&mut self) {
+        self.reconnect_at = None;
+    }
+
+    /// Why the last TLS connection failed, once.
+    pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        self.link.take_tls_failure()
+    }
+
+    /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one
+    /// follows after the delay.
+    fn reconnect(&mut self) {
+        self.reconnect_at = None;
+        if self.link.connect().is_err() {
+            self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+        }
+    }
+
+    fn leave_with(&mut self, leave: Leave) -> Result<(), Failure> {
+        match leave {
+            Leave::Finish(outcome) => {
+                self.link.finish(FINISH_LIMIT);
+                outcome
+            }
+            Leave::Abort(outcome) => {
+                self.link.output().flush();
+                outcome
+            }
+        }
+    }
+}
+
+/// The earlier of two optional deadlines.
+pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether a connection that ended with `error` was lost (rather than closed by us or refused).
+pub fn is_lost(error: &ConnectionError) -> bool {
+    matches!(
+        error,
+        ConnectionError::Lost
+            | ConnectionError::KeepaliveTimeout
+            | ConnectionError::Decode(_)
+            | ConnectionError::Protocol(_)
+    )
+}
