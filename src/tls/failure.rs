@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustls::{AlertDescription, CertificateError, Error as RustlsError, PeerIncompatible};
 
+use crate::calendar::format_utc;
+
 /// Why a TLS connection failed, in terms a person can act on. mosquitto prints `Error: A TLS error
 /// occurred.` for all of these (plus OpenSSL's code under `-d`); the exit code is kept ([`Self::exit_code`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,28 +84,6 @@ fn hex_bytes(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// `2020-02-01 00:00:00 UTC` for Unix seconds (proleptic Gregorian calendar).
-pub fn format_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 const PLAIN_PORT_ADVICE: &str = "the port expects plain MQTT: drop the TLS options, or use the broker's TLS port (usually 8883)";
@@ -429,14 +409,6 @@ impl FailureContext {
 mod tests {
     use super::*;
     use std::io::ErrorKind;
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_utc(1_580_515_200), "2020-02-01 00:00:00 UTC");
-        assert_eq!(format_utc(951_868_799), "2000-02-29 23:59:59 UTC");
-        assert_eq!(format_utc(4_107_542_400), "2100-03-01 00:00:00 UTC");
-    }
 
     #[test]
     fn tls_records_are_recognised() {

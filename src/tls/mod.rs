@@ -53,6 +53,6 @@ mod verify;
 pub use config::{
     TlsConfig, accepted_cipher_names, build_client_config, parse_cipher_list, pem_key_is_encrypted,
 };
-pub use failure::{TlsFailure, format_utc, looks_like_tls_record, tls_reply_on_plain_port};
+pub use failure::{TlsFailure, looks_like_tls_record, tls_reply_on_plain_port};
 pub use options::{TlsOptions, TlsSetupError};
 pub use stream::{ShutdownSocket, TlsStream};
