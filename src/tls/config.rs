@@ -447,7 +447,7 @@ mod tests {
         assert!(text.contains("ECDHE-ECDSA-AES128-GCM-SHA256"), "{text}");
         assert!(text.contains("TLS_AES_256_GCM_SHA384"), "{text}");
         assert!(parse_cipher_list(" : ").is_err());
-        assert_eq!(err.exit_code(), 1);
+        assert_eq!(crate::exit::tls_setup_failure(&err).exit_code(), 1);
     }
 
     #[test]

@@ -11,7 +11,8 @@ use rustls::{AlertDescription, CertificateError, Error as RustlsError, PeerIncom
 use crate::calendar::format_utc;
 
 /// Why a TLS connection failed, in terms a person can act on. mosquitto prints `Error: A TLS error
-/// occurred.` for all of these (plus OpenSSL's code under `-d`); the exit code is kept ([`Self::exit_code`]).
+/// occurred.` for all of these (plus OpenSSL's code under `-d`); the exit code is kept
+/// (`crate::exit::tls_failure` chooses it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsFailure {
     /// The broker's certificate is valid but not for the host we connected to.
@@ -59,18 +60,6 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
-    /// The exit code: 8 (MOSQ_ERR_TLS, `Error: A TLS error occurred.`) for every handshake failure, as
-    /// mosquitto_pub/mosquitto_sub. Two deliberate choices: a rejected or missing client certificate is 8
-    /// too (mosquitto gives 7 "connection lost" or 1 "Protocol error" depending on timing, because in
-    /// TLS 1.3 the broker's verdict comes after the client's handshake is over); and a TLS answer to a
-    /// plain client is 2, mosquitto's exit code for those bytes (a protocol error).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            TlsFailure::TlsServerOnPlainPort { .. } => 2,
-            _ => 8,
-        }
-    }
-
     /// The failure carried by an `io::Error` returned from [`TlsStream`](super::TlsStream) (`None`
     /// for plain I/O errors).
     pub fn from_io_error(err: &io::Error) -> Option<&TlsFailure> {
@@ -421,7 +410,7 @@ mod tests {
         assert!(!looks_like_tls_record(&[]));
         let failure = tls_reply_on_plain_port(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32, 0x99])
             .expect("a TLS alert");
-        assert_eq!(failure.exit_code(), 2);
+        assert_eq!(crate::exit::tls_failure(&failure).exit_code(), 2);
         assert_eq!(
             failure.to_string(),
             "Error: the broker answered with TLS (it sent 15 03 03 00 02 02 32): this port expects TLS; add \
@@ -544,7 +533,7 @@ mod tests {
              \"other.example\", not for \"127.0.0.1\". Connect with one of those names, or use --insecure to \
              skip only the host name check."
         );
-        assert_eq!(mismatch.exit_code(), 8);
+        assert_eq!(crate::exit::tls_failure(&mismatch).exit_code(), 8);
         let expired = TlsFailure::Expired {
             not_after: Some(1_580_515_200),
             now: Some(1_580_601_600),

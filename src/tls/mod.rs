@@ -1,12 +1,13 @@
 //! TLS transport on rustls (ring crypto provider): configuration with mosquitto's flag meanings, a
 //! non-blocking [`TlsStream`] that behaves like a socket for the mio driver, and TLS failures classified
-//! into the causes a person can act on ([`TlsFailure`]).
+//! into the causes a person can act on ([`TlsFailure`]). Nothing here reads the command line or chooses
+//! an exit code: `cli` fills in a [`TlsOptions`], and [`crate::exit`] (`tls_setup_failure`,
+//! `tls_failure`) turns a [`TlsSetupError`] or a [`TlsFailure`] into what the user sees and the exit code.
 //!
 //! # Pieces
 //! - `options.rs`: [`TlsOptions`], the raw TLS flags (`--cafile --capath --cert --key --insecure
 //!   --tls-version --tls-alpn --tls-use-os-certs --ciphers`), unvalidated, as the command line gives them;
-//!   and [`TlsSetupError`], what can be wrong with them (found before connecting; all exit 1, like
-//!   mosquitto).
+//!   and [`TlsSetupError`], what can be wrong with them (found before connecting).
 //! - `config.rs`: [`build_client_config`] validates them and loads every file once, before any
 //!   connection, the way mosquitto_pub does before connecting, into the [`TlsConfig`] that every
 //!   connection of a run shares; the `--ciphers` names ([`parse_cipher_list`]).

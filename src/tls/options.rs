@@ -40,8 +40,8 @@ impl TlsOptions {
 // Setup errors
 // -------------------------------------------------------------------------------------------------------
 
-/// A TLS option that cannot be used: found before connecting, exit code 1 (as in mosquitto, whether it
-/// notices them when setting the options or when connecting).
+/// A TLS option that cannot be used, found before connecting. mosquitto exits 1 for all of them, whether
+/// it notices them when setting the options or when connecting (`crate::exit::tls_setup_failure`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsSetupError {
     /// `--cafile`, `--cert` or `--key` cannot be opened: mosquitto's
@@ -77,13 +77,6 @@ pub enum TlsSetupError {
     InvalidHostName { host: String },
     /// rustls refused the configuration.
     Rustls { reason: String },
-}
-
-impl TlsSetupError {
-    /// mosquitto exits 1 for every TLS option problem.
-    pub fn exit_code(&self) -> i32 {
-        1
-    }
 }
 
 impl fmt::Display for TlsSetupError {
