@@ -1,4 +1,4 @@
-//! The TLS transport (`src/tls.rs`) against real mosquitto brokers (TLS listeners with certificates made
+//! The TLS transport (`src/tls/`) against real mosquitto brokers (TLS listeners with certificates made
 //! here, at test time, with rcgen) and against small rustls servers where mosquitto cannot play the part
 //! (a TLS 1.2-only server, ALPN, a TLS server answering a plain client).
 //!
