@@ -106,9 +106,7 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
         crate::net::ConnectFailure::Io(err) => {
             Failure::runtime(format!("Error: {}", crate::sys::os_error_text(err)), 1)
         }
-        crate::net::ConnectFailure::TlsSetup(err) => {
-            Failure::runtime(err.to_string(), err.exit_code())
-        }
+        crate::net::ConnectFailure::TlsSetup(err) => tls_setup_failure(err),
         // mosquitto reports proxy failures only as a generic loop error; say what the proxy did.
         crate::net::ConnectFailure::Proxy(err) => Failure::runtime(format!("Error: {err}"), 1),
     }
@@ -202,6 +200,8 @@ const MOSQ_ERR_QOS_NOT_SUPPORTED: (i32, &str) = (24, "Requested QoS not supporte
 const MOSQ_ERR_OVERSIZE_PACKET: (i32, &str) = (25, "Packet larger than supported by the server.");
 const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
 const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
+/// MOSQ_ERR_TLS: its text (`A TLS error occurred.`) gives way to one naming the cause.
+const MOSQ_ERR_TLS: i32 = 8;
 /// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
 const MOSQ_ERR_KEEPALIVE: (i32, &str) = (19, "Unknown error.");
 
@@ -292,9 +292,56 @@ pub fn publish_failed_text(failure: &PublishFailure) -> String {
 }
 
 /// A failed TLS connection: what went wrong (clearer than mosquitto's `Error: A TLS error occurred.`;
-/// the text starts with `Error:`), with mosquitto's exit code for it.
+/// the text starts with `Error:`), with mosquitto's exit code for it: 8 (MOSQ_ERR_TLS) for every
+/// handshake failure, as mosquitto_pub/mosquitto_sub. Two deliberate choices: a rejected or missing
+/// client certificate is 8 too (mosquitto gives 7 "connection lost" or 1 "Protocol error" depending on
+/// timing, because in TLS 1.3 the broker's verdict comes after the client's handshake is over); and a
+/// TLS answer to a plain client is 2, mosquitto's exit code for those bytes (a protocol error).
 pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
-    Failure::runtime(failure.to_string(), failure.exit_code())
+    use crate::tls::TlsFailure as F;
+    let code = match failure {
+        F::TlsServerOnPlainPort { .. } => MOSQ_ERR_PROTOCOL.0,
+        F::HostnameMismatch { .. }
+        | F::UnknownCa
+        | F::Expired { .. }
+        | F::NotYetValid { .. }
+        | F::BadServerCertificate { .. }
+        | F::ClientCertRequired
+        | F::ClientCertRejected { .. }
+        | F::VersionMismatch { .. }
+        | F::HandshakeRejected { .. }
+        | F::AlpnRejected { .. }
+        | F::NotTlsServer { .. }
+        | F::Alert { .. }
+        | F::Other { .. } => MOSQ_ERR_TLS,
+    };
+    Failure::runtime(failure.to_string(), code)
+}
+
+/// A TLS option that cannot be used (a file, `--tls-version`, `--ciphers`, ...), found before
+/// connecting: mosquitto exits 1 for every one, whether it notices it when setting the options or when
+/// connecting.
+pub fn tls_setup_failure(err: &crate::tls::TlsSetupError) -> Failure {
+    use crate::tls::TlsSetupError as E;
+    let code = match err {
+        E::FileNotFound { .. }
+        | E::CertWithoutKey
+        | E::NoTrustAnchors
+        | E::CaFile { .. }
+        | E::CaPath { .. }
+        | E::OsCerts { .. }
+        | E::ClientCert { .. }
+        | E::ClientKey { .. }
+        | E::EncryptedKey { .. }
+        | E::KeyMismatch { .. }
+        | E::UnsupportedVersion { .. }
+        | E::InvalidVersion { .. }
+        | E::Ciphers { .. }
+        | E::Alpn { .. }
+        | E::InvalidHostName { .. }
+        | E::Rustls { .. } => 1,
+    };
+    Failure::runtime(err.to_string(), code)
 }
 
 /// mosquitto_pub's report of a publish libmosquitto refused (an empty topic): the run continues to a

@@ -6,6 +6,7 @@
 //! - [`trace`], [`exit`], [`cli`]: presentation (`-d` lines, errors/exit codes, flags).
 
 pub mod app;
+pub mod calendar;
 pub mod cli;
 pub mod exit;
 pub mod net;

@@ -1,4 +1,4 @@
-//! The TLS transport (`src/tls.rs`) against real mosquitto brokers (TLS listeners with certificates made
+//! The TLS transport (`src/tls/`) against real mosquitto brokers (TLS listeners with certificates made
 //! here, at test time, with rcgen) and against small rustls servers where mosquitto cannot play the part
 //! (a TLS 1.2-only server, ALPN, a TLS server answering a plain client).
 //!
@@ -18,6 +18,7 @@ use mio::{Events, Interest, Poll, Token};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use common::{Broker, ClientRun, TempDir};
+use rpubsub::exit;
 use rpubsub::proto::codec::{
     self, ConnAck, Connect, Packet, Properties, Publish, QoS, Subscribe, SubscribeFilter, Version,
 };
@@ -507,7 +508,7 @@ fn hostname_mismatch_names_both_sides() {
             ],
         }
     );
-    assert_eq!(failure.exit_code(), 8);
+    assert_eq!(exit::tls_failure(&failure).exit_code(), 8);
     assert!(
         failure.to_string().contains(
             "valid for \"wrong.example\", \"other.example\", \"192.0.2.7\", not for \"127.0.0.1\""
@@ -547,7 +548,7 @@ fn unknown_ca() {
     let config = client_config(&options(&pki.ca));
     let failure = failure_of(mqtt_connect(&config, "127.0.0.1", broker.port()));
     assert_eq!(failure, TlsFailure::UnknownCa);
-    assert_eq!(failure.exit_code(), 8);
+    assert_eq!(exit::tls_failure(&failure).exit_code(), 8);
     // the broker was told why (rustls sends the alert before closing)
     broker.wait_for_log("alert unknown ca", TIMEOUT);
 }
@@ -591,7 +592,7 @@ fn broker_requires_a_client_certificate() {
     let config = client_config(&options(&pki.ca));
     let failure = failure_of(mqtt_connect(&config, "127.0.0.1", broker.port()));
     assert_eq!(failure, TlsFailure::ClientCertRequired);
-    assert_eq!(failure.exit_code(), 8);
+    assert_eq!(exit::tls_failure(&failure).exit_code(), 8);
 }
 
 #[test]
@@ -633,7 +634,7 @@ fn plain_broker_on_the_tls_port() {
         .run();
     assert_eq!(
         oracle.code(),
-        Some(failure.exit_code()),
+        Some(exit::tls_failure(&failure).exit_code()),
         "{}",
         oracle.dump()
     );
@@ -686,7 +687,7 @@ fn tls_server_on_a_plain_port_is_recognised_by_its_first_bytes() {
     let n = tcp.read(&mut reply).expect("the TLS server answers");
     assert!(looks_like_tls_record(&reply[..n]), "{:02x?}", &reply[..n]);
     let failure = tls_reply_on_plain_port(&reply[..n]).expect("recognised");
-    assert_eq!(failure.exit_code(), 2);
+    assert_eq!(exit::tls_failure(&failure).exit_code(), 2);
     assert!(
         failure.to_string().contains("this port expects TLS"),
         "{failure}"
@@ -740,7 +741,7 @@ fn tls_version_mismatch() {
         TlsFailure::VersionMismatch { offered, .. } => assert_eq!(offered, "TLS 1.3 only"),
         other => panic!("expected VersionMismatch, got {other:?}"),
     }
-    assert_eq!(failure.exit_code(), 8);
+    assert_eq!(exit::tls_failure(&failure).exit_code(), 8);
     assert_eq!(server.finish(), None);
 }
 
@@ -901,7 +902,7 @@ fn setup_error(options: &TlsOptions) -> TlsSetupError {
     match build_client_config(options) {
         Ok(_) => panic!("expected a setup error for {options:?}"),
         Err(err) => {
-            assert_eq!(err.exit_code(), 1);
+            assert_eq!(exit::tls_setup_failure(&err).exit_code(), 1);
             err
         }
     }
@@ -921,7 +922,12 @@ fn missing_files_are_reported_like_mosquitto() {
         .args(["--cafile", &missing.display().to_string()])
         .args(["-h", "127.0.0.1", "-p", "1", "-t", "misc/tls", "-m", "x"])
         .run();
-    assert_eq!(oracle.code(), Some(err.exit_code()), "{}", oracle.dump());
+    assert_eq!(
+        oracle.code(),
+        Some(exit::tls_setup_failure(&err).exit_code()),
+        "{}",
+        oracle.dump()
+    );
     assert_eq!(oracle.stderr_text(), format!("{err}\n"));
 
     for (cert, key) in [

@@ -113,10 +113,9 @@ fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<
     }
     // TLS files are read and checked once, before connecting, as mosquitto does.
     let tls = match &config.connect.tls {
-        Some(options) => Some(
-            tls::build_client_config(options)
-                .map_err(|err| Failure::runtime(err.to_string(), err.exit_code()))?,
-        ),
+        Some(options) => {
+            Some(tls::build_client_config(options).map_err(|err| exit::tls_setup_failure(&err))?)
+        }
         None => None,
     };
     driver.set_tls(tls);
