@@ -1,1 +1,480 @@
-//! placeholder
+//! The session loop under simulated time: a [`SimLink`] stands in for the mio driver, answers the
+//! client like a broker would (CONNACK, SUBACK, PUBACK, ...) and, instead of waiting, moves its clock
+//! to the next deadline. The roles run exactly as in production, so their timing policies (`-W`,
+//! `--repeat-delay`, the reconnect delay, `-C`) are checked to the microsecond without sleeping.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io;
+use std::time::{Duration, Instant};
+
+use super::input::LineReader;
+use super::publisher::Publisher;
+use super::session::{Link, RECONNECT_DELAY, Session};
+use super::subscriber::{Random, Subscriber};
+use crate::cli;
+use crate::exit::{self, Failure};
+use crate::net::{ChunkSource, ConnectFailure, StdinChunk, Turn};
+use crate::output::stdout::Output;
+use crate::proto::client::Client;
+use crate::proto::codec::{self, Ack, ConnAck, Packet, Publish, QoS, SubAck, UnsubAck, Version};
+use crate::tls::TlsFailure;
+
+/// Something the simulated broker does at a scripted moment.
+#[derive(Debug, Clone)]
+enum Happening {
+    /// Sends a QoS 0 message to the client.
+    Message(&'static str, &'static [u8]),
+    /// The connection breaks: the client sees the end of the stream.
+    Drop,
+    /// SIGINT arrives.
+    Signal,
+}
+
+/// A broker and a clock in one, as the session loop's link.
+struct SimLink {
+    client: Client,
+    output: Output,
+    start: Instant,
+    now: Instant,
+    /// A transport is open.
+    up: bool,
+    /// When each connection attempt was made (since the start).
+    connects: Vec<Duration>,
+    /// Every packet the client sent, with when it was written (since the start).
+    sent: Vec<(Duration, Packet)>,
+    /// Bytes written by the client that do not make a whole packet yet.
+    partial: Vec<u8>,
+    /// What the broker does when, by time since the start, in order.
+    script: VecDeque<(Duration, Happening)>,
+    /// On this many first connections the broker acknowledges no PUBLISH (the acknowledgement is
+    /// lost with the connection).
+    unacknowledged_connections: usize,
+    turns: usize,
+}
+
+/// More turns than any of these runs needs: the loop is spinning.
+const TURN_LIMIT: usize = 100_000;
+
+impl SimLink {
+    fn new(client: Client, script: Vec<(Duration, Happening)>) -> SimLink {
+        let start = Instant::now();
+        SimLink {
+            client,
+            output: Output::in_memory(),
+            start,
+            now: start,
+            up: false,
+            connects: Vec::new(),
+            sent: Vec::new(),
+            partial: Vec::new(),
+            script: script.into(),
+            unacknowledged_connections: 0,
+            turns: 0,
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.now - self.start
+    }
+
+    fn version(&self) -> Version {
+        self.client.options().version
+    }
+
+    /// Takes what the client wrote and answers it, until neither has more to say.
+    fn exchange(&mut self) {
+        while self.up && self.client.poll_transmit(&mut self.partial) {
+            while let Ok(Some((packet, used))) =
+                codec::decode(&self.partial, self.version(), usize::MAX)
+            {
+                self.partial.drain(..used);
+                let at = self.elapsed();
+                self.sent.push((at, packet.clone()));
+                self.answer(packet);
+            }
+        }
+    }
+
+    /// The broker's reply to one packet of the client.
+    fn answer(&mut self, packet: Packet) {
+        let reply = match packet {
+            Packet::Connect(_) => Packet::ConnAck(ConnAck::default()),
+            Packet::Subscribe(subscribe) => Packet::SubAck(SubAck {
+                packet_id: subscribe.packet_id,
+                return_codes: subscribe.filters.iter().map(|f| f.qos.as_u8()).collect(),
+                properties: Default::default(),
+            }),
+            Packet::Unsubscribe(unsubscribe) => {
+                Packet::UnsubAck(UnsubAck::new(unsubscribe.packet_id))
+            }
+            Packet::Publish(_) if self.connects.len() <= self.unacknowledged_connections => return,
+            Packet::Publish(publish) => match publish.qos {
+                QoS::AtMostOnce => return,
+                QoS::AtLeastOnce => Packet::PubAck(Ack::new(publish.packet_id)),
+                QoS::ExactlyOnce => Packet::PubRec(Ack::new(publish.packet_id)),
+            },
+            Packet::PubRel(ack) => Packet::PubComp(Ack::new(ack.packet_id)),
+            Packet::PingReq => Packet::PingResp,
+            Packet::Disconnect(_) => {
+                self.up = false;
+                return;
+            }
+            _ => return,
+        };
+        self.deliver(&reply);
+    }
+
+    fn deliver(&mut self, packet: &Packet) {
+        let mut bytes = Vec::new();
+        codec::encode(packet, self.version(), &mut bytes).expect("the broker's packet encodes");
+        self.client.handle_input(&bytes, self.now);
+    }
+
+    fn happen(&mut self, happening: Happening, turn: &mut Turn) {
+        match happening {
+            Happening::Message(topic, payload) if self.up => {
+                self.deliver(&Packet::Publish(Publish {
+                    topic: topic.to_string(),
+                    payload: payload.to_vec(),
+                    ..Publish::default()
+                }))
+            }
+            Happening::Drop if self.up => {
+                self.up = false;
+                self.client.handle_eof();
+            }
+            Happening::Signal => turn.signalled = true,
+            Happening::Message(..) | Happening::Drop => {}
+        }
+    }
+
+    /// The packets of one type the client sent, with their times.
+    fn sent_times(&self, wanted: fn(&Packet) -> bool) -> Vec<Duration> {
+        self.sent
+            .iter()
+            .filter(|(_, packet)| wanted(packet))
+            .map(|(at, _)| *at)
+            .collect()
+    }
+}
+
+impl Link for SimLink {
+    fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+    fn client_ref(&self) -> &Client {
+        &self.client
+    }
+    fn output(&mut self) -> &mut Output {
+        &mut self.output
+    }
+    fn now(&self) -> Instant {
+        self.now
+    }
+    fn connect(&mut self) -> Result<(), ConnectFailure> {
+        self.connects.push(self.elapsed());
+        self.up = true;
+        self.partial.clear();
+        self.client.connect(self.now);
+        Ok(())
+    }
+    fn turn(&mut self, deadline: Option<Instant>) -> io::Result<Turn> {
+        self.turns += 1;
+        assert!(self.turns < TURN_LIMIT, "the session loop spins");
+        let mut turn = Turn::default();
+        self.exchange();
+        if self.client.has_events() {
+            return Ok(turn);
+        }
+        let next_happening = self.script.front().map(|(at, _)| self.start + *at);
+        let wake = [deadline, self.client.poll_timeout(), next_happening]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(wake) = wake else {
+            panic!("the session would wait forever at {:?}", self.elapsed());
+        };
+        self.now = self.now.max(wake);
+        while let Some((at, _)) = self.script.front()
+            && self.start + *at <= self.now
+        {
+            if let Some((_, happening)) = self.script.pop_front() {
+                self.happen(happening, &mut turn);
+            }
+        }
+        if self.client.poll_timeout().is_some_and(|at| at <= self.now) {
+            self.client.handle_timeout(self.now);
+        }
+        Ok(turn)
+    }
+    fn write_out(&mut self) {
+        self.exchange();
+    }
+    fn finish(&mut self, _limit: Duration) {
+        self.exchange();
+        self.up = false;
+        self.output.flush();
+    }
+    fn close_stream(&mut self) {
+        self.up = false;
+    }
+    fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        None
+    }
+}
+
+/// Lines for `rpub -l`, all there from the start, then the end of input.
+struct ScriptedInput(VecDeque<Vec<u8>>);
+
+impl ChunkSource for ScriptedInput {
+    fn try_next(&mut self) -> StdinChunk {
+        match self.0.pop_front() {
+            Some(chunk) => StdinChunk::Data(chunk),
+            None => StdinChunk::Eof,
+        }
+    }
+}
+
+fn args(list: &[&str]) -> Vec<OsString> {
+    list.iter().map(OsString::from).collect()
+}
+
+fn seconds(value: f64) -> Duration {
+    Duration::from_secs_f64(value)
+}
+
+/// rsub with `arguments`, against the simulated broker doing `script`.
+fn run_rsub(
+    arguments: &[&str],
+    script: Vec<(Duration, Happening)>,
+) -> (Result<(), Failure>, SimLink) {
+    let config = cli::parse_sub("rsub", &args(arguments)).expect("valid arguments");
+    let client = Client::new(super::client_options(&config.common, String::new()));
+    let mut link = SimLink::new(client, script);
+    link.connect().expect("connects");
+    let mut session = Session::new(link, "", None);
+    let mut role = Subscriber::new(config, session.now(), Random::seeded(7));
+    let outcome = session.run(&mut role);
+    (outcome, session.link)
+}
+
+/// rpub with `arguments` (`-l` reads `lines`), against the simulated broker doing `script`.
+fn run_rpub(
+    arguments: &[&str],
+    lines: &[&str],
+    script: Vec<(Duration, Happening)>,
+) -> (Result<(), Failure>, SimLink) {
+    run_rpub_with(arguments, lines, script, 0)
+}
+
+/// [`run_rpub`] with a broker that acknowledges nothing on its first `unacknowledged_connections`
+/// connections.
+fn run_rpub_with(
+    arguments: &[&str],
+    lines: &[&str],
+    script: Vec<(Duration, Happening)>,
+    unacknowledged_connections: usize,
+) -> (Result<(), Failure>, SimLink) {
+    let mut config = cli::parse_pub("rpub", &args(arguments)).expect("valid arguments");
+    let client = Client::new(super::client_options(&config.common, String::new()));
+    let mut link = SimLink::new(client, script);
+    link.unacknowledged_connections = unacknowledged_connections;
+    link.connect().expect("connects");
+    let mut session = Session::new(link, "", None);
+    let outcome = match std::mem::replace(&mut config.source, cli::config::MessageSource::Null) {
+        cli::config::MessageSource::StdinLines => {
+            let input = lines.iter().map(|line| format!("{line}\n").into_bytes());
+            session.run(&mut Publisher::lines(
+                config,
+                ScriptedInput(input.collect()),
+            ))
+        }
+        cli::config::MessageSource::Message(payload) => {
+            session.run(&mut Publisher::<ScriptedInput>::repeating(config, payload))
+        }
+        other => panic!("not simulated: {other:?}"),
+    };
+    (outcome, session.link)
+}
+
+fn is_publish(packet: &Packet) -> bool {
+    matches!(packet, Packet::Publish(_))
+}
+
+fn is_disconnect(packet: &Packet) -> bool {
+    matches!(packet, Packet::Disconnect(_))
+}
+
+fn is_subscribe(packet: &Packet) -> bool {
+    matches!(packet, Packet::Subscribe(_))
+}
+
+#[test]
+fn rsub_w_times_out_exactly_after_its_seconds() {
+    let (outcome, link) = run_rsub(&["-t", "a", "-W", "2"], Vec::new());
+    assert_eq!(outcome, Err(exit::timed_out()));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(2.0)]);
+    assert_eq!(link.elapsed(), seconds(2.0));
+}
+
+#[test]
+fn rsub_w_counts_from_the_connection_not_from_the_last_message() {
+    let script = vec![(seconds(1.5), Happening::Message("a", b"late"))];
+    let (outcome, link) = run_rsub(&["-t", "a", "-W", "2"], script);
+    assert_eq!(outcome, Err(exit::timed_out()));
+    assert_eq!(link.output.written(), b"late\n");
+    assert_eq!(link.sent_times(is_disconnect), [seconds(2.0)]);
+}
+
+#[test]
+fn rpub_repeat_delay_spaces_the_publishes() {
+    let (outcome, link) = run_rpub(
+        &[
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--repeat",
+            "3",
+            "--repeat-delay",
+            "0.5",
+        ],
+        &[],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        link.sent_times(is_publish),
+        [seconds(0.0), seconds(0.5), seconds(1.0)]
+    );
+    assert_eq!(link.sent_times(is_disconnect), [seconds(1.0)]);
+}
+
+#[test]
+fn rpub_repeat_delay_counts_from_each_acknowledgement() {
+    // QoS 1: the next publish waits for the PUBACK, then for the delay.
+    let (outcome, link) = run_rpub(
+        &[
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "-q",
+            "1",
+            "--repeat",
+            "2",
+            "--repeat-delay",
+            "0.25",
+        ],
+        &[],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.sent_times(is_publish), [seconds(0.0), seconds(0.25)]);
+}
+
+#[test]
+fn a_lost_connection_is_retried_after_the_reconnect_delay_and_subscribes_again() {
+    let script = vec![
+        (seconds(5.0), Happening::Drop),
+        (seconds(6.5), Happening::Message("a", b"after")),
+        (seconds(7.0), Happening::Signal),
+    ];
+    let (outcome, link) = run_rsub(&["-t", "a"], script);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        link.connects,
+        [seconds(0.0), seconds(5.0) + RECONNECT_DELAY]
+    );
+    assert_eq!(
+        link.sent_times(is_subscribe),
+        [seconds(0.0), seconds(5.0) + RECONNECT_DELAY]
+    );
+    assert_eq!(link.output.written(), b"after\n");
+    assert_eq!(link.sent_times(is_disconnect), [seconds(7.0)]);
+}
+
+#[test]
+fn rpub_l_reconnects_after_the_delay_and_resends_what_was_not_acknowledged() {
+    // The connection drops before the PUBACK came: the message is sent again, with DUP.
+    let script = vec![(seconds(0.5), Happening::Drop)];
+    let (outcome, link) = run_rpub_with(&["-t", "a", "-l", "-q", "1"], &["one"], script, 1);
+    assert_eq!(outcome, Ok(()));
+    let reconnected = seconds(0.5) + RECONNECT_DELAY;
+    assert_eq!(link.connects, [seconds(0.0), reconnected]);
+    let publishes: Vec<_> = link
+        .sent
+        .iter()
+        .filter_map(|(at, packet)| match packet {
+            Packet::Publish(publish) => Some((*at, publish.dup, publish.payload.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        publishes,
+        [
+            (seconds(0.0), false, b"one".to_vec()),
+            (reconnected, true, b"one".to_vec())
+        ]
+    );
+    assert_eq!(link.sent_times(is_disconnect), [reconnected]);
+}
+
+#[test]
+fn rsub_c_ends_after_the_third_printed_message() {
+    let script = vec![
+        (seconds(1.0), Happening::Message("a", b"m1")),
+        (seconds(2.0), Happening::Message("a", b"m2")),
+        (seconds(3.0), Happening::Message("a", b"m3")),
+        (seconds(4.0), Happening::Message("a", b"m4")),
+    ];
+    let (outcome, link) = run_rsub(&["-t", "a", "-C", "3"], script);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.output.written(), b"m1\nm2\nm3\n");
+    assert_eq!(link.sent_times(is_disconnect), [seconds(3.0)]);
+}
+
+#[test]
+fn rsub_c_counts_only_messages_that_pass_the_filters() {
+    // `-T` drops b/x before `-C` counts it.
+    let script = vec![
+        (seconds(1.0), Happening::Message("a/x", b"m1")),
+        (seconds(2.0), Happening::Message("b/x", b"skipped")),
+        (seconds(3.0), Happening::Message("a/y", b"m2")),
+    ];
+    let (outcome, link) = run_rsub(&["-t", "#", "-T", "b/#", "-C", "2"], script);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.output.written(), b"m1\nm2\n");
+    assert_eq!(link.sent_times(is_disconnect), [seconds(3.0)]);
+}
+
+#[test]
+fn a_signal_after_connack_disconnects_cleanly_and_exits_0() {
+    let (outcome, link) = run_rsub(&["-t", "a"], vec![(seconds(3.0), Happening::Signal)]);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(3.0)]);
+}
+
+#[test]
+fn keepalive_pings_follow_the_keepalive_interval() {
+    let (outcome, link) = run_rsub(
+        &["-t", "a", "-k", "10"],
+        vec![(seconds(25.0), Happening::Signal)],
+    );
+    assert_eq!(outcome, Ok(()));
+    let pings = link.sent_times(|packet| matches!(packet, Packet::PingReq));
+    assert_eq!(pings, [seconds(10.0), seconds(20.0)]);
+}
+
+#[test]
+fn the_line_reader_publishes_each_line_in_order() {
+    let mut reader = LineReader::new(ScriptedInput(
+        vec![b"a\nb".to_vec(), b"c\n\n".to_vec()].into(),
+    ));
+    let mut lines = Vec::new();
+    while let super::input::NextLine::Line(line) = reader.next_line() {
+        lines.push(line);
+    }
+    assert_eq!(lines, [b"a".to_vec(), b"bc".to_vec(), Vec::new()]);
+}

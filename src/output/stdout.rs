@@ -10,6 +10,14 @@ const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 pub struct Output {
     buffer: Vec<u8>,
     broken: bool,
+    sink: Sink,
+}
+
+/// Where flushed bytes go.
+enum Sink {
+    Stdout,
+    /// Kept in memory (the session loop's tests read what a role printed).
+    Memory(Vec<u8>),
 }
 
 impl Output {
@@ -17,6 +25,35 @@ impl Output {
         Output {
             buffer: Vec::with_capacity(OUTPUT_HIGH_WATER),
             broken: false,
+            sink: Sink::Stdout,
+        }
+    }
+
+    /// An output that keeps what is flushed, for [`Output::written`].
+    pub fn in_memory() -> Output {
+        Output {
+            buffer: Vec::new(),
+            broken: false,
+            sink: Sink::Memory(Vec::new()),
+        }
+    }
+
+    /// Everything flushed so far by an [`Output::in_memory`] (empty for stdout).
+    pub fn written(&self) -> &[u8] {
+        match &self.sink {
+            Sink::Memory(bytes) => bytes,
+            Sink::Stdout => &[],
+        }
+    }
+
+    /// Writes `bytes` in full; false if that failed (e.g. a closed pipe).
+    fn write(&mut self, bytes: &[u8]) -> bool {
+        match &mut self.sink {
+            Sink::Stdout => write_stdout(bytes),
+            Sink::Memory(kept) => {
+                kept.extend_from_slice(bytes);
+                true
+            }
         }
     }
 
@@ -30,9 +67,11 @@ impl Output {
         if self.buffer.is_empty() {
             return;
         }
-        if !self.broken && !write_stdout(&self.buffer) {
+        let buffer = std::mem::take(&mut self.buffer);
+        if !self.broken && !self.write(&buffer) {
             self.broken = true;
         }
+        self.buffer = buffer;
         self.buffer.clear();
     }
 
@@ -41,7 +80,7 @@ impl Output {
     /// those of [`Output::flush`].
     pub fn write_unbuffered(&mut self, bytes: &[u8]) {
         self.flush();
-        if !self.broken && !bytes.is_empty() && !write_stdout(bytes) {
+        if !self.broken && !bytes.is_empty() && !self.write(bytes) {
             self.broken = true;
         }
     }
