@@ -23,6 +23,8 @@ mod commands;
 mod handle;
 mod input;
 mod output;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use std::collections::{HashMap, VecDeque};
