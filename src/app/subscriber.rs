@@ -18,6 +18,7 @@ use crate::output::{
     MessageView, OutputMode, PlainParts, Printer, SystemClock, V5Properties, V5Property,
 };
 use crate::proto::client::CommandError;
+use crate::proto::codec::SUBACK_FAILURE;
 use crate::proto::codec::{Property, QoS, RetainHandling, SubscribeFilter, Version};
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
 use crate::trace;
@@ -26,8 +27,6 @@ use crate::trace;
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long the final DISCONNECT may take to be written.
 const FINISH_LIMIT: Duration = Duration::from_secs(5);
-/// SUBACK return codes at or above this mean "subscription refused".
-const SUBACK_FAILURE: u8 = 0x80;
 /// `--random-filter` draws a number below this (its value is in tenths of a percent).
 const RANDOM_RANGE: u64 = 1_000;
 /// MQTT 5 DISCONNECT reason codes: a normal end, and the one that has the broker publish the will

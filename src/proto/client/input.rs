@@ -17,21 +17,10 @@ const UNSUPPORTED_PROTOCOL_VERSION: u8 = 0x84;
 /// The size of the packet starting at `buf` (fixed header included), if its fixed header is complete
 /// and well formed.
 fn frame_len(buf: &[u8]) -> Option<usize> {
-    fixed_header(buf).map(|(_, total)| total)
-}
-
-/// The size of the fixed header of the packet starting at `buf` and of the whole packet, if the fixed
-/// header is complete and well formed.
-fn fixed_header(buf: &[u8]) -> Option<(usize, usize)> {
-    let mut remaining = 0usize;
-    for (i, &byte) in buf.iter().skip(1).take(4).enumerate() {
-        remaining |= usize::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            let header = 1 + (i + 1);
-            return Some((header, header + remaining));
-        }
-    }
-    None
+    let (_, after_first) = buf.split_first()?;
+    let (remaining, length_bytes) = codec::decode_remaining_length(after_first).ok()??;
+    // Cannot overflow: at most 4 length bytes and a remaining length below 2^28.
+    Some(1 + length_bytes + remaining)
 }
 
 /// The most bytes taken into the read buffer at once while a fixed header is incomplete.
