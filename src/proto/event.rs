@@ -147,11 +147,11 @@ pub enum ConnectionError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
     /// A packet other than CONNACK arrived before CONNACK.
-    ExpectedConnAck { packet_type: u8 },
+    ExpectedConnAck { packet_type: PacketType },
     /// A second CONNACK arrived.
     UnexpectedConnAck,
     /// A packet type a server never sends to a client (CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT in 3.1.1).
-    ServerOnlyPacket { packet_type: u8 },
+    ServerOnlyPacket { packet_type: PacketType },
     /// SUBACK return-code count differs from the number of filters requested.
     SubAckCountMismatch {
         mid: u16,
@@ -184,11 +184,13 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProtocolError::ExpectedConnAck { packet_type } => {
-                write!(f, "packet type {packet_type} received before CONNACK")
+                let number = *packet_type as u8;
+                write!(f, "packet type {number} received before CONNACK")
             }
             ProtocolError::UnexpectedConnAck => write!(f, "second CONNACK received"),
             ProtocolError::ServerOnlyPacket { packet_type } => {
-                write!(f, "packet type {packet_type} must not be sent by a server")
+                let number = *packet_type as u8;
+                write!(f, "packet type {number} must not be sent by a server")
             }
             ProtocolError::SubAckCountMismatch { mid, expected, got } => write!(
                 f,

@@ -39,7 +39,7 @@ impl Client {
             }
             packet => packet,
         };
-        let packet_type = packet.type_number();
+        let packet_type = packet.packet_type();
         if matches!(
             packet,
             Packet::Connect(_)
@@ -279,7 +279,7 @@ impl Client {
             | Packet::Unsubscribe(_)
             | Packet::Disconnect(_)
             | Packet::Auth(_) => {
-                let packet_type = packet.type_number();
+                let packet_type = packet.packet_type();
                 self.fail(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket {
                     packet_type,
                 }));

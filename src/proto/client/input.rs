@@ -246,7 +246,7 @@ impl Client {
                 packet,
                 PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe
             )
-            .then_some(*packet as u8),
+            .then_some(*packet),
             _ => None,
         };
         match unhandled {

@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 // written one level up, in `proto`).
 use crate::proto::client::{self, Client, ClientOptions, CommandError};
 use crate::proto::codec::{
-    self, Ack, ConnAck, Connect, DecodeError, Packet, Properties, Publish, QoS, SubAck, Subscribe,
-    SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
+    self, Ack, ConnAck, Connect, DecodeError, Packet, PacketType, Properties, Publish, QoS, SubAck,
+    Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Version, Will,
 };
 use crate::proto::event::{self, ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 use crate::proto::transmit;

@@ -32,10 +32,13 @@ fn server_only_packets_are_protocol_errors() {
         ..Default::default()
     });
     for (packet, packet_type) in [
-        (connect, 1),
-        (subscribe, 8),
-        (unsubscribe, 10),
-        (Packet::Disconnect(Default::default()), 14),
+        (connect, PacketType::Connect),
+        (subscribe, PacketType::Subscribe),
+        (unsubscribe, PacketType::Unsubscribe),
+        (
+            Packet::Disconnect(Default::default()),
+            PacketType::Disconnect,
+        ),
     ] {
         let expected = vec![Event::Closed(ConnectionError::Protocol(
             ProtocolError::ServerOnlyPacket { packet_type },
@@ -67,7 +70,9 @@ fn anything_before_connack_is_a_protocol_error() {
     assert_eq!(
         b.events(),
         vec![Event::Closed(ConnectionError::Protocol(
-            ProtocolError::ExpectedConnAck { packet_type: 3 }
+            ProtocolError::ExpectedConnAck {
+                packet_type: PacketType::Publish
+            }
         ))]
     );
     b.send(connack(0));
