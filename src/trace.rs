@@ -358,7 +358,10 @@ mod tests {
                 "Client p1 sending PUBCOMP (m3)\n",
             ),
             (
-                Event::Received(PacketInfo::SubAck { mid: 1 }),
+                Event::Received(PacketInfo::SubAck {
+                    mid: 1,
+                    return_codes: vec![1],
+                }),
                 "Client p1 received SUBACK\n",
             ),
             (

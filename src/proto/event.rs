@@ -43,8 +43,11 @@ pub enum PacketInfo {
         mid: u16,
         filters: Vec<(String, QoS, u8)>,
     },
+    /// `return_codes`: one per filter, as received (3.x: the granted QoS or 0x80; MQTT 5: reason
+    /// codes). mosquitto's line shows none of them.
     SubAck {
         mid: u16,
+        return_codes: Vec<u8>,
     },
     Unsubscribe {
         mid: u16,

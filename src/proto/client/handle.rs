@@ -244,7 +244,13 @@ impl Client {
                 return_codes,
                 ..
             }) => {
-                self.trace_received(PacketInfo::SubAck { mid });
+                if self.options.trace_packets {
+                    // A copy only for the trace: the codes themselves go to `Subscribed`.
+                    self.events.push_back(Event::Received(PacketInfo::SubAck {
+                        mid,
+                        return_codes: return_codes.clone(),
+                    }));
+                }
                 if let Some(expected) = self.inflight.take_subscribe(mid) {
                     if expected != return_codes.len() {
                         self.fail(ConnectionError::Protocol(

@@ -36,7 +36,10 @@ fn subscribe_and_suback() {
     assert_eq!(
         b.events(),
         vec![
-            Event::Received(PacketInfo::SubAck { mid: 1 }),
+            Event::Received(PacketInfo::SubAck {
+                mid: 1,
+                return_codes: vec![1, 0x80]
+            }),
             Event::Subscribed {
                 mid: 1,
                 return_codes: vec![1, 0x80]
@@ -51,7 +54,10 @@ fn subscribe_and_suback() {
     }));
     assert_eq!(
         b.events(),
-        vec![Event::Received(PacketInfo::SubAck { mid: 1 })]
+        vec![Event::Received(PacketInfo::SubAck {
+            mid: 1,
+            return_codes: vec![0]
+        })]
     );
     assert!(b.client.is_connected());
 }
@@ -73,7 +79,10 @@ fn suback_with_the_wrong_number_of_codes_is_a_protocol_error() {
     assert_eq!(
         b.events(),
         vec![
-            Event::Received(PacketInfo::SubAck { mid }),
+            Event::Received(PacketInfo::SubAck {
+                mid,
+                return_codes: vec![0]
+            }),
             Event::Closed(ConnectionError::Protocol(
                 ProtocolError::SubAckCountMismatch {
                     mid,
@@ -137,7 +146,10 @@ fn pending_subscribe_acks_do_not_survive_a_reconnect() {
     assert_eq!(
         b.events(),
         vec![
-            Event::Received(PacketInfo::SubAck { mid: sub }),
+            Event::Received(PacketInfo::SubAck {
+                mid: sub,
+                return_codes: vec![0]
+            }),
             Event::Received(PacketInfo::UnsubAck { mid: unsub })
         ]
     );

@@ -47,7 +47,10 @@ fn v5_subscribe_with_options_and_properties() {
     assert_eq!(
         b.events(),
         vec![
-            Event::Received(PacketInfo::SubAck { mid: 1 }),
+            Event::Received(PacketInfo::SubAck {
+                mid: 1,
+                return_codes: vec![0x87, 0x00]
+            }),
             Event::Subscribed {
                 mid: 1,
                 return_codes: vec![135, 0]
