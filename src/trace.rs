@@ -9,6 +9,7 @@
 
 use std::io::Write;
 
+use crate::proto::codec::PacketType;
 use crate::proto::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 
 /// What a [`TraceSink`] is told, in the order it happens during a session.
@@ -82,13 +83,13 @@ pub fn assigned_client_id(event: &Event) -> Option<&str> {
 pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
     if let Event::Closed(ConnectionError::Protocol(ProtocolError::ServerOnlyPacket { packet_type })) =
         event
-        && *packet_type != 14
+        && *packet_type != PacketType::Disconnect
     {
         // libmosquitto's own message carries a newline, and the client adds another.
         let _ = write!(
             out,
             "Error: Unrecognised command {}\n\n",
-            u16::from(*packet_type) << 4
+            u16::from(*packet_type as u8) << 4
         );
         return true;
     }
@@ -400,7 +401,10 @@ mod tests {
                 "Client p1 sending PUBCOMP (m3)\n",
             ),
             (
-                Event::Received(PacketInfo::SubAck { mid: 1 }),
+                Event::Received(PacketInfo::SubAck {
+                    mid: 1,
+                    return_codes: vec![1],
+                }),
                 "Client p1 received SUBACK\n",
             ),
             (
@@ -676,11 +680,11 @@ mod tests {
                 packet_type,
             }))
         };
-        assert!(event_line("p", &closed(1), &mut out));
+        assert!(event_line("p", &closed(PacketType::Connect), &mut out));
         assert_eq!(out, b"Error: Unrecognised command 16\n\n");
         out.clear();
         // A 3.1.1 server's DISCONNECT is a protocol error without a line.
-        assert!(!event_line("p", &closed(14), &mut out));
+        assert!(!event_line("p", &closed(PacketType::Disconnect), &mut out));
         assert!(out.is_empty());
     }
 }

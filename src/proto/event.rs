@@ -43,8 +43,11 @@ pub enum PacketInfo {
         mid: u16,
         filters: Vec<(String, QoS, u8)>,
     },
+    /// `return_codes`: one per filter, as received (3.x: the granted QoS or 0x80; MQTT 5: reason
+    /// codes). mosquitto's line shows none of them.
     SubAck {
         mid: u16,
+        return_codes: Vec<u8>,
     },
     Unsubscribe {
         mid: u16,
@@ -147,11 +150,11 @@ pub enum ConnectionError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
     /// A packet other than CONNACK arrived before CONNACK.
-    ExpectedConnAck { packet_type: u8 },
+    ExpectedConnAck { packet_type: PacketType },
     /// A second CONNACK arrived.
     UnexpectedConnAck,
     /// A packet type a server never sends to a client (CONNECT, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT in 3.1.1).
-    ServerOnlyPacket { packet_type: u8 },
+    ServerOnlyPacket { packet_type: PacketType },
     /// SUBACK return-code count differs from the number of filters requested.
     SubAckCountMismatch {
         mid: u16,
@@ -184,11 +187,13 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProtocolError::ExpectedConnAck { packet_type } => {
-                write!(f, "packet type {packet_type} received before CONNACK")
+                let number = *packet_type as u8;
+                write!(f, "packet type {number} received before CONNACK")
             }
             ProtocolError::UnexpectedConnAck => write!(f, "second CONNACK received"),
             ProtocolError::ServerOnlyPacket { packet_type } => {
-                write!(f, "packet type {packet_type} must not be sent by a server")
+                let number = *packet_type as u8;
+                write!(f, "packet type {number} must not be sent by a server")
             }
             ProtocolError::SubAckCountMismatch { mid, expected, got } => write!(
                 f,

@@ -1,8 +1,6 @@
 //! The protocol core: no I/O, no clock. Every method that needs time takes `now`.
 
 pub mod client;
-#[cfg(test)]
-mod client_tests;
 pub mod codec;
 pub mod event;
 pub mod inflight;

@@ -25,6 +25,9 @@ pub use publish::encode_publish_header;
 pub use reason::is_valid_reason_code;
 pub use subscribe::SUBACK_FAILURE;
 
+/// The client frames its read buffer with it (how long is the packet that has begun to arrive).
+pub(crate) use primitives::decode_remaining_length;
+
 /// The largest remaining length the fixed header can express (4-byte variable byte integer).
 pub const MAX_REMAINING_LENGTH: usize = 268_435_455;
 

@@ -7,7 +7,8 @@ use super::{
     SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Version, is_valid_reason_code,
 };
 
-/// SUBACK return code for a refused subscription (§3.9.3).
+/// SUBACK return code for a refused subscription (3.1.1 §3.9.3). Every MQTT 5 reason code for a
+/// refusal is this or above (5.0 §3.9.3), so a code at or above it means "refused" in any version.
 pub const SUBACK_FAILURE: u8 = 0x80;
 
 /// Bits 7..2 of a requested QoS byte are reserved in 3.1.1 (§3.8.3).
