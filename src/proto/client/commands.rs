@@ -182,13 +182,7 @@ impl Client {
         properties: Properties,
         now: Instant,
     ) -> Result<u16, CommandError> {
-        if self.state != State::Connected {
-            return Err(CommandError::NotConnected);
-        }
-        let mid = self
-            .inflight
-            .peek_id()
-            .ok_or(CommandError::InflightWindowFull)?;
+        let mid = self.next_request_id()?;
         let packet = Packet::Subscribe(Subscribe {
             packet_id: mid,
             filters: filters.to_vec(),
@@ -217,6 +211,17 @@ impl Client {
         Ok(mid)
     }
 
+    /// The packet id a SUBSCRIBE or UNSUBSCRIBE would take now (not yet reserved): only while
+    /// connected and while the in-flight window has room.
+    fn next_request_id(&self) -> Result<u16, CommandError> {
+        if self.state != State::Connected {
+            return Err(CommandError::NotConnected);
+        }
+        self.inflight
+            .peek_id()
+            .ok_or(CommandError::InflightWindowFull)
+    }
+
     /// Queues one UNSUBSCRIBE for `filter`. Returns its packet id.
     pub fn unsubscribe(&mut self, filter: &str, now: Instant) -> Result<u16, CommandError> {
         self.unsubscribe_with_properties(filter, Properties::new(), now)
@@ -229,13 +234,7 @@ impl Client {
         properties: Properties,
         now: Instant,
     ) -> Result<u16, CommandError> {
-        if self.state != State::Connected {
-            return Err(CommandError::NotConnected);
-        }
-        let mid = self
-            .inflight
-            .peek_id()
-            .ok_or(CommandError::InflightWindowFull)?;
+        let mid = self.next_request_id()?;
         let packet = Packet::Unsubscribe(Unsubscribe {
             packet_id: mid,
             filters: vec![filter.to_owned()],
