@@ -5,8 +5,11 @@ mod ctext;
 pub mod help;
 pub mod options_file;
 mod parse;
+mod resolve;
+pub(crate) mod table;
 #[cfg(test)]
 mod tests;
+mod url;
 mod v5;
 
 use std::ffi::{OsStr, OsString};
