@@ -213,9 +213,9 @@ impl ArgProcessor {
         let mut index = 0;
         while index < args.len() {
             let arg = args[index].as_ref().as_bytes();
-            let spec = lookup(self.tool, arg)
+            let flag = lookup(self.tool, arg)
                 .ok_or_else(|| usage(format!("Error: Unknown option '{}'.\n", lossy(arg))))?;
-            if spec.opt == Opt::Property {
+            if let Takes::PropertyValues { .. } = flag.takes {
                 // Its values are counted by the property itself (a user property has one more).
                 let values: Vec<&[u8]> = args[index + 1..]
                     .iter()
@@ -226,10 +226,10 @@ impl ArgProcessor {
                 self.options.version = Version::V5;
                 continue;
             }
-            self.check_before_value(spec.opt)?;
-            let value: &[u8] = match spec.takes {
-                Takes::Nothing => b"",
-                Takes::Value(missing) => {
+            self.check_before_value(flag.opt)?;
+            let value: &[u8] = match flag.takes {
+                Takes::Nothing | Takes::PropertyValues { .. } => b"",
+                Takes::Value { missing, .. } => {
                     index += 1;
                     match args.get(index) {
                         Some(value) => value.as_ref().as_bytes(),
@@ -237,7 +237,7 @@ impl ArgProcessor {
                     }
                 }
             };
-            self.apply(spec.opt, value)?;
+            self.apply(flag.opt, value)?;
             index += 1;
         }
         Ok(())
@@ -423,7 +423,7 @@ impl ArgProcessor {
                 }
                 o.will_topic = Some(topic);
             }
-            // Read in `process`, which knows how many values it takes.
+            // Read in `process`, which knows how many values it takes (`Takes::PropertyValues`).
             Opt::Property => {}
             Opt::SessionExpiry => o.v5.session_expiry = v5::parse_session_expiry(value)?,
             Opt::RetainAsPublished => o.retain_as_published = true,
