@@ -191,6 +191,13 @@ impl Default for Options {
     }
 }
 
+/// Where mosquitto stops reading the arguments without an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Help,
+    Version,
+}
+
 /// Reads argument lists with mosquitto's rules, then checks and resolves them into a config.
 pub(crate) struct ArgProcessor {
     pub(super) tool: Tool,
@@ -208,8 +215,9 @@ impl ArgProcessor {
     }
 
     /// Processes one list of arguments left to right; stops at the first error, `--help` or `--version`
-    /// (so errors in the options before `--help` win, and nothing after it is looked at).
-    pub(crate) fn process<A: AsRef<OsStr>>(&mut self, args: &[A]) -> Result<(), Failure> {
+    /// (so errors in the options before `--help` win, and nothing after it is looked at, as in
+    /// mosquitto). `Ok(Some(_))`: stopped at `--help` or `--version`.
+    pub(crate) fn process<A: AsRef<OsStr>>(&mut self, args: &[A]) -> Result<Option<Stop>, Failure> {
         let mut index = 0;
         while index < args.len() {
             let arg = args[index].as_ref().as_bytes();
@@ -226,6 +234,11 @@ impl ArgProcessor {
                 self.options.version = Version::V5;
                 continue;
             }
+            match flag.opt {
+                Opt::Help => return Ok(Some(Stop::Help)),
+                Opt::Version => return Ok(Some(Stop::Version)),
+                _ => {}
+            }
             self.check_before_value(flag.opt)?;
             let value: &[u8] = match flag.takes {
                 Takes::Nothing | Takes::PropertyValues { .. } => b"",
@@ -240,7 +253,7 @@ impl ArgProcessor {
             self.apply(flag.opt, value)?;
             index += 1;
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Conflicts mosquitto reports before it looks for the option's value.
@@ -291,7 +304,6 @@ impl ArgProcessor {
                         .map_err(|err| usage(String::from_utf8_lossy(&err.to_bytes())))?,
                 )
             }
-            Opt::Help => return Err(Failure::Help),
             Opt::Host => o.host = Some(value.to_vec()),
             Opt::Id => o.id = Some(value.to_vec()),
             Opt::IdPrefix => o.id_prefix = Some(value.to_vec()),
@@ -399,7 +411,8 @@ impl ArgProcessor {
             Opt::Url => self.apply_url(value)?,
             Opt::Username => o.username = Some(value.to_vec()),
             Opt::Verbose => o.verbose = true,
-            Opt::Version => return Err(Failure::Version),
+            // They end the reading in `process`.
+            Opt::Help | Opt::Version => {}
             Opt::WillPayload => o.will_payload = Some(value.to_vec()),
             Opt::WillQos => {
                 let qos = ctext::atoi(value);

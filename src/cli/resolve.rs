@@ -295,6 +295,7 @@ impl ArgProcessor {
         else {
             return Err(Failure::UsageWithHelp {
                 text: NEEDS_TOPIC_AND_MESSAGE.to_string(),
+                usage: super::help::usage_text(self.tool, &self.prog),
             });
         };
         self.check_client_setup()?;

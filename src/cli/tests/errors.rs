@@ -7,6 +7,7 @@ use super::*;
 fn error_cases() -> Vec<(Tool, Vec<&'static str>, Failure)> {
     let both_needed = Failure::UsageWithHelp {
         text: "Error: Both topic and message must be supplied.\n".into(),
+        usage: usage_text(Pub, "mosquitto_pub"),
     };
     vec![
         // Shape of the command line.
@@ -138,11 +139,9 @@ fn error_cases() -> Vec<(Tool, Vec<&'static str>, Failure)> {
         (Sub, vec!["-u", "a\tb", "-t", "a"], runtime("Error: Problem setting username and/or password.\n")),
         (Pub, vec!["-L", "mqtt://127.0.0.1:70000/a", "-m", "b"], runtime("Unable to connect (Invalid function arguments provided.).\n")),
         (Pub, vec!["-L", "mqtt://127.0.0.1:-5/a", "-m", "b", "-P", "x"], runtime("Error: Problem setting username and/or password.\n")),
-        // --help / --version: earlier errors win, later ones are never seen.
-        (Pub, vec!["--help"], Failure::Help),
-        (Sub, vec!["-t", "a", "--help", "-q", "9"], Failure::Help),
+        // --help / --version: earlier errors win, later ones are never seen (see
+        // help_and_version_end_the_reading).
         (Pub, vec!["-q", "9", "--help"], usage("Error: Invalid QoS given: 9\n")),
-        (Pub, vec!["--version", "-q", "9"], Failure::Version),
         (Sub, vec!["-q", "9", "--version"], usage("Error: Invalid QoS given: 9\n")),
         // MQTT 5: -D, -x, -c (checked against mosquitto in tests/cli_errors.rs too).
         (Pub, vec!["-t", "x", "-m", "y", "-D"], usage("Error: --property argument given but not enough arguments specified.\n\n")),
@@ -185,6 +184,35 @@ fn every_error_case_gives_the_exact_failure() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `--help` and `--version` are not failures: the parsing ends there, and nothing after them is looked
+/// at (errors before them win: see [`error_cases`]).
+#[test]
+fn help_and_version_end_the_reading() {
+    assert_eq!(run(Pub, &os(&["--help"])), Ok(Parsed::Help));
+    assert_eq!(
+        run(Sub, &os(&["-t", "a", "--help", "-q", "9"])),
+        Ok(Parsed::Help)
+    );
+    assert_eq!(
+        run(Pub, &os(&["--version", "-q", "9"])),
+        Ok(Parsed::Version)
+    );
+    // In the default-options file too: the command line is then not read at all.
+    assert_eq!(
+        crate::cli::parse_sub_with("rsub", &[os(&["--version"])], &os(&["-q", "9"])),
+        Ok(Parsed::Version)
+    );
+    assert_eq!(
+        crate::cli::parse_pub_with(
+            "rpub",
+            &[os(&["-q", "1"]), os(&["--help"])],
+            &os(&["-x"]),
+            |_| { panic!("nothing is loaded after --help") }
+        ),
+        Ok(Parsed::Help)
+    );
 }
 
 #[test]

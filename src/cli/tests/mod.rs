@@ -17,7 +17,7 @@ mod v5;
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
 use super::ctext::{atof, atoi, valid_publish_topic, valid_subscription_topic, valid_utf8};
 use super::help::{tool_version_line, usage_text};
-use super::{parse, parse_pub, parse_pub_with, parse_sub};
+use super::{Parsed, parse};
 use crate::exit::Failure;
 use crate::net::ConnectSpec;
 use crate::proto::codec::{QoS, Version, Will};
@@ -33,10 +33,47 @@ fn os_bytes(args: &[&[u8]]) -> Vec<OsString> {
         .collect()
 }
 
-fn run(tool: Tool, args: &[OsString]) -> Result<(), Failure> {
+/// Parses `args` as `tool` named as mosquitto's client, keeping what ends the parsing
+/// (`Ok(Parsed::Run(()))`: an accepted command line).
+fn run(tool: Tool, args: &[OsString]) -> Result<Parsed<()>, Failure> {
     match tool {
-        Tool::Pub => parse_pub("mosquitto_pub", args).map(drop),
-        Tool::Sub => parse_sub("mosquitto_sub", args).map(drop),
+        Tool::Pub => super::parse_pub("mosquitto_pub", args).map(without_config),
+        Tool::Sub => super::parse_sub("mosquitto_sub", args).map(without_config),
+    }
+}
+
+fn without_config<C>(parsed: Parsed<C>) -> Parsed<()> {
+    match parsed {
+        Parsed::Run(_) => Parsed::Run(()),
+        Parsed::Help => Parsed::Help,
+        Parsed::Version => Parsed::Version,
+    }
+}
+
+/// The config of a command line that is expected to run (`--help` and `--version` are checked with
+/// [`run`]): the tests compare configs and failures, so these wrap [`super::parse_pub`],
+/// [`super::parse_sub`] and [`super::parse_pub_with`], which return a [`Parsed`].
+fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
+    super::parse_pub(prog, args).map(config)
+}
+
+fn parse_sub(prog: &str, args: &[OsString]) -> Result<SubConfig, Failure> {
+    super::parse_sub(prog, args).map(config)
+}
+
+fn parse_pub_with(
+    prog: &str,
+    defaults: &[Vec<OsString>],
+    args: &[OsString],
+    load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
+) -> Result<PubConfig, Failure> {
+    super::parse_pub_with(prog, defaults, args, load).map(config)
+}
+
+fn config<C: std::fmt::Debug>(parsed: Parsed<C>) -> C {
+    match parsed {
+        Parsed::Run(config) => config,
+        other => panic!("expected a config, got {other:?}"),
     }
 }
 
