@@ -115,7 +115,7 @@ pub(crate) fn synopsis(tool: Tool, prog: &str) -> String {
 }
 
 /// The flag as the help's first column shows it: `-h, --host HOST`, `    --unix PATH`, `-A ADDRESS`.
-fn flag_column(flag: &Flag) -> String {
+pub(crate) fn flag_column(flag: &Flag) -> String {
     let mut column = match (flag.short(), flag.long()) {
         (Some(short), Some(long)) => format!("{short}, {long}"),
         (Some(short), None) => short.to_string(),

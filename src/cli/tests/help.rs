@@ -122,3 +122,41 @@ fn version_line_names_the_compatible_client() {
         format!("mosquitto_sub version {version} (rpubsub; compatible with mosquitto_sub 2.0.11)")
     );
 }
+
+/// The help generated from the flag table is, byte for byte, the text written by hand before the
+/// table existed (`help_rpub.txt`, `help_rsub.txt`, with `{version}` for the version): a change to a
+/// row's help text shows up here.
+#[test]
+fn help_text_is_the_reference_text() {
+    for (tool, reference) in [
+        (Pub, include_str!("help_rpub.txt")),
+        (Sub, include_str!("help_rsub.txt")),
+    ] {
+        let expected = reference.replace("{version}", env!("CARGO_PKG_VERSION"));
+        let text = usage_text(tool, tool.name());
+        if text != expected {
+            let first = text
+                .lines()
+                .zip(expected.lines())
+                .position(|(got, want)| got != want);
+            panic!("{tool:?} help differs from the reference, first at line {first:?}:\n{text}");
+        }
+    }
+}
+
+/// The synopsis is padded to the program name, whatever its length.
+#[test]
+fn synopsis_lines_line_up_under_the_program_name() {
+    for prog in ["r", "mosquitto_pub", "é"] {
+        let synopsis = crate::cli::help::synopsis(Pub, prog);
+        let lines: Vec<&str> = synopsis.lines().collect();
+        assert!(lines[0].starts_with(&format!("Usage: {prog} {{[-h host]")));
+        let pad = " ".repeat("Usage: ".chars().count() + prog.chars().count() + 1);
+        assert_eq!(
+            lines[1],
+            format!("{pad}{{-m message | -f file | -s | -l | -n}}")
+        );
+        assert_eq!(lines[lines.len() - 2], format!("       {prog} --help"));
+        assert_eq!(lines[lines.len() - 1], format!("       {prog} --version"));
+    }
+}

@@ -11,6 +11,7 @@ mod ctext;
 mod errors;
 mod help;
 mod sub_output;
+mod table;
 mod tls_proxy;
 mod v5;
 
