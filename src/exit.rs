@@ -38,7 +38,7 @@ impl Failure {
 }
 
 /// Prints what `failure` has to say and returns the process exit code. `prog` is the name the program was
-/// invoked as (basename of argv[0]).
+/// invoked as (basename of `argv[0]`).
 pub fn report(failure: &Failure, prog: &str, quiet: bool) -> i32 {
     let stderr = std::io::stderr();
     // Write errors are ignored on purpose: there is nowhere left to report them.

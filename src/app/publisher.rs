@@ -463,7 +463,7 @@ impl LineReader {
     }
 }
 
-/// Reads the message named by `-f` or `-s` (for `cli::parse_pub_loading_input`); other sources need
+/// Reads the message named by `-f` or `-s` (the `load` of `cli::parse_pub_with`); other sources need
 /// no loading.
 pub fn load_input(source: &MessageSource) -> Result<Option<Vec<u8>>, Failure> {
     match source {

@@ -2,7 +2,7 @@
 //!
 //! The wording is our own; only the overall shape follows mosquitto's clients (what the tool does, the
 //! version line, a blank line, the synopsis, one line per flag, notes, a final blank line). The synopsis
-//! and the lists of flags are generated from the [flag table](super::table); what is written here is
+//! and the lists of flags are generated from the flag table (`table.rs`); what is written here is
 //! the layout, the synopsis's grouping, the `-F` specifiers and the notes.
 
 use super::table::{self, Flag, Section};

@@ -19,7 +19,7 @@ use crate::tool::Tool;
 use config::{MessageSource, PubConfig, SubConfig};
 use parse::{ArgProcessor, Stop};
 
-/// The name the program was invoked as (basename of argv[0]), used in messages and the usage text, so a
+/// The name the program was invoked as (basename of `argv[0]`), used in messages and the usage text, so a
 /// symlink named `mosquitto_pub` prints exactly what mosquitto_pub prints.
 pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
     argv0
@@ -64,7 +64,7 @@ fn read_all(
     Ok(None)
 }
 
-/// Parses rpub's arguments (argv without argv[0]) with mosquitto_pub's rules and texts. `prog` is the
+/// Parses rpub's arguments (argv without `argv[0]`) with mosquitto_pub's rules and texts. `prog` is the
 /// name used in messages. No default-options file, and input named by `-f`/`-s` is not read (see
 /// [`parse_pub_with`]).
 pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<Parsed<PubConfig>, Failure> {
@@ -90,7 +90,7 @@ pub fn parse_pub_with(
     }
 }
 
-/// Parses rsub's arguments (argv without argv[0]) with mosquitto_sub's rules and texts. `prog` is the
+/// Parses rsub's arguments (argv without `argv[0]`) with mosquitto_sub's rules and texts. `prog` is the
 /// name used in messages. No default-options file (see [`parse_sub_with`]).
 pub fn parse_sub(prog: &str, args: &[OsString]) -> Result<Parsed<SubConfig>, Failure> {
     parse_sub_with(prog, &[], args)

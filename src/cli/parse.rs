@@ -8,7 +8,7 @@
 //! in [`resolve`](super::resolve)).
 //!
 //! [`ArgProcessor::process`] takes one list of arguments and can be called several times on the same
-//! state: the default-options file (one `-opt value` per line, read before argv) will feed its lines
+//! state: the default-options file (one `-opt value` per line, read before argv) feeds its lines
 //! through it, so that argv overrides scalar options and list options (`-t` of rsub) accumulate.
 
 use std::ffi::OsStr;
