@@ -2,11 +2,9 @@
 
 use std::io::Write;
 
-use crate::cli::help::usage_text;
 use crate::proto::client::{CommandError, PublishError};
 use crate::proto::codec::{PacketType, Version};
 use crate::proto::event::{ConnectionError, PublishFailure};
-use crate::tool::Tool;
 
 /// Everything that ends a run other than success, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,14 +12,10 @@ pub enum Failure {
     /// An argument error. `text` is mosquitto's message with its own trailing newline(s) (some have one,
     /// some two); it is followed by `\nUse '<prog> --help' to see usage.\n`. Never hidden by `--quiet`.
     Usage { text: String },
-    /// rpub without topic or message: `text` on stderr and the whole usage text on stdout.
-    UsageWithHelp { text: String },
+    /// rpub without topic or message: `text` on stderr and `usage`, the whole usage text, on stdout.
+    UsageWithHelp { text: String, usage: String },
     /// An argument error printed as is, without the `Use ...` line. Never hidden by `--quiet`.
     UsageRaw { text: String },
-    /// `--help`: usage text on stdout, exit 1.
-    Help,
-    /// `--version`: version line on stdout, exit 1.
-    Version,
     /// A runtime error: `text` (complete, with newlines) on stderr unless `--quiet`, then exit `code`.
     Runtime { text: String, code: i32 },
     /// Exit with `code` and print nothing (mosquitto's silent failures, e.g. signal before CONNACK).
@@ -37,20 +31,15 @@ impl Failure {
 
     pub fn exit_code(&self) -> i32 {
         match self {
-            Failure::Usage { .. }
-            | Failure::UsageWithHelp { .. }
-            | Failure::UsageRaw { .. }
-            | Failure::Help
-            | Failure::Version => 1,
+            Failure::Usage { .. } | Failure::UsageWithHelp { .. } | Failure::UsageRaw { .. } => 1,
             Failure::Runtime { code, .. } | Failure::Silent { code } => *code,
         }
     }
 }
 
 /// Prints what `failure` has to say and returns the process exit code. `prog` is the name the program was
-/// invoked as (basename of argv[0]).
-pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
-    let stdout = std::io::stdout();
+/// invoked as (basename of `argv[0]`).
+pub fn report(failure: &Failure, prog: &str, quiet: bool) -> i32 {
     let stderr = std::io::stderr();
     // Write errors are ignored on purpose: there is nowhere left to report them.
     match failure {
@@ -58,24 +47,12 @@ pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
             let mut err = stderr.lock();
             let _ = write!(err, "{text}\nUse '{prog} --help' to see usage.\n");
         }
-        Failure::UsageWithHelp { text } => {
+        Failure::UsageWithHelp { text, usage } => {
             let _ = stderr.lock().write_all(text.as_bytes());
-            let mut out = stdout.lock();
-            let _ = out.write_all(usage_text(tool, prog).as_bytes());
-            let _ = out.flush();
+            write_stdout(usage);
         }
         Failure::UsageRaw { text } => {
             let _ = stderr.lock().write_all(text.as_bytes());
-        }
-        Failure::Help => {
-            let mut out = stdout.lock();
-            let _ = out.write_all(usage_text(tool, prog).as_bytes());
-            let _ = out.flush();
-        }
-        Failure::Version => {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", crate::cli::help::tool_version_line(tool, prog));
-            let _ = out.flush();
         }
         Failure::Runtime { text, .. } => {
             if !quiet {
@@ -85,6 +62,20 @@ pub fn report(failure: &Failure, tool: Tool, prog: &str, quiet: bool) -> i32 {
         Failure::Silent { .. } => {}
     }
     failure.exit_code()
+}
+
+/// `--help` and `--version`: `text` (the usage text or the version line) on stdout. mosquitto's clients
+/// exit 1 after either, as after a usage error.
+pub fn help_or_version(text: &str) -> i32 {
+    write_stdout(text);
+    1
+}
+
+/// Writes `text` to stdout at once (errors ignored: there is nowhere left to report them).
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 /// Prints a runtime error line right away (the run continues or ends with its own exit code), unless

@@ -10,8 +10,8 @@ pub mod subscriber;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 
-use crate::cli;
 use crate::cli::config::{ClientIdChoice, CommonConfig};
+use crate::cli::{self, Parsed};
 use crate::exit::{self, Failure};
 use crate::net::Driver;
 use crate::proto::client::{Client, ClientOptions};
@@ -149,14 +149,16 @@ pub fn rpub_main() -> i32 {
     let args: Vec<_> = argv.collect();
     let defaults = cli::options_file::load(Tool::Pub);
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
-        Ok(config) => {
+        Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
             match publisher::run(config) {
                 Ok(()) => 0,
-                Err(failure) => exit::report(&failure, Tool::Pub, &prog, quiet),
+                Err(failure) => exit::report(&failure, &prog, quiet),
             }
         }
-        Err(failure) => exit::report(&failure, Tool::Pub, &prog, false),
+        Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Pub, &prog)),
+        Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Pub, &prog)),
+        Err(failure) => exit::report(&failure, &prog, false),
     }
 }
 
@@ -167,13 +169,15 @@ pub fn rsub_main() -> i32 {
     let args: Vec<_> = argv.collect();
     let defaults = cli::options_file::load(Tool::Sub);
     match cli::parse_sub_with(&prog, &defaults, &args) {
-        Ok(config) => {
+        Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
             match subscriber::run(config) {
                 Ok(()) => 0,
-                Err(failure) => exit::report(&failure, Tool::Sub, &prog, quiet),
+                Err(failure) => exit::report(&failure, &prog, quiet),
             }
         }
-        Err(failure) => exit::report(&failure, Tool::Sub, &prog, false),
+        Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Sub, &prog)),
+        Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Sub, &prog)),
+        Err(failure) => exit::report(&failure, &prog, false),
     }
 }

@@ -12,7 +12,7 @@ use super::input::LineReader;
 use super::publisher::Publisher;
 use super::session::{Link, RECONNECT_DELAY, Session};
 use super::subscriber::{Random, Subscriber};
-use crate::cli;
+use crate::cli::{self, Parsed};
 use crate::exit::{self, Failure};
 use crate::net::{ChunkSource, ConnectFailure, StdinChunk, Turn};
 use crate::output::stdout::Output;
@@ -249,7 +249,9 @@ fn run_rsub(
     arguments: &[&str],
     script: Vec<(Duration, Happening)>,
 ) -> (Result<(), Failure>, SimLink) {
-    let config = cli::parse_sub("rsub", &args(arguments)).expect("valid arguments");
+    let Ok(Parsed::Run(config)) = cli::parse_sub("rsub", &args(arguments)) else {
+        panic!("not a run: {arguments:?}");
+    };
     let client = Client::new(super::client_options(&config.common, String::new()));
     let mut link = SimLink::new(client, script);
     link.connect().expect("connects");
@@ -276,7 +278,9 @@ fn run_rpub_with(
     script: Vec<(Duration, Happening)>,
     unacknowledged_connections: usize,
 ) -> (Result<(), Failure>, SimLink) {
-    let mut config = cli::parse_pub("rpub", &args(arguments)).expect("valid arguments");
+    let Ok(Parsed::Run(mut config)) = cli::parse_pub("rpub", &args(arguments)) else {
+        panic!("not a run: {arguments:?}");
+    };
     let client = Client::new(super::client_options(&config.common, String::new()));
     let mut link = SimLink::new(client, script);
     link.unacknowledged_connections = unacknowledged_connections;

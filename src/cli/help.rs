@@ -1,9 +1,12 @@
 //! Usage text (`--help`, and rpub's "topic and message" error) and the version line (`--version`).
 //!
 //! The wording is our own; only the overall shape follows mosquitto's clients (what the tool does, the
-//! version line, a blank line, the synopsis, one line per flag, notes, a final blank line).
+//! version line, a blank line, the synopsis, one line per flag, notes, a final blank line). The synopsis
+//! and the lists of flags are generated from the flag table (`table.rs`); what is written here is
+//! the layout, the synopsis's grouping, the `-F` specifiers and the notes.
 
-use crate::tool::Tool;
+use super::table::{self, Flag, Section};
+use crate::tool::{Tool, Tools};
 
 /// `<prog> version <ours> (rpubsub; compatible with mosquitto_pub 2.0.11)`, without newline.
 pub fn tool_version_line(tool: Tool, prog: &str) -> String {
@@ -14,363 +17,245 @@ pub fn tool_version_line(tool: Tool, prog: &str) -> String {
     )
 }
 
-/// The full usage text, ending with an empty line.
-pub fn usage_text(tool: Tool, prog: &str) -> String {
-    let pad = " ".repeat("Usage: ".len() + prog.chars().count() + 1);
-    let mut text = String::new();
-    let summary = match tool {
+/// What `--version` prints: the version line and its newline.
+pub fn version_text(tool: Tool, prog: &str) -> String {
+    format!("{}\n", tool_version_line(tool, prog))
+}
+
+/// What the tool does, the first line of its help after the program name.
+fn summary(tool: Tool) -> &'static str {
+    match tool {
         Tool::Pub => {
             "publishes MQTT messages: one message (or one per input line) to one topic, then it exits."
         }
         Tool::Sub => "subscribes to MQTT topic filters and prints the messages it receives.",
-    };
-    text.push_str(&format!("{prog} {summary}\n"));
-    text.push_str(&tool_version_line(tool, prog));
-    text.push_str("\n\n");
+    }
+}
 
-    let synopsis: &[&str] = match tool {
+/// The usage synopsis of each tool: its forms (the full command line, `--help`, `--version`), each a
+/// list of lines. `<flag>` stands for the flag as the table describes it for that tool: `<-h>` becomes
+/// `-h host`, `<-r>` stays `-r`.
+fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
+    match tool {
         Tool::Pub => &[
-            "{[-h host] [-p port | --unix path] [-u username [-P password]] -t topic | -L URL}",
-            "{-m message | -f file | -s | -l | -n}",
-            "[-q qos] [-r] [--repeat count] [--repeat-delay seconds]",
-            "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
-            "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
-            "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
-            "[-x session_expiry] [-D command property value ...]",
-            "[-d] [--quiet]",
+            &[
+                "{[<-h>] [<-p> | <--unix>] [<-u> [<-P>]] <-t> | <-L>}",
+                "{<-m> | <-f> | <-s> | <-l> | <-n>}",
+                "[<-q>] [<-r>] [<--repeat>] [<--repeat-delay>]",
+                "[<-c>] [<-k>] [<-V>] [<-M>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
+                "[<-x>] [<-D> ...]",
+                "[<-d>] [<--quiet>]",
+            ],
+            &["<--help>"],
+            &["<--version>"],
         ],
         Tool::Sub => &[
-            "{[-h host] [-p port | --unix path] [-u username [-P password]] -t filter ... | -L URL [-t filter ...]}",
-            "[-q qos] [-v] [-N] [-F format [--pretty]] [-C count] [-W seconds] [-E]",
-            "[-R | --retained-only] [--remove-retained] [-T filter ...] [-U filter ...]",
-            "[--random-filter percent]",
-            "[-c] [-k keepalive] [-V protocol_version] [-M max_inflight]",
-            "[-i id | -I id_prefix] [-A bind_address] [--nodelay]",
-            "[--will-topic topic [--will-payload payload] [--will-qos qos] [--will-retain]]",
-            "[-x session_expiry] [-D command property value ...] [--retain-as-published]",
-            "[-d] [--quiet]",
+            &[
+                "{[<-h>] [<-p> | <--unix>] [<-u> [<-P>]] <-t> ... | <-L> [<-t> ...]}",
+                "[<-q>] [<-v>] [<-N>] [<-F> [<--pretty>]] [<-C>] [<-W>] [<-E>]",
+                "[<-R> | <--retained-only>] [<--remove-retained>] [<-T> ...] [<-U> ...]",
+                "[<--random-filter>]",
+                "[<-c>] [<-k>] [<-V>] [<-M>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
+                "[<-x>] [<-D> ...] [<--retain-as-published>]",
+                "[<-d>] [<--quiet>]",
+            ],
+            &["<--help>"],
+            &["<--version>"],
         ],
-    };
-    for (index, line) in synopsis.iter().enumerate() {
-        if index == 0 {
-            text.push_str(&format!("Usage: {prog} {line}\n"));
-        } else {
-            text.push_str(&format!("{pad}{line}\n"));
-        }
     }
-    text.push_str(&format!("       {prog} --help\n"));
-    text.push_str(&format!("       {prog} --version\n"));
+}
 
-    let mut section = |title: &str, rows: &[(&str, &str)]| {
-        text.push('\n');
-        text.push_str(title);
-        text.push('\n');
-        for (flag, meaning) in rows {
-            if flag.len() > 24 {
-                text.push_str(&format!("  {flag}\n  {:24} {meaning}\n", ""));
-            } else {
-                text.push_str(&format!("  {flag:24} {meaning}\n"));
+/// One line of the synopsis template with each `<flag>` replaced by the flag and its value's synopsis
+/// name. A name the tool does not know stays as written (a test checks that none is left).
+fn expand_synopsis_line(tool: Tool, template: &str) -> String {
+    let mut line = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('<') {
+        let Some(length) = rest[start..].find('>') else {
+            break;
+        };
+        let name = &rest[start + 1..start + length];
+        line.push_str(&rest[..start]);
+        match table::lookup(tool, name.as_bytes()) {
+            Some(flag) => {
+                line.push_str(name);
+                if let Some(value) = flag.takes.name() {
+                    line.push(' ');
+                    line.push_str(value.synopsis);
+                }
+            }
+            None => line.push_str(&rest[start..=start + length]),
+        }
+        rest = &rest[start + length + 1..];
+    }
+    line.push_str(rest);
+    line
+}
+
+/// The usage synopsis: `Usage: <prog> ...` and its continuation lines, then `<prog> --help` and
+/// `<prog> --version`, each line with its newline.
+pub(crate) fn synopsis(tool: Tool, prog: &str) -> String {
+    let pad = " ".repeat("Usage: ".len() + prog.chars().count() + 1);
+    let mut text = String::new();
+    for (form_index, form) in synopsis_template(tool).iter().enumerate() {
+        for (line_index, template) in form.iter().enumerate() {
+            let line = expand_synopsis_line(tool, template);
+            match (form_index, line_index) {
+                (0, 0) => text.push_str(&format!("Usage: {prog} {line}\n")),
+                (_, 0) => text.push_str(&format!("       {prog} {line}\n")),
+                _ => text.push_str(&format!("{pad}{line}\n")),
             }
         }
-    };
-
-    section(
-        "Broker and connection:",
-        &[
-            (
-                "-h, --host HOST",
-                "broker host name or address (default: localhost)",
-            ),
-            (
-                "-p, --port PORT",
-                "broker port (default: 1883); 0 means HOST is a unix socket path",
-            ),
-            (
-                "    --unix PATH",
-                "connect through the unix domain socket PATH instead of TCP",
-            ),
-            (
-                "-L, --url URL",
-                "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument",
-            ),
-            (
-                "-A ADDRESS",
-                "local address to bind the connection to (picks the interface)",
-            ),
-            ("    --nodelay", "send each packet at once (TCP_NODELAY)"),
-            ("-u, --username NAME", "user name to log in with"),
-            (
-                "-P, --pw PASSWORD",
-                "password to log in with (MQTT 3.x: only together with -u)",
-            ),
-            (
-                "-V, --protocol-version V",
-                "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31",
-            ),
-            (
-                "-k, --keepalive SECONDS",
-                "seconds between keepalive pings, 5 to 65535 (default: 60)",
-            ),
-        ],
-    );
-    section(
-        "Proxy:",
-        &[(
-            "    --proxy URL",
-            "socks5h://[user[:password]@]host[:port] (port 1080): connect through a SOCKS5 proxy",
-        )],
-    );
-    section(
-        "TLS (rustls; see docs/tls.md):",
-        &[
-            (
-                "    --cafile FILE",
-                "trust the CA certificates in FILE (PEM); turns TLS on, port 8883",
-            ),
-            (
-                "    --capath DIR",
-                "trust every PEM certificate in DIR; turns TLS on, port 8883",
-            ),
-            (
-                "    --tls-use-os-certs",
-                "trust the system's CA certificates; turns TLS on",
-            ),
-            ("    --cert FILE", "client certificate (PEM), with --key"),
-            (
-                "    --key FILE",
-                "client private key (PEM, not encrypted), with --cert",
-            ),
-            ("    --keyform pem", "the key's format (only pem)"),
-            (
-                "    --insecure",
-                "do not check the host name (the chain is still checked)",
-            ),
-            (
-                "    --tls-version V",
-                "tlsv1.3 (only 1.3) or tlsv1.2 (1.2 or later)",
-            ),
-            ("    --tls-alpn PROTOCOL", "offer this ALPN protocol"),
-            (
-                "    --ciphers LIST",
-                "cipher suites, OpenSSL or IANA names separated by ':'",
-            ),
-        ],
-    );
-    section(
-        "Session:",
-        &[
-            ("-i, --id ID", "client identifier"),
-            (
-                "-I, --id-prefix PREFIX",
-                "client identifier made of PREFIX and the process id",
-            ),
-            (
-                "-c, --disable-clean-session",
-                "ask the broker to keep the session after disconnecting (needs -i; MQTT 5: kept for ever unless -x)",
-            ),
-            (
-                "-M COUNT",
-                "at most COUNT QoS 1/2 messages waiting for acknowledgement (default: 20)",
-            ),
-            (
-                "    --will-topic TOPIC",
-                "topic of the message the broker sends if we vanish",
-            ),
-            (
-                "    --will-payload TEXT",
-                "content of that message (default: empty)",
-            ),
-            ("    --will-qos QOS", "its QoS (0, 1 or 2; default: 0)"),
-            ("    --will-retain", "have the broker retain it"),
-        ],
-    );
-    let mut v5_rows = vec![
-        (
-            "-D, --property COMMAND NAME VALUE",
-            "send the MQTT 5 property NAME with VALUE in COMMAND: connect, publish, subscribe,",
-        ),
-        (
-            "",
-            "unsubscribe, disconnect or will (repeatable; implies -V 5 unless a -V follows)",
-        ),
-        (
-            "-D COMMAND user-property KEY VALUE",
-            "a user property takes a key and a value",
-        ),
-        (
-            "-x SECONDS",
-            "session expiry interval (MQTT 5): 0 to 4294967295, or -1 (never expires, needs -i)",
-        ),
-    ];
-    if tool == Tool::Sub {
-        v5_rows.push((
-            "    --retain-as-published",
-            "keep the retain flag of forwarded messages (MQTT 5 subscription option)",
-        ));
     }
-    section("MQTT 5 (-V 5, or any -D):", &v5_rows);
-    match tool {
-        Tool::Pub => section(
-            "What to publish:",
-            &[
-                (
-                    "-t, --topic TOPIC",
-                    "topic to publish to (no + or # wildcards)",
-                ),
-                ("-m, --message TEXT", "the message is TEXT, byte for byte"),
-                (
-                    "-f, --file FILE",
-                    "the message is the whole content of FILE",
-                ),
-                (
-                    "-s, --stdin-file",
-                    "the message is everything read from standard input",
-                ),
-                (
-                    "-l, --stdin-line",
-                    "each line of standard input is one message",
-                ),
-                ("-n, --null-message", "the message is empty (zero bytes)"),
-                (
-                    "-q, --qos QOS",
-                    "delivery guarantee: 0, 1 or 2 (default: 0)",
-                ),
-                (
-                    "-r, --retain",
-                    "ask the broker to keep the message for future subscribers",
-                ),
-                (
-                    "    --repeat COUNT",
-                    "publish the message COUNT times (not with -l)",
-                ),
-                (
-                    "    --repeat-delay SECONDS",
-                    "wait this long between repeats (fractions allowed)",
-                ),
-            ],
-        ),
-        Tool::Sub => {
-            section(
-                "What to receive and print:",
-                &[
-                    (
-                        "-t, --topic FILTER",
-                        "topic filter to subscribe to; repeat -t for more filters",
-                    ),
-                    (
-                        "-q, --qos QOS",
-                        "QoS asked for every filter: 0, 1 or 2 (default: 0)",
-                    ),
-                    (
-                        "-U, --unsubscribe FILTER",
-                        "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)",
-                    ),
-                    (
-                        "-v, --verbose",
-                        "print the topic, a space, then the message",
-                    ),
-                    ("-N", "print no newline after each message"),
-                    (
-                        "-F FORMAT",
-                        "print each message as FORMAT says (overrides -v; see below)",
-                    ),
-                    (
-                        "    --pretty",
-                        "print the JSON of %j and %J indented over several lines",
-                    ),
-                    (
-                        "-C COUNT",
-                        "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)",
-                    ),
-                    ("-W SECONDS", "exit after SECONDS seconds (exit status 27)"),
-                    (
-                        "-E",
-                        "exit as soon as the broker has confirmed the subscriptions",
-                    ),
-                ],
-            );
-            section(
-                "Which messages to print:",
-                &[
-                    (
-                        "-R",
-                        "skip retained messages (MQTT 5: the broker is asked not to send them)",
-                    ),
-                    (
-                        "    --retained-only",
-                        "print retained messages only; exit at the first one that is not (not with -R)",
-                    ),
-                    (
-                        "    --remove-retained",
-                        "clear each retained message received from the broker (use -T to spare topics)",
-                    ),
-                    (
-                        "-T, --filter-out FILTER",
-                        "skip messages whose topic matches FILTER (repeatable)",
-                    ),
-                    (
-                        "    --random-filter PERCENT",
-                        "print only about PERCENT % of the messages, chosen at random (0.1 to 100)",
-                    ),
-                ],
-            );
-            section(
-                "-F FORMAT (one newline is added after each message unless -N):",
-                &[
-                    ("%t %p", "topic, payload (raw bytes)"),
-                    ("%x %X", "payload in lower / upper case hexadecimal"),
-                    (
-                        "%l %m %q %r",
-                        "payload length, message id, QoS, retain flag (0 or 1)",
-                    ),
-                    (
-                        "%I %U",
-                        "receive time: ISO 8601 local time, Unix time with nanoseconds",
-                    ),
-                    (
-                        "%j %J",
-                        "the message as JSON; %J embeds a JSON payload as JSON",
-                    ),
-                    (
-                        "%A %C %D %E %F %P %R %S",
-                        "MQTT 5 properties: topic alias, content type, correlation data, message expiry, payload format, user properties (key:value), response topic, subscription id",
-                    ),
-                    (
-                        "%[-][0][width][.precision]",
-                        "flags, width and precision, e.g. %-20t %05l %.10t",
-                    ),
-                    (
-                        "%8p %8x",
-                        "a width also cuts the payload (%x: to width/2 bytes), as in mosquitto_sub",
-                    ),
-                    (
-                        "@Y @m @d @H ... @N",
-                        "strftime codes of the receive time; @N nanoseconds",
-                    ),
-                    ("%% @@ \\", "a literal %, @ or \\"),
-                    (
-                        "\\n \\t \\r \\0 \\a \\e \\v",
-                        "newline, tab, CR, NUL, bell, escape, vertical tab",
-                    ),
-                ],
-            );
+    text
+}
+
+/// The flag as the help's first column shows it: `-h, --host HOST`, `    --unix PATH`, `-A ADDRESS`.
+pub(crate) fn flag_column(flag: &Flag) -> String {
+    let mut column = match (flag.short(), flag.long()) {
+        (Some(short), Some(long)) => format!("{short}, {long}"),
+        (Some(short), None) => short.to_string(),
+        (None, Some(long)) => format!("    {long}"),
+        (None, None) => String::new(),
+    };
+    if let Some(value) = flag.takes.name() {
+        column.push(' ');
+        column.push_str(value.help);
+    }
+    column
+}
+
+/// One part of the help after the synopsis.
+enum Part {
+    /// The flags of a section that the tool accepts (nothing when it accepts none).
+    Flags(Section),
+    /// A list that is not made of flags, for `tools` only.
+    Rows {
+        tools: Tools,
+        title: &'static str,
+        rows: &'static [(&'static str, &'static str)],
+    },
+}
+
+/// The sections of the help, in order. [`Section::Refused`] is not among them: the notes name those
+/// flags.
+const PARTS: &[Part] = &[
+    Part::Flags(Section::Connection),
+    Part::Flags(Section::Proxy),
+    Part::Flags(Section::Tls),
+    Part::Flags(Section::Session),
+    Part::Flags(Section::V5),
+    Part::Flags(Section::Publish),
+    Part::Flags(Section::Receive),
+    Part::Flags(Section::Select),
+    Part::Rows {
+        tools: Tools::SUB,
+        title: "-F FORMAT (one newline is added after each message unless -N):",
+        rows: FORMAT_ROWS,
+    },
+    Part::Flags(Section::Output),
+];
+
+/// rsub's `-F` specifiers.
+const FORMAT_ROWS: &[(&str, &str)] = &[
+    ("%t %p", "topic, payload (raw bytes)"),
+    ("%x %X", "payload in lower / upper case hexadecimal"),
+    (
+        "%l %m %q %r",
+        "payload length, message id, QoS, retain flag (0 or 1)",
+    ),
+    (
+        "%I %U",
+        "receive time: ISO 8601 local time, Unix time with nanoseconds",
+    ),
+    (
+        "%j %J",
+        "the message as JSON; %J embeds a JSON payload as JSON",
+    ),
+    (
+        "%A %C %D %E %F %P %R %S",
+        "MQTT 5 properties: topic alias, content type, correlation data, message expiry, payload format, user properties (key:value), response topic, subscription id",
+    ),
+    (
+        "%[-][0][width][.precision]",
+        "flags, width and precision, e.g. %-20t %05l %.10t",
+    ),
+    (
+        "%8p %8x",
+        "a width also cuts the payload (%x: to width/2 bytes), as in mosquitto_sub",
+    ),
+    (
+        "@Y @m @d @H ... @N",
+        "strftime codes of the receive time; @N nanoseconds",
+    ),
+    ("%% @@ \\", "a literal %, @ or \\"),
+    (
+        "\\n \\t \\r \\0 \\a \\e \\v",
+        "newline, tab, CR, NUL, bell, escape, vertical tab",
+    ),
+];
+
+/// Appends a titled list: two columns, the first 24 characters wide (a longer entry gets a line of
+/// its own).
+fn push_section(text: &mut String, title: &str, rows: &[(String, &str)]) {
+    text.push('\n');
+    text.push_str(title);
+    text.push('\n');
+    for (flag, meaning) in rows {
+        if flag.len() > 24 {
+            text.push_str(&format!("  {flag}\n  {:24} {meaning}\n", ""));
+        } else {
+            text.push_str(&format!("  {flag:24} {meaning}\n"));
         }
     }
-    section(
-        "Output and help:",
-        &[
-            (
-                "-d, --debug",
-                "print a line for every MQTT packet sent or received",
-            ),
-            (
-                "    --quiet",
-                "hide errors that happen after the arguments were accepted",
-            ),
-            ("    --help", "print this text"),
-            ("    --version", "print the version of rpubsub itself"),
-        ],
-    );
+}
+
+/// The help's lines for `flag`: its first line, the further lines of its text, then its other forms.
+fn flag_rows(flag: &'static Flag) -> impl Iterator<Item = (String, &'static str)> {
+    let mut lines = flag.help.split('\n');
+    let first = lines.next().map(|line| (flag_column(flag), line));
+    let more = lines.map(|line| (String::new(), line));
+    let forms = flag
+        .forms
+        .iter()
+        .map(|&(form, meaning)| (form.to_string(), meaning));
+    first.into_iter().chain(more).chain(forms)
+}
+
+/// The full usage text, ending with an empty line.
+pub fn usage_text(tool: Tool, prog: &str) -> String {
+    let mut text = String::new();
+    text.push_str(&format!("{prog} {}\n", summary(tool)));
+    text.push_str(&tool_version_line(tool, prog));
+    text.push_str("\n\n");
+    text.push_str(&synopsis(tool, prog));
+
+    for part in PARTS {
+        match part {
+            Part::Flags(section) => {
+                let rows: Vec<_> = table::flags(tool)
+                    .filter(|flag| flag.section == *section)
+                    .flat_map(flag_rows)
+                    .collect();
+                if !rows.is_empty() {
+                    push_section(&mut text, section.title(), &rows);
+                }
+            }
+            Part::Rows { tools, title, rows } => {
+                if tools.contains(tool) {
+                    let rows: Vec<_> = rows
+                        .iter()
+                        .map(|&(column, meaning)| (column.to_string(), meaning))
+                        .collect();
+                    push_section(&mut text, title, &rows);
+                }
+            }
+        }
+    }
 
     let mosquitto = tool.mosquitto_name();
     let differences = match tool {

@@ -5,8 +5,11 @@ mod ctext;
 pub mod help;
 pub mod options_file;
 mod parse;
+mod resolve;
+pub(crate) mod table;
 #[cfg(test)]
 mod tests;
+mod url;
 mod v5;
 
 use std::ffi::{OsStr, OsString};
@@ -14,9 +17,9 @@ use std::ffi::{OsStr, OsString};
 use crate::exit::Failure;
 use crate::tool::Tool;
 use config::{MessageSource, PubConfig, SubConfig};
-use parse::ArgProcessor;
+use parse::{ArgProcessor, Stop};
 
-/// The name the program was invoked as (basename of argv[0]), used in messages and the usage text, so a
+/// The name the program was invoked as (basename of `argv[0]`), used in messages and the usage text, so a
 /// symlink named `mosquitto_pub` prints exactly what mosquitto_pub prints.
 pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
     argv0
@@ -26,10 +29,45 @@ pub fn program_name(argv0: Option<&OsStr>, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-/// Parses rpub's arguments (argv without argv[0]) with mosquitto_pub's rules and texts. `prog` is the
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed<C> {
+    /// Run with this configuration.
+    Run(C),
+    /// `--help`: show [`help::usage_text`] (mosquitto then exits 1).
+    Help,
+    /// `--version`: show [`help::version_text`] (mosquitto then exits 1).
+    Version,
+}
+
+impl<C> From<Stop> for Parsed<C> {
+    fn from(stop: Stop) -> Self {
+        match stop {
+            Stop::Help => Parsed::Help,
+            Stop::Version => Parsed::Version,
+        }
+    }
+}
+
+/// Feeds the `defaults` lines, then `args`, to `processor`, stopping at `--help` or `--version`
+/// (one in the default-options file ends the reading there, as any error in it does).
+fn read_all(
+    processor: &mut ArgProcessor,
+    defaults: &[Vec<OsString>],
+    args: &[OsString],
+) -> Result<Option<Stop>, Failure> {
+    for line in defaults.iter().map(Vec::as_slice).chain([args]) {
+        if let Some(stop) = processor.process(line)? {
+            return Ok(Some(stop));
+        }
+    }
+    Ok(None)
+}
+
+/// Parses rpub's arguments (argv without `argv[0]`) with mosquitto_pub's rules and texts. `prog` is the
 /// name used in messages. No default-options file, and input named by `-f`/`-s` is not read (see
 /// [`parse_pub_with`]).
-pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
+pub fn parse_pub(prog: &str, args: &[OsString]) -> Result<Parsed<PubConfig>, Failure> {
     parse_pub_with(prog, &[], args, |_| Ok(None))
 }
 
@@ -44,18 +82,17 @@ pub fn parse_pub_with(
     defaults: &[Vec<OsString>],
     args: &[OsString],
     load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
-) -> Result<PubConfig, Failure> {
+) -> Result<Parsed<PubConfig>, Failure> {
     let mut processor = ArgProcessor::new(Tool::Pub, prog);
-    for line in defaults {
-        processor.process(line)?;
+    match read_all(&mut processor, defaults, args)? {
+        Some(stop) => Ok(stop.into()),
+        None => processor.finish_pub(load).map(Parsed::Run),
     }
-    processor.process(args)?;
-    processor.finish_pub(load)
 }
 
-/// Parses rsub's arguments (argv without argv[0]) with mosquitto_sub's rules and texts. `prog` is the
+/// Parses rsub's arguments (argv without `argv[0]`) with mosquitto_sub's rules and texts. `prog` is the
 /// name used in messages. No default-options file (see [`parse_sub_with`]).
-pub fn parse_sub(prog: &str, args: &[OsString]) -> Result<SubConfig, Failure> {
+pub fn parse_sub(prog: &str, args: &[OsString]) -> Result<Parsed<SubConfig>, Failure> {
     parse_sub_with(prog, &[], args)
 }
 
@@ -64,11 +101,10 @@ pub fn parse_sub_with(
     prog: &str,
     defaults: &[Vec<OsString>],
     args: &[OsString],
-) -> Result<SubConfig, Failure> {
+) -> Result<Parsed<SubConfig>, Failure> {
     let mut processor = ArgProcessor::new(Tool::Sub, prog);
-    for line in defaults {
-        processor.process(line)?;
+    match read_all(&mut processor, defaults, args)? {
+        Some(stop) => Ok(stop.into()),
+        None => processor.finish_sub().map(Parsed::Run),
     }
-    processor.process(args)?;
-    processor.finish_sub()
 }

@@ -1,0 +1,435 @@
+//! The flag table: every option of mosquitto_pub/mosquitto_sub 2.0.11, once. Each row names the flag,
+//! the tools that accept it, what it does, the value it takes (its names in the help and the usage
+//! synopsis, and mosquitto's error text when it is missing), the help section it belongs to and its
+//! help text. The parser (`parse.rs`), `--help` and the usage synopsis (`help.rs`) all read it, and man
+//! pages or shell completions can be generated from it the same way ([`flags`] per tool).
+
+use crate::tool::{Tool, Tools};
+
+/// What a flag does (its semantics live in `ArgProcessor::apply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Opt {
+    BindAddress,
+    CleanSession,
+    Count,
+    Debug,
+    ExitAfterSubscribe,
+    File,
+    FilterOut,
+    Format,
+    Help,
+    Host,
+    Id,
+    IdPrefix,
+    KeepAlive,
+    MaxInflight,
+    Message,
+    NoDelay,
+    NoEol,
+    NoRetain,
+    NullMessage,
+    Password,
+    Port,
+    Pretty,
+    ProtocolVersion,
+    Qos,
+    Quiet,
+    RandomFilter,
+    RemoveRetained,
+    Repeat,
+    RepeatDelay,
+    Retain,
+    RetainedOnly,
+    StdinFile,
+    StdinLine,
+    Timeout,
+    Topic,
+    Unix,
+    Unsubscribe,
+    Url,
+    Username,
+    Verbose,
+    Version,
+    WillPayload,
+    WillQos,
+    WillRetain,
+    WillTopic,
+    /// `-D`/`--property COMMAND NAME VALUE` (or `... user-property KEY VALUE`): takes 3 or 4 values,
+    /// read by `V5Args::parse_property`.
+    Property,
+    SessionExpiry,
+    RetainAsPublished,
+    /// One of the TLS options (see [`TlsArg`]).
+    Tls(TlsArg),
+    Proxy,
+}
+
+/// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TlsArg {
+    CaFile,
+    CaPath,
+    Cert,
+    Key,
+    KeyForm,
+    Ciphers,
+    Insecure,
+    Version,
+    Alpn,
+    UseOsCerts,
+    Psk,
+    PskIdentity,
+    Engine,
+    EngineKpassSha1,
+}
+
+/// What a flag takes after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Takes {
+    /// Nothing: a switch.
+    Nothing,
+    /// The next argument, whatever it looks like (`-m -d` publishes "-d").
+    Value {
+        name: ValueName,
+        /// mosquitto's error text when there is no next argument (long forms name the short one, as
+        /// mosquitto does), followed by its own blank line.
+        missing: &'static str,
+    },
+    /// `-D`: three or four arguments, counted and checked by `V5Args::parse_property`, which has its
+    /// own error texts.
+    PropertyValues { name: ValueName },
+}
+
+impl Takes {
+    /// The name of the value(s), `None` for a switch.
+    pub(crate) fn name(self) -> Option<ValueName> {
+        match self {
+            Takes::Nothing => None,
+            Takes::Value { name, .. } | Takes::PropertyValues { name } => Some(name),
+        }
+    }
+}
+
+/// How the documentation names a flag's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ValueName {
+    /// In the help's list of flags: `-h, --host HOST`.
+    pub(crate) help: &'static str,
+    /// In the usage synopsis: `[-h host]`.
+    pub(crate) synopsis: &'static str,
+}
+
+/// The part of the help a flag is listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Connection,
+    Proxy,
+    Tls,
+    Session,
+    V5,
+    /// rpub: the topic, the message and how it is published.
+    Publish,
+    /// rsub: the subscriptions and how messages are printed.
+    Receive,
+    /// rsub: which messages are printed.
+    Select,
+    Output,
+    /// mosquitto's flags that rustls cannot offer: refused with an error. `--help` does not list them
+    /// one by one; its notes name them.
+    Refused,
+}
+
+impl Section {
+    /// The section's heading.
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            Section::Connection => "Broker and connection:",
+            Section::Proxy => "Proxy:",
+            Section::Tls => "TLS (rustls; see docs/tls.md):",
+            Section::Session => "Session:",
+            Section::V5 => "MQTT 5 (-V 5, or any -D):",
+            Section::Publish => "What to publish:",
+            Section::Receive => "What to receive and print:",
+            Section::Select => "Which messages to print:",
+            Section::Output => "Output and help:",
+            Section::Refused => "Not supported (refused with an error):",
+        }
+    }
+}
+
+/// One row of the flag table.
+#[derive(Debug)]
+pub(crate) struct Flag {
+    /// The spellings, matched exactly: the short one first, if there is one.
+    pub(crate) names: &'static [&'static str],
+    /// The tools that accept the flag (a flag whose help differs between tools has one row per tool).
+    pub(crate) tools: Tools,
+    pub(crate) opt: Opt,
+    pub(crate) takes: Takes,
+    pub(crate) section: Section,
+    /// What the flag does, one help line per `\n`-separated part.
+    pub(crate) help: &'static str,
+    /// Other ways to write the flag, as the help's flag column shows them, each with its help line.
+    pub(crate) forms: &'static [(&'static str, &'static str)],
+}
+
+/// A switch; [`Flag::value`] and [`Flag::property_values`] make it take values.
+const fn row(
+    names: &'static [&'static str],
+    tools: Tools,
+    opt: Opt,
+    section: Section,
+    help: &'static str,
+) -> Flag {
+    Flag {
+        names,
+        tools,
+        opt,
+        takes: Takes::Nothing,
+        section,
+        help,
+        forms: &[],
+    }
+}
+
+impl Flag {
+    /// The flag takes the next argument: named `help` in the help and `synopsis` in the synopsis;
+    /// `missing` is mosquitto's error when there is none.
+    const fn value(
+        self,
+        help: &'static str,
+        synopsis: &'static str,
+        missing: &'static str,
+    ) -> Flag {
+        Flag {
+            takes: Takes::Value {
+                name: ValueName { help, synopsis },
+                missing,
+            },
+            ..self
+        }
+    }
+
+    /// `-D`'s values.
+    const fn property_values(self, help: &'static str, synopsis: &'static str) -> Flag {
+        Flag {
+            takes: Takes::PropertyValues {
+                name: ValueName { help, synopsis },
+            },
+            ..self
+        }
+    }
+
+    const fn also(self, forms: &'static [(&'static str, &'static str)]) -> Flag {
+        Flag { forms, ..self }
+    }
+
+    /// The flag's short name (`-h`), if it has one.
+    pub(crate) fn short(&self) -> Option<&'static str> {
+        self.names
+            .iter()
+            .copied()
+            .find(|name| !name.starts_with("--"))
+    }
+
+    /// The flag's long name (`--host`), if it has one.
+    pub(crate) fn long(&self) -> Option<&'static str> {
+        self.names
+            .iter()
+            .copied()
+            .find(|name| name.starts_with("--"))
+    }
+}
+
+/// Every flag of mosquitto_pub/mosquitto_sub 2.0.11 (`-S`, SRV lookups, is not compiled into the
+/// reference build, so it stays unknown; `-e` belongs to mosquitto_rr), in the order the help lists
+/// them. A name means one flag per tool (a test checks), so the order does not affect matching.
+#[rustfmt::skip]
+pub(crate) static FLAGS: &[Flag] = &[
+    row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
+        "broker host name or address (default: localhost)")
+        .value("HOST", "host", "Error: -h argument given but no host specified.\n\n"),
+    row(&["-p", "--port"], Tools::ALL, Opt::Port, Section::Connection,
+        "broker port (default: 1883); 0 means HOST is a unix socket path")
+        .value("PORT", "port", "Error: -p argument given but no port specified.\n\n"),
+    row(&["--unix"], Tools::ALL, Opt::Unix, Section::Connection,
+        "connect through the unix domain socket PATH instead of TCP")
+        .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n"),
+    row(&["-L", "--url"], Tools::ALL, Opt::Url, Section::Connection,
+        "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument")
+        .value("URL", "URL", "Error: -L argument given but no URL specified.\n\n"),
+    row(&["-A"], Tools::ALL, Opt::BindAddress, Section::Connection,
+        "local address to bind the connection to (picks the interface)")
+        .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n"),
+    row(&["--nodelay"], Tools::ALL, Opt::NoDelay, Section::Connection,
+        "send each packet at once (TCP_NODELAY)"),
+    row(&["-u", "--username"], Tools::ALL, Opt::Username, Section::Connection,
+        "user name to log in with")
+        .value("NAME", "username", "Error: -u argument given but no username specified.\n\n"),
+    row(&["-P", "--pw"], Tools::ALL, Opt::Password, Section::Connection,
+        "password to log in with (MQTT 3.x: only together with -u)")
+        .value("PASSWORD", "password", "Error: -P argument given but no password specified.\n\n"),
+    row(&["-V", "--protocol-version"], Tools::ALL, Opt::ProtocolVersion, Section::Connection,
+        "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31")
+        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
+    row(&["-k", "--keepalive"], Tools::ALL, Opt::KeepAlive, Section::Connection,
+        "seconds between keepalive pings, 5 to 65535 (default: 60)")
+        .value("SECONDS", "keepalive", "Error: -k argument given but no keepalive specified.\n\n"),
+    row(&["--proxy"], Tools::ALL, Opt::Proxy, Section::Proxy,
+        "socks5h://[user[:password]@]host[:port] (port 1080): connect through a SOCKS5 proxy")
+        .value("URL", "URL", "Error: --proxy argument given but no proxy url specified.\n\n"),
+    row(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), Section::Tls,
+        "trust the CA certificates in FILE (PEM); turns TLS on, port 8883")
+        .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n"),
+    row(&["--capath"], Tools::ALL, Opt::Tls(TlsArg::CaPath), Section::Tls,
+        "trust every PEM certificate in DIR; turns TLS on, port 8883")
+        .value("DIR", "dir", "Error: --capath argument given but no directory specified.\n\n"),
+    row(&["--tls-use-os-certs"], Tools::ALL, Opt::Tls(TlsArg::UseOsCerts), Section::Tls,
+        "trust the system's CA certificates; turns TLS on"),
+    row(&["--cert"], Tools::ALL, Opt::Tls(TlsArg::Cert), Section::Tls,
+        "client certificate (PEM), with --key")
+        .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
+    row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
+        "client private key (PEM, not encrypted), with --cert")
+        .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
+    row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
+        "the key's format (only pem)")
+        .value("pem", "pem", "Error: --keyform argument given but no keyform specified.\n\n"),
+    row(&["--insecure"], Tools::ALL, Opt::Tls(TlsArg::Insecure), Section::Tls,
+        "do not check the host name (the chain is still checked)"),
+    row(&["--tls-version"], Tools::ALL, Opt::Tls(TlsArg::Version), Section::Tls,
+        "tlsv1.3 (only 1.3) or tlsv1.2 (1.2 or later)")
+        .value("V", "version", "Error: --tls-version argument given but no version specified.\n\n"),
+    row(&["--tls-alpn"], Tools::ALL, Opt::Tls(TlsArg::Alpn), Section::Tls,
+        "offer this ALPN protocol")
+        .value("PROTOCOL", "protocol", "Error: --tls-alpn argument given but no protocol specified.\n\n"),
+    row(&["--ciphers"], Tools::ALL, Opt::Tls(TlsArg::Ciphers), Section::Tls,
+        "cipher suites, OpenSSL or IANA names separated by ':'")
+        .value("LIST", "list", "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    row(&["-i", "--id"], Tools::ALL, Opt::Id, Section::Session,
+        "client identifier")
+        .value("ID", "id", "Error: -i argument given but no id specified.\n\n"),
+    row(&["-I", "--id-prefix"], Tools::ALL, Opt::IdPrefix, Section::Session,
+        "client identifier made of PREFIX and the process id")
+        .value("PREFIX", "id_prefix", "Error: -I argument given but no id prefix specified.\n\n"),
+    row(&["-c", "--disable-clean-session"], Tools::ALL, Opt::CleanSession, Section::Session,
+        "ask the broker to keep the session after disconnecting (needs -i; MQTT 5: kept for ever unless -x)"),
+    row(&["-M"], Tools::ALL, Opt::MaxInflight, Section::Session,
+        "at most COUNT QoS 1/2 messages waiting for acknowledgement (default: 20)")
+        .value("COUNT", "max_inflight", "Error: -M argument given but max_inflight not specified.\n\n"),
+    row(&["--will-topic"], Tools::ALL, Opt::WillTopic, Section::Session,
+        "topic of the message the broker sends if we vanish")
+        .value("TOPIC", "topic", "Error: --will-topic argument given but no will topic specified.\n\n"),
+    row(&["--will-payload"], Tools::ALL, Opt::WillPayload, Section::Session,
+        "content of that message (default: empty)")
+        .value("TEXT", "payload", "Error: --will-payload argument given but no will payload specified.\n\n"),
+    row(&["--will-qos"], Tools::ALL, Opt::WillQos, Section::Session,
+        "its QoS (0, 1 or 2; default: 0)")
+        .value("QOS", "qos", "Error: --will-qos argument given but no will QoS specified.\n\n"),
+    row(&["--will-retain"], Tools::ALL, Opt::WillRetain, Section::Session,
+        "have the broker retain it"),
+    row(&["-D", "--property"], Tools::ALL, Opt::Property, Section::V5,
+        "send the MQTT 5 property NAME with VALUE in COMMAND: connect, publish, subscribe,\n\
+         unsubscribe, disconnect or will (repeatable; implies -V 5 unless a -V follows)")
+        .property_values("COMMAND NAME VALUE", "command property value")
+        .also(&[("-D COMMAND user-property KEY VALUE", "a user property takes a key and a value")]),
+    row(&["-x"], Tools::ALL, Opt::SessionExpiry, Section::V5,
+        "session expiry interval (MQTT 5): 0 to 4294967295, or -1 (never expires, needs -i)")
+        .value("SECONDS", "session_expiry", "Error: -x argument given but no session expiry interval specified.\n\n"),
+    row(&["--retain-as-published"], Tools::SUB, Opt::RetainAsPublished, Section::V5,
+        "keep the retain flag of forwarded messages (MQTT 5 subscription option)"),
+    row(&["-t", "--topic"], Tools::PUB, Opt::Topic, Section::Publish,
+        "topic to publish to (no + or # wildcards)")
+        .value("TOPIC", "topic", "Error: -t argument given but no topic specified.\n\n"),
+    row(&["-m", "--message"], Tools::PUB, Opt::Message, Section::Publish,
+        "the message is TEXT, byte for byte")
+        .value("TEXT", "message", "Error: -m argument given but no message specified.\n\n"),
+    row(&["-f", "--file"], Tools::PUB, Opt::File, Section::Publish,
+        "the message is the whole content of FILE")
+        .value("FILE", "file", "Error: -f argument given but no file specified.\n\n"),
+    row(&["-s", "--stdin-file"], Tools::PUB, Opt::StdinFile, Section::Publish,
+        "the message is everything read from standard input"),
+    row(&["-l", "--stdin-line"], Tools::PUB, Opt::StdinLine, Section::Publish,
+        "each line of standard input is one message"),
+    row(&["-n", "--null-message"], Tools::PUB, Opt::NullMessage, Section::Publish,
+        "the message is empty (zero bytes)"),
+    row(&["-q", "--qos"], Tools::PUB, Opt::Qos, Section::Publish,
+        "delivery guarantee: 0, 1 or 2 (default: 0)")
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+    row(&["-r", "--retain"], Tools::PUB, Opt::Retain, Section::Publish,
+        "ask the broker to keep the message for future subscribers"),
+    row(&["--repeat"], Tools::PUB, Opt::Repeat, Section::Publish,
+        "publish the message COUNT times (not with -l)")
+        .value("COUNT", "count", "Error: --repeat argument given but no count specified.\n\n"),
+    row(&["--repeat-delay"], Tools::PUB, Opt::RepeatDelay, Section::Publish,
+        "wait this long between repeats (fractions allowed)")
+        .value("SECONDS", "seconds", "Error: --repeat-delay argument given but no time specified.\n\n"),
+    row(&["-t", "--topic"], Tools::SUB, Opt::Topic, Section::Receive,
+        "topic filter to subscribe to; repeat -t for more filters")
+        .value("FILTER", "filter", "Error: -t argument given but no topic specified.\n\n"),
+    row(&["-q", "--qos"], Tools::SUB, Opt::Qos, Section::Receive,
+        "QoS asked for every filter: 0, 1 or 2 (default: 0)")
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+    row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
+        "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)")
+        .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
+    row(&["-v", "--verbose"], Tools::SUB, Opt::Verbose, Section::Receive,
+        "print the topic, a space, then the message"),
+    row(&["-N"], Tools::SUB, Opt::NoEol, Section::Receive,
+        "print no newline after each message"),
+    row(&["-F"], Tools::SUB, Opt::Format, Section::Receive,
+        "print each message as FORMAT says (overrides -v; see below)")
+        .value("FORMAT", "format", "Error: -F argument given but no format specified.\n\n"),
+    row(&["--pretty"], Tools::SUB, Opt::Pretty, Section::Receive,
+        "print the JSON of %j and %J indented over several lines"),
+    row(&["-C"], Tools::SUB, Opt::Count, Section::Receive,
+        "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)")
+        .value("COUNT", "count", "Error: -C argument given but no count specified.\n\n"),
+    row(&["-W"], Tools::SUB, Opt::Timeout, Section::Receive,
+        "exit after SECONDS seconds (exit status 27)")
+        .value("SECONDS", "seconds", "Error: -W argument given but no timeout specified.\n\n"),
+    row(&["-E"], Tools::SUB, Opt::ExitAfterSubscribe, Section::Receive,
+        "exit as soon as the broker has confirmed the subscriptions"),
+    row(&["-R"], Tools::SUB, Opt::NoRetain, Section::Select,
+        "skip retained messages (MQTT 5: the broker is asked not to send them)"),
+    row(&["--retained-only"], Tools::SUB, Opt::RetainedOnly, Section::Select,
+        "print retained messages only; exit at the first one that is not (not with -R)"),
+    row(&["--remove-retained"], Tools::SUB, Opt::RemoveRetained, Section::Select,
+        "clear each retained message received from the broker (use -T to spare topics)"),
+    row(&["-T", "--filter-out"], Tools::SUB, Opt::FilterOut, Section::Select,
+        "skip messages whose topic matches FILTER (repeatable)")
+        .value("FILTER", "filter", "Error: -T argument given but no topic filter specified.\n\n"),
+    row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
+        "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
+        .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
+        "print a line for every MQTT packet sent or received"),
+    row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,
+        "hide errors that happen after the arguments were accepted"),
+    row(&["--help"], Tools::ALL, Opt::Help, Section::Output,
+        "print this text"),
+    row(&["--version"], Tools::ALL, Opt::Version, Section::Output,
+        "print the version of rpubsub itself"),
+    row(&["--psk"], Tools::ALL, Opt::Tls(TlsArg::Psk), Section::Refused,
+        "TLS pre-shared key (hex): refused, rustls has no TLS-PSK support")
+        .value("KEY", "key", "Error: --psk argument given but no key specified.\n\n"),
+    row(&["--psk-identity"], Tools::ALL, Opt::Tls(TlsArg::PskIdentity), Section::Refused,
+        "TLS-PSK identity: refused, rustls has no TLS-PSK support")
+        .value("IDENTITY", "identity", "Error: --psk-identity argument given but no identity specified.\n\n"),
+    row(&["--tls-engine"], Tools::ALL, Opt::Tls(TlsArg::Engine), Section::Refused,
+        "OpenSSL engine for the key: refused, rustls has no engines")
+        .value("ENGINE", "engine", "Error: --tls-engine argument given but no engine_id specified.\n\n"),
+    row(&["--tls-engine-kpass-sha1"], Tools::ALL, Opt::Tls(TlsArg::EngineKpassSha1), Section::Refused,
+        "SHA1 of the engine's key password: refused, rustls has no engines")
+        .value("SHA1", "sha1", "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
+];
+
+/// The flags `tool` accepts, in the table's order.
+pub(crate) fn flags(tool: Tool) -> impl Iterator<Item = &'static Flag> {
+    FLAGS.iter().filter(move |flag| flag.tools.contains(tool))
+}
+
+/// The flag of `tool` spelled exactly `arg`, if any.
+pub(crate) fn lookup(tool: Tool, arg: &[u8]) -> Option<&'static Flag> {
+    flags(tool).find(|flag| flag.names.iter().any(|name| name.as_bytes() == arg))
+}
