@@ -9,6 +9,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::spec::{ConnectSpec, Endpoint};
+use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
 use crate::socks::{self, ProxyConfig, SocksError};
 use crate::tls::{TlsConfig, TlsSetupError, TlsStream};
@@ -33,14 +34,24 @@ const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// connection is reported at once), trying every resolved address in order, then non-blocking;
 /// with TLS on top of the TCP connection when `tls` is given (the certificate is
 /// checked against the host name given with `-h`).
-pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
+/// Each stage reached goes to `stages` (when it is on).
+pub fn open_stream(
+    spec: &ConnectSpec,
+    tls: Option<&TlsConfig>,
+    stages: &mut StageLog,
+) -> Result<Stream, ConnectFailure> {
+    stages.new_attempt();
     match &spec.endpoint {
-        Endpoint::Unix { path } => open_unix(path),
+        Endpoint::Unix { path } => {
+            let stream = open_unix(path)?;
+            stages.push_with(|| ConnectStage::UnixConnected { path: path.clone() });
+            Ok(stream)
+        }
         Endpoint::Tcp { host, port } => {
             let bind = spec.bind_address.as_deref();
             let stream = match &spec.proxy {
-                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay)?,
-                None => open_tcp(host, *port, bind, spec.nodelay)?,
+                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay, stages)?,
+                None => open_tcp(host, *port, bind, spec.nodelay, stages)?,
             };
             match (tls, stream) {
                 (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
@@ -83,8 +94,9 @@ fn open_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
+    stages: &mut StageLog,
 ) -> Result<Stream, ConnectFailure> {
-    let socket = connect_tcp(host, port, bind_address, nodelay)?;
+    let socket = connect_tcp(host, port, bind_address, nodelay, stages)?;
     into_stream(socket)
 }
 
@@ -102,8 +114,9 @@ fn open_via_proxy(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
+    stages: &mut StageLog,
 ) -> Result<Stream, ConnectFailure> {
-    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay)?;
+    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay, stages)?;
     // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
     let limit = Some(PROXY_HANDSHAKE_TIMEOUT);
     socket.set_read_timeout(limit).map_err(ConnectFailure::Io)?;
@@ -111,6 +124,10 @@ fn open_via_proxy(
         .set_write_timeout(limit)
         .map_err(ConnectFailure::Io)?;
     socks::handshake(&mut socket, proxy, host, port).map_err(ConnectFailure::Proxy)?;
+    stages.push_with(|| ConnectStage::ProxyConnected {
+        host: host.to_string(),
+        port,
+    });
     socket.set_read_timeout(None).map_err(ConnectFailure::Io)?;
     socket.set_write_timeout(None).map_err(ConnectFailure::Io)?;
     into_stream(socket)
@@ -123,8 +140,14 @@ fn connect_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
+    stages: &mut StageLog,
 ) -> Result<Socket, ConnectFailure> {
     let addrs = resolve(host, port)?;
+    stages.push_with(|| ConnectStage::Resolved {
+        host: host.to_string(),
+        port,
+        addresses: addrs.clone(),
+    });
     let bind_addrs = match bind_address {
         Some(bind) => Some(resolve(bind, 0)?),
         None => None,
@@ -159,6 +182,14 @@ fn connect_tcp(
                     // mosquitto only warns when this fails; a slower socket still works.
                     let _ = socket.set_tcp_nodelay(true);
                 }
+                stages.push_with(|| ConnectStage::TcpConnected {
+                    local: socket
+                        .local_addr()
+                        .ok()
+                        .and_then(|local| local.as_socket())
+                        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+                    remote: addr,
+                });
                 return Ok(socket);
             }
             Err(err) => last_error = Some(err),

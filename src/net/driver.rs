@@ -10,6 +10,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use super::batching::{BATCH_WAIT, ReadBatching};
 use super::connect::{ConnectFailure, open_stream};
 use super::spec::ConnectSpec;
+use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -61,6 +62,10 @@ pub struct Driver {
     /// Nothing has been read on the current connection yet.
     first_read: bool,
     batching: ReadBatching,
+    /// How far each connection got (gathered only while on: `--trace`).
+    pub stages: StageLog,
+    /// The current TLS connection's finished handshake was logged.
+    tls_done_logged: bool,
 }
 
 impl Driver {
@@ -83,6 +88,8 @@ impl Driver {
             tls: None,
             first_read: false,
             batching: ReadBatching::default(),
+            stages: StageLog::default(),
+            tls_done_logged: false,
         })
     }
 
@@ -116,7 +123,7 @@ impl Driver {
 
     /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
-        let stream = open_stream(spec, self.tls.as_ref())?;
+        let stream = open_stream(spec, self.tls.as_ref(), &mut self.stages)?;
         self.attach(stream).map_err(ConnectFailure::Io)
     }
 
@@ -127,6 +134,7 @@ impl Driver {
             .registry()
             .register(stream.source(), SOCKET, Interest::READABLE)?;
         self.stream = Some(stream);
+        self.tls_done_logged = false;
         self.batching = ReadBatching::default();
         self.first_read = true;
         self.writable_interest = false;
@@ -267,7 +275,24 @@ impl Driver {
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
         }
+        if self.stages.is_on() {
+            self.log_tls_done();
+        }
         Ok(turn)
+    }
+
+    /// Logs the TLS handshake of the current connection once it has finished.
+    fn log_tls_done(&mut self) {
+        if self.tls_done_logged {
+            return;
+        }
+        if let Some(Stream::Tls(tls)) = &self.stream
+            && let Some(summary) = tls.summary()
+        {
+            self.tls_done_logged = true;
+            self.stages
+                .push_with(|| ConnectStage::TlsDone(Box::new(summary)));
+        }
     }
 
     fn poll_events(&mut self, timeout: Option<Duration>) -> io::Result<()> {

@@ -10,17 +10,20 @@
 //! - `connect.rs`: opening the transport (resolution, TCP, SOCKS5, unix socket, TLS);
 //! - `transport.rs`: the connected [`Stream`];
 //! - `driver.rs`: the loop itself; `batching.rs`: its read-batching policy;
+//! - `stage.rs`: [`ConnectStage`], how far opening a connection got (for traces and messages);
 //! - `stdin.rs`: stdin chunks for `rpub -l`.
 
 mod batching;
 mod connect;
 mod driver;
 mod spec;
+mod stage;
 mod stdin;
 mod transport;
 
 pub use connect::{ConnectFailure, open_stream};
 pub use driver::{Driver, Turn};
 pub use spec::{ConnectSpec, Endpoint};
+pub use stage::{ConnectStage, StageLog};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;

@@ -15,6 +15,7 @@
 
 mod format;
 mod json;
+pub mod json_lines;
 pub mod stdout;
 mod time;
 

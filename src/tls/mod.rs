@@ -48,6 +48,7 @@
 mod config;
 mod failure;
 mod options;
+mod peer;
 mod stream;
 mod verify;
 
@@ -56,4 +57,5 @@ pub use config::{
 };
 pub use failure::{TlsFailure, looks_like_tls_record, tls_reply_on_plain_port};
 pub use options::{TlsOptions, TlsSetupError};
+pub use peer::{PeerCertificate, TlsSummary, describe_certificate};
 pub use stream::{ShutdownSocket, TlsStream};
