@@ -1,11 +1,15 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
 mod input;
+mod json_input;
+mod pacing;
 pub mod publisher;
 pub mod session;
 #[cfg(test)]
 mod sim;
 pub mod subscriber;
+mod template;
+mod tracing;
 
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
@@ -18,7 +22,6 @@ use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
-use crate::trace::{DebugLines, TraceSink};
 use session::{Link, NetLink};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
@@ -103,10 +106,15 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
     properties
 }
 
-/// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,
-/// SIGINT/SIGTERM are reported by the driver from before the connection attempt on.
+/// Creates the driver, ready to open the first connection (`Session::open`). With
+/// `watch_signals`, SIGINT/SIGTERM are reported by the driver from before the connection attempt
+/// on. With `--trace`, the client reports every packet with its contents and the driver the
+/// connection stages.
 fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<NetLink, Failure> {
-    let client = Client::new(client_options(config, client_id.to_string()));
+    let mut client = Client::new(client_options(config, client_id.to_string()));
+    if let Some(trace) = &config.trace {
+        client.set_packet_detail(Some(trace.payload_bytes));
+    }
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
     if watch_signals {
         driver.watch_signals().map_err(|err| io_failure(&err))?;
@@ -123,18 +131,32 @@ fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<
         driver,
         spec: config.connect.clone(),
     };
-    link.connect()
-        .map_err(|failure| exit::connect_failure(&failure))?;
+    link.report_stages(config.trace.is_some());
     Ok(link)
 }
 
-/// The trace sink the options ask for: `-d` lines, or none.
-fn trace_sink(config: &CommonConfig) -> Option<Box<dyn TraceSink>> {
-    config.debug.then(|| {
-        Box::new(DebugLines {
-            quiet: config.quiet,
-        }) as Box<dyn TraceSink>
-    })
+/// Records `failure` as the outcome in `trace` (for a run that ends before its session starts)
+/// and hands it back.
+fn traced_failure(
+    trace: &mut Option<Box<dyn crate::trace::TraceSink>>,
+    failure: Failure,
+) -> Failure {
+    if let Some(sink) = trace.as_mut() {
+        let text = match &failure {
+            Failure::Runtime { text, .. } => Some(text.trim_end().to_string()),
+            _ => None,
+        };
+        sink.record(
+            "",
+            crate::trace::TraceRecord::Outcome {
+                code: failure.exit_code(),
+                message: text.as_deref(),
+            },
+            &mut Vec::new(),
+        );
+        sink.flush();
+    }
+    failure
 }
 
 /// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.

@@ -20,7 +20,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::exit::{self, Failure};
-use crate::net::{ConnectFailure, ConnectSpec, Driver, Turn};
+use crate::net::{ConnectFailure, ConnectSpec, ConnectStage, Driver, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::event::{ConnectionError, Event};
@@ -53,6 +53,12 @@ pub trait Link {
     fn close_stream(&mut self);
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
+    /// Starts or stops reporting connection stages (for `--trace`; off by default).
+    fn report_stages(&mut self, _on: bool) {}
+    /// The connection stages reached since the last call, in order (empty unless reported).
+    fn stages(&mut self) -> Vec<ConnectStage> {
+        Vec::new()
+    }
 }
 
 /// The production link: the mio driver and where to connect.
@@ -91,6 +97,12 @@ impl Link for NetLink {
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
+    }
+    fn report_stages(&mut self, on: bool) {
+        self.driver.stages.set_on(on);
+    }
+    fn stages(&mut self) -> Vec<ConnectStage> {
+        self.driver.stages.take()
     }
 }
 
@@ -144,6 +156,8 @@ pub struct Session<L: Link> {
     /// A CONNACK accepted the connection at least once in this run.
     ever_connected: bool,
     leave: Option<Leave>,
+    /// Reconnect attempts made so far (for the trace).
+    reconnects: u32,
 }
 
 impl<L: Link> Session<L> {
@@ -157,7 +171,65 @@ impl<L: Link> Session<L> {
             reconnect_at: None,
             ever_connected: false,
             leave: None,
+            reconnects: 0,
         }
+    }
+
+    /// Opens the first connection (CONNECT queued). A failure is traced and returned as what the
+    /// user is told.
+    pub fn open(&mut self) -> Result<(), Failure> {
+        let result = self.link.connect();
+        self.record_stages();
+        result.map_err(|failure| {
+            let failure = exit::connect_failure(&failure);
+            if self.trace.is_some() {
+                let message = failure_text(&failure);
+                self.record(TraceRecord::ConnectFailed {
+                    message: message.as_deref().unwrap_or("connection failed"),
+                });
+            }
+            failure
+        })
+    }
+
+    /// Traces the end of the run (exit code and the error text printed) and writes out what the
+    /// trace holds.
+    pub fn record_outcome(&mut self, outcome: &Result<(), Failure>) {
+        if self.trace.is_none() {
+            return;
+        }
+        let (code, message) = match outcome {
+            Ok(()) => (0, None),
+            Err(failure) => (failure.exit_code(), failure_text(failure)),
+        };
+        self.record(TraceRecord::Outcome {
+            code,
+            message: message.as_deref(),
+        });
+        if let Some(sink) = self.trace.as_mut() {
+            sink.flush();
+        }
+    }
+
+    /// Traces the connection stages the link reached since the last time.
+    fn record_stages(&mut self) {
+        if self.trace.is_none() {
+            return;
+        }
+        for stage in self.link.stages() {
+            self.record(TraceRecord::Stage(&stage));
+        }
+    }
+
+    /// The trace's flush deadline; writes it out now when that has passed.
+    fn trace_deadline(&mut self) -> Option<Instant> {
+        let sink = self.trace.as_mut()?;
+        let due = sink.flush_deadline()?;
+        if Instant::now() >= due {
+            sink.flush();
+            return None;
+        }
+        Some(due)
     }
 
     /// Runs `role` until the run is over; `Ok(())` is exit code 0.
@@ -176,7 +248,10 @@ impl<L: Link> Session<L> {
             if self.reconnect_at.is_some_and(|at| self.now() >= at) {
                 self.reconnect();
             }
-            let deadline = earliest(role.deadline(), self.reconnect_at);
+            let mut deadline = earliest(role.deadline(), self.reconnect_at);
+            if self.trace.is_some() {
+                deadline = earliest(deadline, self.trace_deadline());
+            }
             match self.link.turn(deadline) {
                 Ok(turn) if turn.signalled => role.on_signal(self),
                 Ok(_) => {}
@@ -190,7 +265,14 @@ impl<L: Link> Session<L> {
 
     /// Handles every queued event: the displayed id, the trace, then the role.
     pub fn drain<R: Role>(&mut self, role: &mut R) {
+        self.record_stages();
         while let Some(event) = self.link.client().poll_event() {
+            if let Event::Packet(_) = event {
+                // Packets with their contents exist only for the trace, which shows every packet
+                // that really went out or came in, whatever the role makes of it.
+                self.record(TraceRecord::Client(&event));
+                continue;
+            }
             if !role.accepts(&event) {
                 continue;
             }
@@ -265,6 +347,9 @@ impl<L: Link> Session<L> {
     pub fn reconnect_later(&mut self) {
         self.link.close_stream();
         self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+        self.record(TraceRecord::ReconnectScheduled {
+            delay: RECONNECT_DELAY,
+        });
     }
 
     /// No more reconnect attempts.
@@ -281,8 +366,23 @@ impl<L: Link> Session<L> {
     /// follows after the delay.
     fn reconnect(&mut self) {
         self.reconnect_at = None;
-        if self.link.connect().is_err() {
+        self.reconnects = self.reconnects.saturating_add(1);
+        self.record(TraceRecord::Reconnecting {
+            attempt: self.reconnects,
+        });
+        let result = self.link.connect();
+        self.record_stages();
+        if let Err(failure) = result {
+            if self.trace.is_some() {
+                let text = failure_text(&exit::connect_failure(&failure));
+                self.record(TraceRecord::ConnectFailed {
+                    message: text.as_deref().unwrap_or("connection failed"),
+                });
+            }
             self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+            self.record(TraceRecord::ReconnectScheduled {
+                delay: RECONNECT_DELAY,
+            });
         }
     }
 
@@ -297,6 +397,17 @@ impl<L: Link> Session<L> {
                 outcome
             }
         }
+    }
+}
+
+/// The text a failure shows the user, without its final newline (`None` for a silent one).
+fn failure_text(failure: &Failure) -> Option<String> {
+    match failure {
+        Failure::Runtime { text, .. }
+        | Failure::Usage { text }
+        | Failure::UsageWithHelp { text, .. }
+        | Failure::UsageRaw { text } => Some(text.trim_end().to_string()),
+        Failure::Silent { .. } => None,
     }
 }
 

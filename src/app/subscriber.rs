@@ -14,6 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::session::{Link, Role, Session, is_lost};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
+use crate::output::Clock as _;
+use crate::output::json_lines::{self, JsonMessage};
 use crate::output::{
     MessageView, OutputMode, PlainParts, Printer, SystemClock, V5Properties, V5Property,
 };
@@ -22,6 +24,7 @@ use crate::proto::codec::{
     Property, QoS, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
 };
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
+use crate::tool::Tool;
 use crate::trace::TraceRecord;
 
 /// `--random-filter` draws a number below this (its value is in tenths of a percent).
@@ -38,12 +41,38 @@ const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
-    let link = super::start(&config.common, &client_id, true)?;
-    let trace = super::trace_sink(&config.common);
+    let mut trace = super::tracing::sink(&config.common, Tool::Sub, trace_options(&config))?;
+    let link = match super::start(&config.common, &client_id, true) {
+        Ok(link) => link,
+        Err(failure) => return Err(super::traced_failure(&mut trace, failure)),
+    };
     let mut session = Session::new(link, &client_id, trace);
-    // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
-    let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
-    session.run(&mut subscriber)
+    let outcome = session.open().and_then(|()| {
+        // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
+        let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
+        session.run(&mut subscriber)
+    });
+    session.record_outcome(&outcome);
+    outcome
+}
+
+/// rsub's own options, for the first line of `--trace`.
+fn trace_options(config: &SubConfig) -> serde_json::Map<String, serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    let mut put = |key: &str, value: serde_json::Value| {
+        options.insert(key.to_string(), value);
+    };
+    put("topics", serde_json::json!(config.topics));
+    put("count", serde_json::json!(config.count));
+    put("timeout", serde_json::json!(config.timeout));
+    put("json_lines", serde_json::json!(config.json_lines));
+    put("verbose", serde_json::json!(config.verbose));
+    put("no_retain", serde_json::json!(config.no_retain));
+    put("retained_only", serde_json::json!(config.retained_only));
+    put("remove_retained", serde_json::json!(config.remove_retained));
+    put("filter_out", serde_json::json!(config.filter_outs));
+    put("unsubscribe", serde_json::json!(config.unsubscribe));
+    options
 }
 
 /// Where the subscriber is in its run.
@@ -244,6 +273,18 @@ impl Subscriber {
         if let Some(chance) = self.config.random_filter
             && self.random.below(RANDOM_RANGE) >= u64::from(chance)
         {
+            return;
+        }
+        if self.config.json_lines {
+            let line = JsonMessage {
+                topic: &message.topic,
+                payload: &message.payload,
+                qos: message.qos.as_u8(),
+                retain: message.retain,
+                mid: message.packet_id,
+                properties: &message.properties,
+            };
+            json_lines::write_message(&line, SystemClock.now(), s.output().buffer());
             return;
         }
         // MQTT 5 properties for %A..%S and the JSON `properties`, in packet order.
@@ -599,6 +640,11 @@ impl Random {
     /// A number in `0..range` (the high bits, which are the good ones of xorshift64*).
     fn below(&mut self, range: u64) -> u64 {
         (self.next() >> 32) % range
+    }
+
+    /// A uniformly random 64-bit number (`--template`'s `{rand}` and `{uuid}`).
+    pub fn next_u64(&mut self) -> u64 {
+        self.next()
     }
 }
 

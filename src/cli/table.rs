@@ -62,6 +62,17 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// `--trace FILE`: the JSON-lines trace (issue 15).
+    Trace,
+    /// `--trace-payload BYTES`.
+    TracePayload,
+    /// `--json-lines`: rsub prints, rpub reads, one JSON object per message.
+    JsonLines,
+    ReplaySpeed,
+    SkipBadLines,
+    TopicSeparator,
+    Rate,
+    Template,
 }
 
 /// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
@@ -364,6 +375,23 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--repeat-delay"], Tools::PUB, Opt::RepeatDelay, Section::Publish,
         "wait this long between repeats (fractions allowed)")
         .value("SECONDS", "seconds", "Error: --repeat-delay argument given but no time specified.\n\n"),
+    row(&["--json-lines"], Tools::PUB, Opt::JsonLines, Section::Publish,
+        "each line of standard input is a JSON object with its own topic, payload, QoS, retain\n\
+         and properties, as rsub --json-lines prints them (docs/rsub-output.md)"),
+    row(&["--replay-speed"], Tools::PUB, Opt::ReplaySpeed, Section::Publish,
+        "with --json-lines: keep the spacing of the \"tst\" times, divided by X (1: as recorded)")
+        .value("X", "speed", "Error: --replay-speed argument given but no speed specified.\n\n"),
+    row(&["--skip-bad-lines"], Tools::PUB, Opt::SkipBadLines, Section::Publish,
+        "report a line that cannot be published and go on (default: stop there, exit 1)"),
+    row(&["--topic-separator"], Tools::PUB, Opt::TopicSeparator, Section::Publish,
+        "with -l: each line is TOPIC, SEP, then the payload (the first SEP splits)")
+        .value("SEP", "separator", "Error: --topic-separator argument given but no separator specified.\n\n"),
+    row(&["--rate"], Tools::PUB, Opt::Rate, Section::Publish,
+        "publish at most N messages per second, evenly spaced (fractions allowed: 0.5)")
+        .value("N", "rate", "Error: --rate argument given but no rate specified.\n\n"),
+    row(&["--template"], Tools::PUB, Opt::Template, Section::Publish,
+        "the message is a template: {n} counter, {ts} unix ms, {iso} time, {rand:A-B}, {uuid},\n\
+         {{ and }} for braces (with --repeat, each message its own)"),
     row(&["-t", "--topic"], Tools::SUB, Opt::Topic, Section::Receive,
         "topic filter to subscribe to; repeat -t for more filters")
         .value("FILTER", "filter", "Error: -t argument given but no topic specified.\n\n"),
@@ -382,6 +410,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("FORMAT", "format", "Error: -F argument given but no format specified.\n\n"),
     row(&["--pretty"], Tools::SUB, Opt::Pretty, Section::Receive,
         "print the JSON of %j and %J indented over several lines"),
+    row(&["--json-lines"], Tools::SUB, Opt::JsonLines, Section::Receive,
+        "print each message as one JSON object, losslessly (not with -F, -v or -N)"),
     row(&["-C"], Tools::SUB, Opt::Count, Section::Receive,
         "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)")
         .value("COUNT", "count", "Error: -C argument given but no count specified.\n\n"),
@@ -404,6 +434,12 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
+    row(&["--trace"], Tools::ALL, Opt::Trace, Section::Output,
+        "write every event of the session to FILE as JSON lines ('-': stderr; docs/trace.md)")
+        .value("FILE", "file", "Error: --trace argument given but no file specified.\n\n"),
+    row(&["--trace-payload"], Tools::ALL, Opt::TracePayload, Section::Output,
+        "with --trace: show up to BYTES bytes of each payload (default: 0)")
+        .value("BYTES", "bytes", "Error: --trace-payload argument given but no size specified.\n\n"),
     row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,
         "hide errors that happen after the arguments were accepted"),
     row(&["--help"], Tools::ALL, Opt::Help, Section::Output,

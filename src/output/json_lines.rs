@@ -195,7 +195,10 @@ pub fn write_str(text: &str, out: &mut Vec<u8>) {
 /// Standard base64 with padding, appended.
 pub fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
-    out.resize(start + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
+    out.resize(
+        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
+        0,
+    );
     let written = base64::engine::general_purpose::STANDARD
         .encode_slice(bytes, &mut out[start..])
         .unwrap_or(0);
@@ -363,7 +366,13 @@ mod tests {
     #[test]
     fn times_are_utc_with_microseconds() {
         let mut out = Vec::new();
-        write_rfc3339_micros(Timestamp { secs: 0, nanos: 999 }, &mut out);
+        write_rfc3339_micros(
+            Timestamp {
+                secs: 0,
+                nanos: 999,
+            },
+            &mut out,
+        );
         assert_eq!(out, b"1970-01-01T00:00:00.000000Z");
         out.clear();
         write_rfc3339_micros(

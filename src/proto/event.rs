@@ -136,7 +136,9 @@ impl PacketRecord {
     /// itself goes on unchanged).
     pub fn of(direction: Direction, packet: &Packet, payload_limit: usize) -> PacketRecord {
         match packet {
-            Packet::Publish(publish) => PacketRecord::publish(direction, publish, &publish.payload, payload_limit),
+            Packet::Publish(publish) => {
+                PacketRecord::publish(direction, publish, &publish.payload, payload_limit)
+            }
             other => PacketRecord {
                 direction,
                 packet: other.clone(),

@@ -17,7 +17,10 @@ impl TraceSink for FanOut {
     }
 
     fn flush_deadline(&self) -> Option<Instant> {
-        self.sinks.iter().filter_map(|sink| sink.flush_deadline()).min()
+        self.sinks
+            .iter()
+            .filter_map(|sink| sink.flush_deadline())
+            .min()
     }
 
     fn flush(&mut self) {
@@ -80,11 +83,22 @@ mod tests {
         };
         let event = Event::Published { mid: 1 };
         fan.record("id", TraceRecord::Client(&event), &mut Vec::new());
-        fan.record("id", TraceRecord::Reconnecting { attempt: 1 }, &mut Vec::new());
+        fan.record(
+            "id",
+            TraceRecord::Reconnecting { attempt: 1 },
+            &mut Vec::new(),
+        );
         fan.flush();
         assert_eq!(
             *seen.borrow(),
-            ["a id client", "b id client", "a id other", "b id other", "a flush", "b flush"]
+            [
+                "a id client",
+                "b id client",
+                "a id other",
+                "b id other",
+                "a flush",
+                "b flush"
+            ]
         );
         assert_eq!(fan.flush_deadline(), Some(now));
     }

@@ -113,7 +113,10 @@ impl JsonTrace {
     fn write_out(&mut self) {
         self.waiting_since = None;
         if !self.failed && !self.lines.is_empty() {
-            let written = self.out.write_all(&self.lines).and_then(|()| self.out.flush());
+            let written = self
+                .out
+                .write_all(&self.lines)
+                .and_then(|()| self.out.flush());
             // A full disk or a closed pipe must not end the run; the trace just stops.
             self.failed = written.is_err();
         }
@@ -162,7 +165,12 @@ impl JsonTrace {
                 self.begin("publish_failed");
                 write_u64(u64::from(failure.mid), self.member("mid"));
                 write_str(failure.ack.name(), self.member("ack"));
-                reason(failure.ack, failure.reason_code, self.version, &mut self.lines);
+                reason(
+                    failure.ack,
+                    failure.reason_code,
+                    self.version,
+                    &mut self.lines,
+                );
                 properties(&failure.properties, &mut self.lines);
                 self.end();
             }
@@ -397,7 +405,10 @@ mod tests {
     #[test]
     fn lines_wait_for_the_flush_and_the_outcome_writes_everything() {
         let (mut sink, shared) = trace(Version::V311);
-        assert!(shared.0.borrow().is_empty(), "nothing written before a flush");
+        assert!(
+            shared.0.borrow().is_empty(),
+            "nothing written before a flush"
+        );
         let deadline = sink.flush_deadline().expect("a line waits");
         assert!(deadline <= Instant::now() + FLUSH_INTERVAL);
         let event = Event::Connected {

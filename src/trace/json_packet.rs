@@ -252,17 +252,41 @@ mod tests {
     fn reason_codes_are_named_per_protocol_and_packet() {
         let cases = [
             (PacketType::ConnAck, 0, Version::V311, "Connection Accepted"),
-            (PacketType::ConnAck, 5, Version::V311, "Connection Refused: not authorised"),
+            (
+                PacketType::ConnAck,
+                5,
+                Version::V311,
+                "Connection Refused: not authorised",
+            ),
             (PacketType::SubAck, 0x80, Version::V311, "Failure"),
             (PacketType::SubAck, 0, Version::V5, "Granted QoS 0"),
             (PacketType::ConnAck, 0, Version::V5, "Success"),
             (PacketType::ConnAck, 135, Version::V5, "Not authorized"),
-            (PacketType::Disconnect, 0, Version::V5, "Normal disconnection"),
-            (PacketType::Disconnect, 4, Version::V5, "Disconnect with Will Message"),
-            (PacketType::PubAck, 16, Version::V5, "No matching subscribers"),
+            (
+                PacketType::Disconnect,
+                0,
+                Version::V5,
+                "Normal disconnection",
+            ),
+            (
+                PacketType::Disconnect,
+                4,
+                Version::V5,
+                "Disconnect with Will Message",
+            ),
+            (
+                PacketType::PubAck,
+                16,
+                Version::V5,
+                "No matching subscribers",
+            ),
         ];
         for (packet_type, code, version, name) in cases {
-            assert_eq!(reason_name(packet_type, code, version), name, "{packet_type:?} {code}");
+            assert_eq!(
+                reason_name(packet_type, code, version),
+                name,
+                "{packet_type:?} {code}"
+            );
         }
     }
 

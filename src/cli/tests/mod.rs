@@ -10,6 +10,7 @@ mod accepted;
 mod ctext;
 mod errors;
 mod help;
+mod json_trace;
 mod sub_output;
 mod table;
 mod tls_proxy;
@@ -125,6 +126,7 @@ fn default_common() -> CommonConfig {
         connect_properties: Default::default(),
         disconnect_properties: Default::default(),
         session_expiry: None,
+        trace: None,
     }
 }
 
@@ -137,6 +139,11 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         repeat: 1,
         repeat_delay: Duration::ZERO,
         publish_properties: Default::default(),
+        replay_speed: None,
+        skip_bad_lines: false,
+        topic_separator: None,
+        rate_interval: None,
+        template: false,
     }
 }
 
@@ -160,6 +167,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         retain_as_published: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
+        json_lines: false,
     }
 }
 
