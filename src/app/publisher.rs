@@ -34,6 +34,7 @@ const QOS0_OUTPUT_HIGH_WATER: usize = 16 * 1024;
 pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     // Input is loaded before connecting, as mosquitto does: a missing file never opens a connection.
     // The payload is moved out of the config, not copied (it may be a file of many megabytes).
+    let options = trace_options(&config);
     let source = std::mem::replace(&mut config.source, MessageSource::Null);
     let kind = match &source {
         MessageSource::JsonLines => Some(LineKind::Json),
@@ -58,7 +59,7 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         _ => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let mut trace = super::tracing::sink(&config.common, Tool::Pub, trace_options(&config))?;
+    let mut trace = super::tracing::sink(&config.common, Tool::Pub, options)?;
     let link = match super::start(&config.common, &client_id, false) {
         Ok(link) => link,
         Err(failure) => return Err(super::traced_failure(&mut trace, failure)),

@@ -193,7 +193,15 @@ impl JsonTrace {
     fn closed(&mut self, error: &ConnectionError) {
         let (by, why) = match error {
             ConnectionError::Disconnected => ("client", "DISCONNECT sent".to_string()),
-            ConnectionError::Refused(_) => ("broker", "connection refused".to_string()),
+            ConnectionError::Refused(code) => (
+                "broker",
+                super::json_packet::reason_name(
+                    crate::proto::codec::PacketType::ConnAck,
+                    *code,
+                    self.version,
+                )
+                .to_string(),
+            ),
             ConnectionError::Lost if self.broker_disconnected => {
                 ("broker", "DISCONNECT received".to_string())
             }
@@ -207,12 +215,7 @@ impl JsonTrace {
         write_str(by, self.member("by"));
         write_str(&why, self.member("reason"));
         if let ConnectionError::Refused(code) = error {
-            reason(
-                crate::proto::codec::PacketType::ConnAck,
-                *code,
-                self.version,
-                &mut self.lines,
-            );
+            write_u64(u64::from(*code), self.member("reason_code"));
         }
         self.end();
     }
