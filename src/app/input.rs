@@ -14,6 +14,8 @@ pub struct LineReader<S: ChunkSource> {
     feed: S,
     buffer: Vec<u8>,
     start: usize,
+    /// Bytes from `start` on already known to hold no newline (a long line is scanned once).
+    searched: usize,
     eof: bool,
 }
 
@@ -30,6 +32,7 @@ impl<S: ChunkSource> LineReader<S> {
             feed,
             buffer: Vec::new(),
             start: 0,
+            searched: 0,
             eof: false,
         }
     }
@@ -37,17 +40,24 @@ impl<S: ChunkSource> LineReader<S> {
     pub fn next_line(&mut self) -> NextLine {
         loop {
             let unread = &self.buffer[self.start..];
-            if let Some(newline) = unread.iter().position(|&byte| byte == b'\n') {
+            if let Some(found) = unread[self.searched..]
+                .iter()
+                .position(|&byte| byte == b'\n')
+            {
+                let newline = self.searched + found;
                 let line = unread[..newline].to_vec();
                 self.start += newline + 1;
+                self.searched = 0;
                 return NextLine::Line(line);
             }
+            self.searched = unread.len();
             if self.eof {
                 if unread.is_empty() {
                     return NextLine::Eof;
                 }
                 let line = unread.to_vec();
                 self.start = self.buffer.len();
+                self.searched = 0;
                 return NextLine::Line(line);
             }
             match self.feed.try_next() {

@@ -47,6 +47,8 @@ impl Outgoing {
 /// Why a line cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineError {
+    /// The line does not start a JSON object.
+    NotObject,
     /// Not JSON, or a member of the wrong type (serde_json's text, with the column).
     Json(String),
     PayloadTwice,
@@ -68,6 +70,7 @@ pub enum LineError {
 impl std::fmt::Display for LineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            LineError::NotObject => write!(f, "not a JSON object (one {{...}} per line)"),
             LineError::Json(text) => write!(f, "not a message object: {text}"),
             LineError::PayloadTwice => write!(f, "both \"payload\" and \"payload_base64\" given"),
             LineError::BadBase64 { member } => write!(f, "\"{member}\" is not valid base64"),
@@ -128,9 +131,7 @@ pub fn parse_json_line(line: &[u8]) -> Result<Outgoing, LineError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     // serde would also take an array for the struct: only an object is a message.
     if line.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(LineError::Json(
-            "a message is one JSON object, {...}".into(),
-        ));
+        return Err(LineError::NotObject);
     }
     let parsed: Line<'_> =
         serde_json::from_slice(line).map_err(|err| LineError::Json(err.to_string()))?;
@@ -358,10 +359,10 @@ mod tests {
             (br#"{"topic":"a/#"}"#, "topic 'a/#' contains '+' or '#'"),
             (br#"{"tst":"yesterday"}"#, "\"tst\" is not an RFC 3339 time"),
             (br#"{"topc":"a"}"#, "unknown field `topc`"),
-            (br#"[1,2]"#, "a message is one JSON object"),
-            (br#"["t","a"]"#, "a message is one JSON object"),
-            (b"", "a message is one JSON object"),
-            (b"\xff\xfe", "a message is one JSON object"),
+            (br#"[1,2]"#, "not a JSON object (one {...} per line)"),
+            (br#"["t","a"]"#, "not a JSON object (one {...} per line)"),
+            (b"", "not a JSON object (one {...} per line)"),
+            (b"\xff\xfe", "not a JSON object (one {...} per line)"),
             (b"{\xff}", "not a message object"),
             (
                 br#"{"properties":{"user-properties":[["a"]]}}"#,
