@@ -515,4 +515,219 @@ mod tests {
         sink.flush();
         assert!(sink.lines.is_empty());
     }
+
+    /// Every line the sink can write, including the events a real broker cannot provoke
+    /// (`warning`, `recv AUTH`, a refused CONNACK), validates against docs/trace.schema.json.
+    #[test]
+    fn every_event_type_matches_the_schema() {
+        use crate::proto::codec::{
+            Ack, Auth, ConnAck, Connect, Properties, Property, SubAck, Subscribe, SubscribeFilter,
+            UnsubAck, Unsubscribe, Will,
+        };
+        let (mut sink, shared) = trace(Version::V5);
+        let packet =
+            |direction, packet| Event::Packet(Box::new(PacketRecord::of(direction, &packet, 4)));
+        let properties = Properties::new()
+            .with(Property::UserProperty("k".into(), "v".into()))
+            .with(Property::AuthenticationData(vec![0xff]))
+            .with(Property::SubscriptionIdentifier(4));
+        let events = vec![
+            packet(
+                Direction::Out,
+                Packet::Connect(Connect {
+                    version: Version::V5,
+                    clean_session: true,
+                    keep_alive: 60,
+                    client_id: "c".into(),
+                    will: Some(Will {
+                        topic: "w".into(),
+                        payload: b"bye".to_vec(),
+                        qos: QoS::AtLeastOnce,
+                        retain: true,
+                        properties: properties.clone(),
+                    }),
+                    username: Some("u".into()),
+                    password: Some(b"secret".to_vec()),
+                    properties: properties.clone(),
+                }),
+            ),
+            packet(
+                Direction::In,
+                Packet::ConnAck(ConnAck {
+                    session_present: false,
+                    code: 135,
+                    properties: properties.clone(),
+                }),
+            ),
+            Event::Closed(ConnectionError::Refused(135)),
+            packet(
+                Direction::In,
+                Packet::Auth(Auth {
+                    reason_code: 0x18,
+                    properties: properties.clone(),
+                }),
+            ),
+            packet(
+                Direction::In,
+                Packet::Publish(Publish {
+                    dup: true,
+                    qos: QoS::ExactlyOnce,
+                    retain: true,
+                    topic: "t".into(),
+                    packet_id: 9,
+                    payload: vec![0xff, 0, 1, 2, 3],
+                    properties: properties.clone(),
+                }),
+            ),
+            packet(Direction::Out, Packet::PubRec(Ack::new(9))),
+            packet(
+                Direction::Out,
+                Packet::Subscribe(Subscribe {
+                    packet_id: 2,
+                    filters: vec![SubscribeFilter {
+                        filter: "a/#".into(),
+                        ..Default::default()
+                    }],
+                    properties: Properties::new(),
+                }),
+            ),
+            packet(
+                Direction::In,
+                Packet::SubAck(SubAck {
+                    packet_id: 2,
+                    return_codes: vec![0, 0x87],
+                    properties: Properties::new(),
+                }),
+            ),
+            packet(
+                Direction::Out,
+                Packet::Unsubscribe(Unsubscribe {
+                    packet_id: 3,
+                    filters: vec!["a/#".into()],
+                    properties: Properties::new(),
+                }),
+            ),
+            packet(
+                Direction::In,
+                Packet::UnsubAck(UnsubAck {
+                    packet_id: 3,
+                    reason_codes: vec![17],
+                    properties: Properties::new(),
+                }),
+            ),
+            packet(Direction::Out, Packet::PingReq),
+            packet(Direction::In, Packet::PingResp),
+            Event::Warning(Warning::UnknownPubRec { mid: 7 }),
+            Event::PublishFailed(crate::proto::event::PublishFailure {
+                mid: 5,
+                ack: crate::proto::codec::PacketType::PubRec,
+                reason_code: 0x97,
+                properties: properties.clone(),
+            }),
+            Event::Published { mid: 5 },
+            Event::Connected {
+                session_present: true,
+            },
+            Event::Closed(ConnectionError::KeepaliveTimeout),
+        ];
+        for event in &events {
+            sink.record("c", TraceRecord::Client(event), &mut Vec::new());
+        }
+        let stages = [
+            ConnectStage::Resolved {
+                host: "h".into(),
+                port: 1,
+                addresses: vec!["[::1]:1".parse().expect("address")],
+            },
+            ConnectStage::TcpConnected {
+                local: "127.0.0.1:2".parse().expect("address"),
+                remote: "127.0.0.1:1".parse().expect("address"),
+            },
+            ConnectStage::ProxyConnected {
+                host: "b".into(),
+                port: 1883,
+            },
+            ConnectStage::UnixConnected {
+                path: "/tmp/s".into(),
+            },
+            ConnectStage::TlsDone(Box::new(TlsSummary {
+                version: "TLSv1.3".into(),
+                cipher: "TLS_AES_128_GCM_SHA256".into(),
+                alpn: Some("mqtt".into()),
+                peer_chain: vec![crate::tls::describe_certificate(b"garbage")],
+            })),
+        ];
+        for stage in &stages {
+            sink.record("c", TraceRecord::Stage(stage), &mut Vec::new());
+        }
+        sink.record(
+            "c",
+            TraceRecord::ReconnectScheduled {
+                delay: Duration::from_secs(1),
+            },
+            &mut Vec::new(),
+        );
+        sink.record(
+            "c",
+            TraceRecord::Reconnecting { attempt: 2 },
+            &mut Vec::new(),
+        );
+        sink.record(
+            "c",
+            TraceRecord::ConnectFailed {
+                message: "Error: Connection refused",
+            },
+            &mut Vec::new(),
+        );
+        sink.record(
+            "c",
+            TraceRecord::Outcome {
+                code: 0,
+                message: None,
+            },
+            &mut Vec::new(),
+        );
+        let schema_text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/trace.schema.json"
+        ))
+        .expect("schema file");
+        let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let lines = lines(&shared);
+        let mut seen = std::collections::BTreeSet::new();
+        for line in &lines {
+            let errors: Vec<String> = validator.iter_errors(line).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{errors:?}: {line}");
+            seen.insert(line["ev"].as_str().unwrap_or_default().to_string());
+        }
+        let schema_events: std::collections::BTreeSet<String> = schema["properties"]["ev"]["enum"]
+            .as_array()
+            .expect("ev enum")
+            .iter()
+            .filter_map(|ev| ev.as_str().map(str::to_string))
+            .collect();
+        assert_eq!(
+            seen, schema_events,
+            "every event type of the schema is written"
+        );
+        let text = String::from_utf8(shared.0.borrow().clone()).expect("utf-8");
+        assert!(!text.contains("secret"));
+        let connack = lines
+            .iter()
+            .find(|l| l["type"] == "CONNACK")
+            .expect("CONNACK");
+        assert_eq!(connack["reason"], "Not authorized");
+        let closed = lines.iter().find(|l| l["ev"] == "closed").expect("closed");
+        assert_eq!(
+            (closed["by"].as_str(), closed["reason_code"].as_u64()),
+            (Some("broker"), Some(135))
+        );
+        let publish = lines
+            .iter()
+            .find(|l| l["type"] == "PUBLISH")
+            .expect("PUBLISH");
+        assert_eq!(publish["payload_base64"], "/wABAg==");
+        assert_eq!(publish["properties"]["authentication-data-base64"], "/w==");
+    }
 }
