@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use base64::Engine as _;
 use serde::Deserialize;
 
+use super::json_fast::{self, Members};
 use crate::proto::codec::{Properties, Property, QoS};
 
 /// One message read from a line.
@@ -103,7 +104,23 @@ struct Line<'a> {
     payload: Option<Cow<'a, str>>,
     #[serde(borrow)]
     payload_base64: Option<Cow<'a, str>>,
-    properties: Option<LineProperties>,
+    /// Boxed: most lines have none, and the struct is moved several times per line.
+    properties: Option<Box<LineProperties>>,
+}
+
+impl<'a> Line<'a> {
+    /// The members both readers have, and the properties.
+    fn split(self) -> (Members<'a>, Option<Box<LineProperties>>) {
+        let members = Members {
+            tst: self.tst,
+            topic: self.topic,
+            qos: self.qos,
+            retain: self.retain,
+            payload: self.payload,
+            payload_base64: self.payload_base64,
+        };
+        (members, self.properties)
+    }
 }
 
 #[derive(Deserialize)]
@@ -133,8 +150,15 @@ pub fn parse_json_line(line: &[u8]) -> Result<Outgoing, LineError> {
     if line.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
         return Err(LineError::NotObject);
     }
-    let parsed: Line<'_> =
-        serde_json::from_slice(line).map_err(|err| LineError::Json(err.to_string()))?;
+    // The common simple line is read without serde (json_fast.rs); everything else by serde_json.
+    let (parsed, properties) = match json_fast::scan(line) {
+        Some(members) => (members, None),
+        None => {
+            let line: Line<'_> =
+                serde_json::from_slice(line).map_err(|err| LineError::Json(err.to_string()))?;
+            line.split()
+        }
+    };
     let payload = match (parsed.payload, parsed.payload_base64) {
         (Some(_), Some(_)) => return Err(LineError::PayloadTwice),
         (Some(text), None) => text.into_owned().into_bytes(),
@@ -158,9 +182,9 @@ pub fn parse_json_line(line: &[u8]) -> Result<Outgoing, LineError> {
         None => None,
         Some(text) => Some(parse_rfc3339_micros(&text)?),
     };
-    let properties = match parsed.properties {
+    let properties = match properties {
         None => Properties::new(),
-        Some(properties) => properties_of(properties)?,
+        Some(properties) => properties_of(*properties)?,
     };
     Ok(Outgoing {
         topic,
@@ -378,6 +402,63 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    /// Whatever the fast reader accepts, serde_json reads the same way; the lines it leaves alone
+    /// still read (or fail) through serde_json.
+    #[test]
+    fn the_fast_reader_agrees_with_serde_json() {
+        let text_lines = [
+            r#"{"payload":"1"}"#,
+            r#"{}"#,
+            r#"  { "topic" : "a/b" , "qos" :1,"retain":false, "mid":65535,"payload":"x y"}  "#,
+            r#"{"tst":"2026-12-04T09:30:00Z","topic":"t","payload_base64":"AAE="}"#,
+            r#"{"topic":"\u00e9","payload":"q\"x"}"#,
+            "{\"topic\":\"\u{fc}/\u{1f600}\",\"payload\":\"t\u{eb}xt\"}",
+            r#"{"qos":01}"#,
+            r#"{"qos":1.0}"#,
+            r#"{"qos":-1}"#,
+            r#"{"qos":18446744073709551616}"#,
+            r#"{"retain":null}"#,
+            r#"{"topic":null}"#,
+            r#"{"topic":"a","topic":"b"}"#,
+            r#"{"payload":"a",}"#,
+            r#"{"payload":"a"} x"#,
+            "{\"payload\":\"tab\tin\"}",
+            r#"{"properties":{}}"#,
+            r#"{"retain":tru}"#,
+            r#"{"retain":truex}"#,
+            r#"{"other":1}"#,
+            "\t{\"payload\":\"\"}\r",
+        ];
+        let mut lines: Vec<&[u8]> = text_lines.iter().map(|line| line.as_bytes()).collect();
+        lines.push(b"{\"payload\":\"\xff\"}");
+        for line in lines {
+            let serde: Result<Line<'_>, _> = serde_json::from_slice(line);
+            match json_fast::scan(line) {
+                Some(fast) => {
+                    let (slow, properties) = serde
+                        .expect("serde reads what the fast reader reads")
+                        .split();
+                    assert_eq!(fast, slow, "{}", String::from_utf8_lossy(line));
+                    assert!(properties.is_none());
+                }
+                None => {
+                    // Left to serde_json: parse_json_line gives its verdict.
+                    let _ = parse_json_line(line);
+                }
+            }
+        }
+        assert!(json_fast::scan(br#"{"payload":"1"}"#).is_some());
+        assert!(json_fast::scan(br#"{"topic":"a","topic":"b"}"#).is_none());
+        assert!(
+            parse_json_line(br#"{"topic":"a","topic":"b"}"#)
+                .expect_err("a duplicate")
+                .to_string()
+                .contains("duplicate field `topic`")
+        );
+        assert!(json_fast::scan(br#"{"qos":01}"#).is_none());
+        assert!(parse_json_line(br#"{"qos":01}"#).is_err());
     }
 
     #[test]

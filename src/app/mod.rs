@@ -1,6 +1,7 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
 mod input;
+mod json_fast;
 mod json_input;
 mod pacing;
 pub mod publisher;

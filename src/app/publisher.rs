@@ -30,6 +30,9 @@ use crate::tool::Tool;
 /// each write still carries over a thousand short messages.
 const QOS0_OUTPUT_HIGH_WATER: usize = 16 * 1024;
 
+/// `--json-lines` reads stdin in chunks of this size (see `StdinFeed::start_with_chunk`).
+const JSON_STDIN_CHUNK: usize = 32 * 1024;
+
 /// Runs rpub; `Ok(())` is exit code 0.
 pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     // Input is loaded before connecting, as mosquitto does: a missing file never opens a connection.
@@ -76,8 +79,12 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
             session.run(&mut publisher)
         }
         (None, kind) => {
-            let feed = StdinFeed::start(session.link.driver.waker());
             let kind = kind.unwrap_or(LineKind::Plain);
+            let waker = session.link.driver.waker();
+            let feed = match kind {
+                LineKind::Json => StdinFeed::start_with_chunk(waker, JSON_STDIN_CHUNK),
+                LineKind::Plain | LineKind::Split(_) => StdinFeed::start(waker),
+            };
             session.run(&mut Publisher::reading(config, feed, kind))
         }
     });
