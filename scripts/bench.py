@@ -649,7 +649,8 @@ class Drain(Scenario):
         self.topic = f"bench/{key}"
         self.payloads = seq_payloads(n)
         self.blob = Mqtt.bulk(self.topic, self.payloads, qos)
-        if not fmt:
+        if not fmt or baseline_ours:
+            # plain output (the --trace scenario prints as the plain drain does)
             self.expected = seq_bytes(n)
         else:
             t = self.topic.encode()
