@@ -413,10 +413,12 @@ mod tests {
         }
     }
 
+    /// The request's correlation data, the response's, and whether it is the response.
+    type CorrelationCase = (Option<&'static [u8]>, Option<&'static [u8]>, bool);
+
     #[test]
     fn a_response_must_carry_the_requests_correlation_data() {
-        let cases: &[(Option<&[u8]>, Option<&[u8]>, bool)] = &[
-            // request's, response's, is it the response
+        let cases: &[CorrelationCase] = &[
             (None, None, true),
             (None, Some(b"any"), true),
             (Some(b"id-1"), Some(b"id-1"), true),
