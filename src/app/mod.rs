@@ -7,6 +7,8 @@ pub mod rr;
 pub mod session;
 #[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod sim_rr;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
