@@ -162,6 +162,9 @@ impl Requester {
         }
         match return_codes.first() {
             Some(&code) if code >= SUBACK_FAILURE => {
+                // mosquitto_rr queues its DISCONNECT in the SUBACK callback and leaves its loop;
+                // whether it is written before the socket closes is a race there (mostly not). We
+                // always send it, as mosquitto_rr means to (no will is published then).
                 s.print_error(exit::reason_string(code), self.config.common.quiet);
                 self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
             }
@@ -283,15 +286,15 @@ impl Requester {
             return;
         }
         if let ConnectionError::Refused(code) = error {
-            // Printed when CONNACK arrives; then mosquitto_rr sends DISCONNECT itself. The client
-            // reports no second end for it: the run ends once its `sending DISCONNECT` line was
-            // traced and it is written.
+            // Printed when CONNACK arrives; then mosquitto_rr asks for a DISCONNECT, whose `-d`
+            // line is printed, but leaves its loop before writing it: the run ends once that line
+            // was traced, and the DISCONNECT is never sent.
             s.print_error(
                 &exit::requester_connection_refused_line(code, &self.prog),
                 self.config.common.quiet,
             );
             self.send_disconnect(s, NORMAL_DISCONNECTION);
-            s.finish(exit::requester_connection_end(&error).map_or(Ok(()), Err));
+            s.abort(exit::requester_connection_end(&error).map_or(Ok(()), Err));
             return;
         }
         if is_lost(&error) {

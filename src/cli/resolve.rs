@@ -390,7 +390,12 @@ impl ArgProcessor {
             return Err(self.runtime(DUPLICATE_RESPONSE_TOPIC));
         }
         self.check_client_setup()?;
-        let common = self.common();
+        let mut common = self.common();
+        // mosquitto_rr's message count is 1, and like mosquitto_sub's -C below 20 it becomes
+        // libmosquitto's receive maximum: MQTT 5 CONNECTs say 1 unless `-D connect` gave one.
+        if common.version == Version::V5 && common.connect_properties.receive_maximum().is_none() {
+            common.connect_properties.push(Property::ReceiveMaximum(1));
+        }
         let o = self.options;
         Ok(RrConfig {
             common,
