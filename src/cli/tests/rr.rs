@@ -96,12 +96,18 @@ fn rr_help_and_version_stop_the_reading() {
     );
 }
 
+/// The MQTT 5 defaults: mosquitto_rr's message count of 1 is its receive maximum.
+fn v5_common() -> CommonConfig {
+    CommonConfig {
+        version: Version::V5,
+        connect_properties: Properties::new().with(Property::ReceiveMaximum(1)),
+        ..default_common()
+    }
+}
+
 fn rr_defaults() -> RrConfig {
     RrConfig {
-        common: CommonConfig {
-            version: Version::V5,
-            ..default_common()
-        },
+        common: v5_common(),
         topic: "req".into(),
         response_topic: "resp".into(),
         source: MessageSource::Message(b"q".to_vec()),
@@ -139,9 +145,8 @@ fn accepted_rr_command_lines() {
             vec!["-q", "2"],
             RrConfig {
                 common: CommonConfig {
-                    version: Version::V5,
                     qos: QoS::ExactlyOnce,
-                    ..default_common()
+                    ..v5_common()
                 },
                 ..rr_defaults()
             },
@@ -171,12 +176,11 @@ fn accepted_rr_command_lines() {
             vec!["--latency"],
             RrConfig {
                 common: CommonConfig {
-                    version: Version::V5,
                     connect: ConnectSpec {
                         nodelay: true,
                         ..default_connect()
                     },
-                    ..default_common()
+                    ..v5_common()
                 },
                 latency: true,
                 ..rr_defaults()
