@@ -1,7 +1,7 @@
 //! The programs' behaviour on top of the driver: what rpub publishes, what rsub prints and what rrr
 //! asks and prints.
 
-mod input;
+pub mod input;
 pub mod publisher;
 pub mod rr;
 pub mod session;
