@@ -296,6 +296,11 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
         }
     }
 
+    // rrr's default protocol is MQTT 5, whose empty id the broker replaces too.
+    let empty_id_versions = match tool {
+        Tool::Rr => "MQTT 5 and 3.1.1",
+        Tool::Pub | Tool::Sub => "MQTT 3.1.1",
+    };
     let mosquitto = tool.mosquitto_name();
     let differences = match tool {
         Tool::Pub => "",
@@ -324,7 +329,7 @@ Notes:
   Arguments are read the way {mosquitto} reads them: one flag per argument (no -dv, no --port=1883),
   a flag's value is always the next argument, even when it starts with '-', and numbers are read like
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
-  Without -i or -I the client id is empty under MQTT 3.1.1 and the broker picks one (debug lines then
+  Without -i or -I the client id is empty under {empty_id_versions} and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
   Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
