@@ -534,3 +534,37 @@ fn an_unwritable_trace_file_is_an_error_before_connecting() {
         "Error: Unable to open trace file \"/nonexistent/dir/trace\": No such file or directory.\n"
     );
 }
+
+#[test]
+fn rrr_traces_its_request_and_the_timeout() {
+    let broker = Broker::start();
+    let dir = TempDir::new("trace");
+    let path = trace_path(&dir);
+    let out = ClientRun::new(env!("CARGO_BIN_EXE_rrr"))
+        .args(port_args(&broker))
+        .args([
+            "-e",
+            "rr/response",
+            "-t",
+            "rr/request",
+            "-m",
+            "ping",
+            "-W",
+            "1",
+        ])
+        .args(trace_args(&path))
+        .timeout(LIMIT)
+        .run();
+    assert_eq!(out.code(), Some(27), "{}", out.dump());
+    let lines = tracefile::read(&path);
+    assert_eq!(lines[0]["program"], "rrr");
+    let request = &packets(&lines, "send", "PUBLISH")[0];
+    assert_eq!(request["topic"], "rr/request");
+    assert_eq!(request["properties"]["response-topic"], "rr/response");
+    assert_eq!(packets(&lines, "send", "DISCONNECT")[0]["reason_code"], 4);
+    let outcome = &events(&lines, "outcome")[0];
+    assert_eq!(
+        (outcome["exit_code"].as_u64(), outcome["message"].as_str()),
+        (Some(27), Some("Timed out"))
+    );
+}
