@@ -568,3 +568,123 @@ fn rrr_traces_its_request_and_the_timeout() {
         (Some(27), Some("Timed out"))
     );
 }
+
+/// A TCP forwarder to the broker that can swallow what the broker sends (`hold`) and cut every
+/// connection (`cut`): a message is then sent but never acknowledged, as when a connection breaks
+/// at the wrong moment.
+struct Forwarder {
+    port: u16,
+    hold: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    clients: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+}
+
+impl Forwarder {
+    fn start(broker_port: u16) -> Forwarder {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind forwarder");
+        let port = listener.local_addr().expect("address").port();
+        let hold = Arc::new(AtomicBool::new(false));
+        let clients: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (hold_flag, kept) = (Arc::clone(&hold), Arc::clone(&clients));
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(upstream) = TcpStream::connect(("127.0.0.1", broker_port)) else {
+                    continue;
+                };
+                if let Ok(copy) = client.try_clone() {
+                    kept.lock().expect("lock").push(copy);
+                }
+                let (mut client_read, mut up_write) =
+                    match (client.try_clone(), upstream.try_clone()) {
+                        (Ok(a), Ok(b)) => (a, b),
+                        _ => continue,
+                    };
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_read, &mut up_write);
+                    let _ = up_write.shutdown(Shutdown::Both);
+                });
+                let (mut up_read, mut client_write) = (upstream, client);
+                let hold = Arc::clone(&hold_flag);
+                thread::spawn(move || {
+                    let mut buffer = [0u8; 4096];
+                    loop {
+                        match up_read.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) if !hold.load(Ordering::SeqCst) => {
+                                if client_write.write_all(&buffer[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(_) => {}
+                        }
+                    }
+                    let _ = client_write.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        Forwarder {
+            port,
+            hold,
+            clients,
+        }
+    }
+
+    fn hold(&self, on: bool) {
+        self.hold.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Closes every connection made so far.
+    fn cut(&self) {
+        for client in self.clients.lock().expect("lock").drain(..) {
+            let _ = client.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn a_message_lost_with_its_connection_is_resent_with_dup_and_traced_as_a_resend() {
+    let broker = Broker::start();
+    let forwarder = Forwarder::start(broker.port());
+    let dir = TempDir::new("trace");
+    let path = trace_path(&dir);
+    let mut running = ClientRun::new(RPUB)
+        .args(["-h", "127.0.0.1", "-p", &forwarder.port.to_string()])
+        .args(["-t", "dup/t", "-q", "1", "-l", "-c", "-i", "dup-tracer"])
+        .args(trace_args(&path))
+        .stdin_pipe()
+        .timeout(LIMIT)
+        .spawn();
+    running.write_stdin(b"one\n");
+    tracefile::wait_for(&path, LIMIT, |line| line["ev"] == "published");
+    forwarder.hold(true);
+    running.write_stdin(b"two\n");
+    tracefile::wait_for(&path, LIMIT, |line| {
+        line["ev"] == "send" && line["type"] == "PUBLISH" && line["packet_id"] == 2
+    });
+    // The PUBLISH went to the broker, its PUBACK is swallowed: now the connection breaks.
+    thread::sleep(Duration::from_millis(100));
+    forwarder.cut();
+    forwarder.hold(false);
+    tracefile::wait_for(&path, LIMIT, |line| line["resend"] == true);
+    tracefile::wait_for(&path, LIMIT, |line| {
+        line["ev"] == "published" && line["mid"] == 2
+    });
+    running.close_stdin();
+    let out = running.wait();
+    out.assert_success();
+    let lines = tracefile::read(&path);
+    let publishes = packets(&lines, "send", "PUBLISH");
+    let resend = publishes
+        .iter()
+        .find(|line| line["resend"] == true)
+        .expect("a resend");
+    assert_eq!(
+        (resend["dup"].as_bool(), resend["packet_id"].as_u64()),
+        (Some(true), Some(2))
+    );
+    assert_eq!(resend["topic"], "dup/t");
+    assert_eq!(events(&lines, "closed")[0]["by"], "peer");
+    assert_eq!(events(&lines, "reconnect")[0]["attempt"], 1);
+    assert_eq!(events(&lines, "connected").len(), 2);
+}
