@@ -37,7 +37,12 @@ const JSON_STDIN_CHUNK: usize = 32 * 1024;
 pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     // Input is loaded before connecting, as mosquitto does: a missing file never opens a connection.
     // The payload is moved out of the config, not copied (it may be a file of many megabytes).
-    let options = trace_options(&config);
+    // Built before the source is taken out of the config, and only for `--trace`.
+    let options = config
+        .common
+        .trace
+        .is_some()
+        .then(|| trace_options(&config));
     let source = std::mem::replace(&mut config.source, MessageSource::Null);
     let kind = match &source {
         MessageSource::JsonLines => Some(LineKind::Json),
@@ -62,7 +67,8 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         _ => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let mut trace = super::tracing::sink(&config.common, Tool::Pub, options)?;
+    let mut trace =
+        super::tracing::sink(&config.common, Tool::Pub, || options.unwrap_or_default())?;
     let link = match super::start(&config.common, &client_id, false) {
         Ok(link) => link,
         Err(failure) => return Err(super::traced_failure(&mut trace, failure)),

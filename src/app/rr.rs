@@ -41,7 +41,7 @@ pub fn run(mut config: RrConfig, prog: &str) -> Result<(), Failure> {
         MessageSource::StdinWhole => load_stdin()?,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let mut trace = super::tracing::sink(&config.common, Tool::Rr, trace_options(&config))?;
+    let mut trace = super::tracing::sink(&config.common, Tool::Rr, || trace_options(&config))?;
     // No signal watching: mosquitto_rr has no SIGINT/SIGTERM handler, so either ends it at once.
     let link = match super::start(&config.common, &client_id, false) {
         Ok(link) => link,

@@ -41,7 +41,7 @@ const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
-    let mut trace = super::tracing::sink(&config.common, Tool::Sub, trace_options(&config))?;
+    let mut trace = super::tracing::sink(&config.common, Tool::Sub, || trace_options(&config))?;
     let link = match super::start(&config.common, &client_id, true) {
         Ok(link) => link,
         Err(failure) => return Err(super::traced_failure(&mut trace, failure)),

@@ -13,12 +13,12 @@ use crate::trace::json::{JsonTrace, StartInfo};
 use crate::trace::{DebugLines, FanOut, TraceSink};
 
 /// The sink the options ask for: `-d` lines, the `--trace` file, both, or none. `tool_options`
-/// are the tool's own options for the trace's first line. Fails when the trace file cannot be
-/// created.
+/// gives the tool's own options for the trace's first line (only called with `--trace`: without
+/// it, nothing of the JSON machinery runs). Fails when the trace file cannot be created.
 pub fn sink(
     common: &CommonConfig,
     tool: Tool,
-    tool_options: Map<String, Value>,
+    tool_options: impl FnOnce() -> Map<String, Value>,
 ) -> Result<Option<Box<dyn TraceSink>>, Failure> {
     let mut sinks: Vec<Box<dyn TraceSink>> = Vec::new();
     if common.debug {
@@ -34,7 +34,7 @@ pub fn sink(
             )),
         };
         let mut options = common_options(common);
-        options.extend(tool_options);
+        options.extend(tool_options());
         let start = StartInfo {
             program: tool.name().to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
