@@ -1,6 +1,7 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
 mod input;
+mod monitor;
 pub mod publisher;
 pub mod session;
 #[cfg(test)]
@@ -147,7 +148,10 @@ pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Pub);
+    let defaults = match cli::options_file::load_for(Tool::Pub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
         Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
@@ -167,7 +171,10 @@ pub fn rsub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rsub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Sub);
+    let defaults = match cli::options_file::load_for(Tool::Sub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_sub_with(&prog, &defaults, &args) {
         Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
