@@ -8,6 +8,12 @@
 //! - `\\ \0 \a \e \n \r \t \v` escapes (`\0` writes a NUL byte);
 //! - everything else is copied; the format is a C string, so it ends at an embedded NUL.
 //!
+//! mosquitto 2.1 added, and we take over with its semantics: `%f`/`%d` (the payload as a 4-byte
+//! float / 8-byte double in the machine's byte order, printed like `printf("%.*f")`), and an optional
+//! separator character after the precision (one of [`HEX_SEPARATORS`], accepted before any
+//! conversion) with which `%x`/`%X` put the separator after every `precision` hex digits (`%.2x`:
+//! `01 02 03`, `%.4:X`: `0102:0304`). The widths of `%x` stay 2.0.11's (see below).
+//!
 //! Expansion quirks reproduced from mosquitto (see `write`): `%p` with a width also truncates;
 //! `%x`/`%X` with a width show `floor(min(len, width) / 2)` bytes; `%-p`/`%-x` without a width pad
 //! with `len` spaces; `%q %r %% %U %D %P` ignore width and flags; integers use `printf("%d")`
@@ -130,7 +136,14 @@ enum Conv {
     ResponseTopic,
     /// `%S`
     SubscriptionId,
+    /// `%f` (mosquitto 2.1): a 4-byte payload as an IEEE-754 float.
+    Float,
+    /// `%d` (mosquitto 2.1): an 8-byte payload as an IEEE-754 double.
+    Double,
 }
+
+/// mosquitto 2.1's `hexseplist`: the characters accepted as a hex separator after the precision.
+pub const HEX_SEPARATORS: &[u8; 32] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
 
 impl Conv {
     /// The conversions `check_format` accepts (`%%` is handled as a literal before this).
@@ -156,6 +169,8 @@ impl Conv {
             b'P' => Conv::UserProperties,
             b'R' => Conv::ResponseTopic,
             b'S' => Conv::SubscriptionId,
+            b'f' => Conv::Float,
+            b'd' => Conv::Double,
             _ => return None,
         })
     }
@@ -170,6 +185,8 @@ struct Spec {
     zero: bool,
     width: i32,
     precision: i32,
+    /// The hex separator (mosquitto 2.1; a space unless one is given).
+    sep: u8,
 }
 
 impl Spec {
@@ -274,6 +291,17 @@ fn validate(s: &[u8]) -> Result<(), FormatError> {
                         }
                     }
                 }
+                // mosquitto 2.1: an optional hex separator before the conversion. A format that is
+                // invalid anyway names the character 2.0.11 names (the separator, which 2.0.11 took
+                // for the conversion), not the one after it as 2.1 does.
+                let sep = at(i + 1);
+                if HEX_SEPARATORS.contains(&sep) {
+                    let conv = at(i + 2);
+                    if conv != b'%' && Conv::from_byte(conv).is_none() {
+                        return Err(FormatError::InvalidFormat(sep));
+                    }
+                    i += 1;
+                }
                 let conv = at(i + 1);
                 if conv != b'%' && Conv::from_byte(conv).is_none() {
                     return Err(FormatError::InvalidFormat(conv));
@@ -361,6 +389,11 @@ fn tokenize(s: &[u8]) -> Format {
                         i += 1;
                     }
                 }
+                let mut sep = b' ';
+                if HEX_SEPARATORS.contains(&at(i)) {
+                    sep = at(i);
+                    i += 1;
+                }
                 let c = at(i);
                 i += 1;
                 match Conv::from_byte(c) {
@@ -372,6 +405,7 @@ fn tokenize(s: &[u8]) -> Format {
                             zero,
                             width,
                             precision,
+                            sep,
                         }));
                     }
                     // `%%` (whatever the flags); nothing else gets past validation.
@@ -587,6 +621,58 @@ fn write_spec(
             Some(v) => put_int(i64::from(v as i32), spec, out),
             None => put_blank(spec.pad(), spec.width, out),
         },
+        Conv::Float => match <[u8; 4]>::try_from(msg.payload) {
+            Ok(bytes) => put_float(f64::from(f32::from_ne_bytes(bytes)), spec, out),
+            // mosquitto 2.1's text, without a newline.
+            Err(_) => {
+                err.extend_from_slice(b"requested float printing, but non-float data received")
+            }
+        },
+        Conv::Double => match <[u8; 8]>::try_from(msg.payload) {
+            Ok(bytes) => put_float(f64::from_ne_bytes(bytes), spec, out),
+            Err(_) => {
+                err.extend_from_slice(b"requested double printing, but non-double data received")
+            }
+        },
+    }
+}
+
+/// `formatted_print_float` (mosquitto 2.1): `printf("%.*f")`, `%-*.*f`, `%0*.*f` or `%*.*f` with the
+/// precision (none: 6) and width of the specifier.
+fn put_float(value: f64, spec: Spec, out: &mut Vec<u8>) {
+    let precision = usize::try_from(spec.precision).unwrap_or(6);
+    let (sign, body): (&str, String) = if value.is_nan() {
+        // glibc prints the sign bit of a NaN too.
+        (
+            if value.is_sign_negative() { "-" } else { "" },
+            "nan".to_string(),
+        )
+    } else if value.is_infinite() {
+        (if value < 0.0 { "-" } else { "" }, "inf".to_string())
+    } else {
+        let text = format!("{:.*}", precision, value.abs());
+        (if value.is_sign_negative() { "-" } else { "" }, text)
+    };
+    let len = (sign.len() + body.len()) as i64;
+    if spec.width == 0 {
+        out.extend_from_slice(sign.as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        return;
+    }
+    let (left, width) = printf_width(spec.left, spec.width);
+    if left {
+        out.extend_from_slice(sign.as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        spaces(width - len, out);
+    } else if spec.zero && value.is_finite() {
+        // `0` pads after the sign; glibc pads inf and nan with spaces.
+        out.extend_from_slice(sign.as_bytes());
+        pad_with(b'0', width - len, out);
+        out.extend_from_slice(body.as_bytes());
+    } else {
+        spaces(width - len, out);
+        out.extend_from_slice(sign.as_bytes());
+        out.extend_from_slice(body.as_bytes());
     }
 }
 
@@ -694,6 +780,12 @@ fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
         out.extend_from_slice(payload);
         return;
     }
+    if hex != Hex::No
+        && let Some(every) = usize::try_from(spec.precision).ok().filter(|&n| n > 0)
+    {
+        put_grouped_hex(payload, hex, spec, every, out);
+        return;
+    }
     let len = payload.len() as i64;
     let width = i64::from(spec.width);
     let (count, padlen) = if width > 0 {
@@ -713,16 +805,78 @@ fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
     match hex {
         Hex::No => out.extend_from_slice(shown),
         Hex::Lower | Hex::Upper => {
-            let digits: &[u8; 16] = if hex == Hex::Lower {
-                b"0123456789abcdef"
-            } else {
-                b"0123456789ABCDEF"
-            };
+            let digits = hex_digits(hex);
             out.reserve(shown.len() * 2);
             for &b in shown {
                 out.push(digits[usize::from(b >> 4)]);
                 out.push(digits[usize::from(b & 15)]);
             }
+        }
+    }
+    if spec.left {
+        spaces(padlen.abs(), out);
+    }
+}
+
+fn hex_digits(hex: Hex) -> &'static [u8; 16] {
+    if hex == Hex::Lower {
+        b"0123456789abcdef"
+    } else {
+        b"0123456789ABCDEF"
+    }
+}
+
+/// mosquitto 2.1's hex grouping: after every `every` characters (pad characters included), `sep`.
+struct HexGroups {
+    every: usize,
+    sep: u8,
+    /// Characters written so far (mosquitto's `xpos`).
+    pos: usize,
+}
+
+impl HexGroups {
+    /// mosquitto 2.1's `hexsep`: the separator after the character at `pos` ends a group.
+    fn after_char(&mut self, out: &mut Vec<u8>) {
+        if self.pos % self.every == self.every - 1 {
+            out.push(self.sep);
+        }
+        self.pos += 1;
+    }
+}
+
+/// `%.<n>x` (mosquitto 2.1's hex grouping), entirely as 2.1's `write_payload` writes it, widths
+/// included (a width caps the bytes shown at `width` and pads to `width` characters; 2.0.11's
+/// widths, kept for `%x` without a precision, showed `width / 2` bytes): the pad characters
+/// (right-aligned) and the hex digits, with a separator after every `every` of them, none after
+/// the last digit; left-aligned, `printf("%*s", padlen, "")` after them.
+fn put_grouped_hex(payload: &[u8], hex: Hex, spec: Spec, every: usize, out: &mut Vec<u8>) {
+    let len = payload.len() as i64;
+    let width = i64::from(spec.width);
+    let (count, padlen) = if width > 0 {
+        let shown = len.min(width);
+        (shown, width - shown * 2)
+    } else {
+        (len, width - len)
+    };
+    let shown = &payload[..count as usize];
+    let groups = &mut HexGroups {
+        every,
+        sep: spec.sep,
+        pos: 0,
+    };
+    if !spec.left {
+        for _ in 0..padlen.max(0) {
+            out.push(spec.pad());
+            groups.after_char(out);
+        }
+    }
+    let digits = hex_digits(hex);
+    for (i, &b) in shown.iter().enumerate() {
+        out.push(digits[usize::from(b >> 4)]);
+        groups.after_char(out);
+        out.push(digits[usize::from(b & 15)]);
+        if i + 1 < shown.len() {
+            groups.after_char(out);
         }
     }
     if spec.left {

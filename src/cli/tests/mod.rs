@@ -13,6 +13,7 @@ mod help;
 mod sub_output;
 mod table;
 mod tls_proxy;
+mod v21;
 mod v5;
 
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
