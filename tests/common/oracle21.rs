@@ -380,20 +380,29 @@ pub struct Ctx21<'a> {
 }
 
 impl Ctx21<'_> {
-    /// The publisher under test: mosquitto_pub 2.1.2 or rpub.
+    /// The publisher under test: mosquitto_pub 2.1.2, or rpub through a symlink named
+    /// `mosquitto_pub` (so that messages name the same program).
     pub fn pub_raw(&self) -> ClientRun {
         ClientRun::new(match self.tool {
             Tool::Mosquitto => oracle_bin("mosquitto_pub"),
-            Tool::Ours => PathBuf::from(env!("CARGO_BIN_EXE_rpub")),
+            Tool::Ours => self.ours_as("mosquitto_pub", env!("CARGO_BIN_EXE_rpub")),
         })
     }
 
-    /// The subscriber under test: mosquitto_sub 2.1.2 or rsub.
+    /// The subscriber under test: mosquitto_sub 2.1.2, or rsub named `mosquitto_sub`.
     pub fn sub_raw(&self) -> ClientRun {
         ClientRun::new(match self.tool {
             Tool::Mosquitto => oracle_bin("mosquitto_sub"),
-            Tool::Ours => PathBuf::from(env!("CARGO_BIN_EXE_rsub")),
+            Tool::Ours => self.ours_as("mosquitto_sub", env!("CARGO_BIN_EXE_rsub")),
         })
+    }
+
+    fn ours_as(&self, name: &str, binary: &str) -> PathBuf {
+        let link = self.dir.join(name);
+        if !link.exists() {
+            std::os::unix::fs::symlink(binary, &link).expect("symlink to our binary");
+        }
+        link
     }
 
     /// A peer client of 2.1.2 (the same in both runs).
@@ -484,6 +493,12 @@ where
     }
     .normalized(&normalizer);
     let ours = ours.normalized(&normalizer);
+    if std::env::var_os("RPUBSUB_SHOW_OUTPUT").is_some() {
+        eprintln!(
+            "scenario {name}: reference (mosquitto 2.1.2) result, mapped and normalised:\n{}",
+            render_observed(&reference)
+        );
+    }
     if let Some(report) = compare(&reference, &ours) {
         panic!("scenario {name}: outputs differ (mosquitto 2.1.2 vs ours)\n{report}");
     }
