@@ -27,16 +27,19 @@ fn os_certs() -> Option<TlsOptions> {
     })
 }
 
+/// Arguments, then the endpoint, WebSocket and TLS settings they give.
+type WsCase = (
+    Vec<&'static str>,
+    Endpoint,
+    Option<WebSocketSpec>,
+    Option<TlsOptions>,
+);
+
 #[test]
 fn websocket_urls_and_flags_give_the_websocket_transport() {
     // (arguments, endpoint, websocket, tls): ws:// and wss:// default to 1883 and 8883 as
     // mosquitto 2.1's code does (its man page says 80 and 443).
-    let cases: Vec<(
-        Vec<&str>,
-        Endpoint,
-        Option<WebSocketSpec>,
-        Option<TlsOptions>,
-    )> = vec![
+    let cases: Vec<WsCase> = vec![
         (
             vec!["-L", "ws://h/t"],
             endpoint("h", 1883),
