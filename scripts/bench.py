@@ -970,7 +970,9 @@ def targets(results, big_len):
 
 def markdown(results, trows, meta):
     out = []
-    out.append(f"Broker: mosquitto {meta['mosquitto_version']} on loopback; {meta['nproc']} CPUs, {meta['cpu']}; "
+    ws_note = ("; WebSocket scenarios (ws-*): mosquitto 2.1.2's broker and mosquitto_pub 2.1.2"
+               if any(r["key"].startswith("ws-") for r in results) else "")
+    out.append(f"Broker: mosquitto {meta['mosquitto_version']} on loopback{ws_note}; {meta['nproc']} CPUs, {meta['cpu']}; "
                f"kernel {meta['kernel']}; rpubsub {meta['git']}; {meta['date']}; load average (1, 5, 15 min) "
                f"{meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end.")
     out.append("")
