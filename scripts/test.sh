@@ -12,7 +12,7 @@ if ! command -v microsocks >/dev/null 2>&1; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq microsocks >/dev/null
 fi
 if [ -z "${RPUBSUB_MOSQUITTO_2_1:-}" ]; then
-  ../shared/oracle/mosquitto-2.1.2/build.sh target/oracle/mosquitto-2.1.2 >/dev/null
+  bash ../shared/oracle/mosquitto-2.1.2/build.sh "${CARGO_TARGET_DIR:-target}/oracle/mosquitto-2.1.2" >/dev/null
 fi
 export PATH="$PATH:/usr/sbin"
 cargo fmt --all -- --check
