@@ -13,7 +13,7 @@
 //! separator character after the precision (one of [`HEX_SEPARATORS`], accepted before any
 //! conversion) with which `%x`/`%X` put the separator after every `precision` hex digits (`%.2x`:
 //! `01 02 03`, `%.4:X`: `0102:0304`), widths included as 2.1 has them (`format/v21.rs`); `%x` without
-a precision keeps 2.0.11's widths (see below).
+//! a precision keeps 2.0.11's widths (see below).
 //!
 //! Expansion quirks reproduced from mosquitto (see `write`): `%p` with a width also truncates;
 //! `%x`/`%X` with a width show `floor(min(len, width) / 2)` bytes; `%-p`/`%-x` without a width pad
