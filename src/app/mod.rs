@@ -10,6 +10,8 @@ pub mod session;
 mod sim;
 #[cfg(test)]
 mod sim_rr;
+#[cfg(test)]
+mod sim_v21;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
