@@ -293,9 +293,11 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
     let code = match failure {
         F::TlsServerOnPlainPort { .. } => MOSQ_ERR_PROTOCOL.0,
         F::HostnameMismatch { .. }
-        | F::UnknownCa
+        | F::UnknownCa { .. }
         | F::Expired { .. }
         | F::NotYetValid { .. }
+        | F::NotCa { .. }
+        | F::BadSignature { .. }
         | F::BadServerCertificate { .. }
         | F::ClientCertRequired
         | F::ClientCertRejected { .. }
@@ -323,7 +325,10 @@ pub fn tls_setup_failure(err: &crate::tls::TlsSetupError) -> Failure {
         | E::OsCerts { .. }
         | E::ClientCert { .. }
         | E::ClientKey { .. }
-        | E::EncryptedKey { .. }
+        | E::LegacyEncryptedKey { .. }
+        | E::KeyPassphrase { .. }
+        | E::WrongPassphrase { .. }
+        | E::KeyLog { .. }
         | E::KeyMismatch { .. }
         | E::UnsupportedVersion { .. }
         | E::InvalidVersion { .. }

@@ -4,41 +4,60 @@
 use std::fmt;
 use std::io;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustls::{AlertDescription, CertificateError, Error as RustlsError, PeerIncompatible};
 
+use super::cert::{CertRole, CertSummary, ChainCert, utc};
 use crate::calendar::format_utc;
 
 /// Why a TLS connection failed, in terms a person can act on. mosquitto prints `Error: A TLS error
 /// occurred.` for all of these (plus OpenSSL's code under `-d`); the exit code is kept
-/// (`crate::exit::tls_failure` chooses it).
+/// (`crate::exit::tls_failure` chooses it). Failures about a certificate name it (`cert`: its role in
+/// the chain, subject, issuer and validity) when it is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsFailure {
     /// The broker's certificate is valid but not for the host we connected to.
     HostnameMismatch {
         expected: String,
-        /// The DNS names and IP addresses the certificate lists (its subjectAltName).
+        /// The names the certificate offers: its subjectAltName DNS names and IP addresses, or its
+        /// Common Name when it has no subjectAltName DNS name (`from_common_name`).
         presented: Vec<String>,
+        from_common_name: bool,
+        cert: Option<ChainCert>,
     },
-    /// The broker's certificate chain does not lead to a CA we trust.
-    UnknownCa,
-    /// The broker's certificate (or one in its chain) has expired. Times are Unix seconds when known.
+    /// The broker's certificate chain does not lead to a CA we trust (`cert`: the last certificate of
+    /// the chain: one whose issuer is unknown, or a self-signed one that is not trusted).
+    UnknownCa { cert: Option<ChainCert> },
+    /// A certificate of the chain has expired. Times are Unix seconds when known.
     Expired {
         not_after: Option<u64>,
         now: Option<u64>,
+        cert: Option<ChainCert>,
     },
-    /// The broker's certificate (or one in its chain) is not valid yet.
+    /// A certificate of the chain is not valid yet.
     NotYetValid {
         not_before: Option<u64>,
         now: Option<u64>,
+        cert: Option<ChainCert>,
     },
-    /// Any other problem with the broker's certificate (bad signature, wrong purpose, ...).
+    /// A certificate that signed another one in the chain may not act as a CA (OpenSSL's "invalid CA
+    /// certificate"), for the `reason` given.
+    NotCa { cert: ChainCert, reason: String },
+    /// A signature in the chain does not verify (`cert`: the certificate whose signature is bad).
+    BadSignature { cert: Option<ChainCert> },
+    /// Any other problem with the broker's certificate (wrong purpose, unsupported algorithm, ...):
+    /// `reason` is a sentence part naming the certificate.
     BadServerCertificate { reason: String },
     /// The broker asked for a client certificate and we had none (`--cert`/`--key`).
     ClientCertRequired,
-    /// The broker refused our client certificate (the TLS alert it sent, e.g. `unknown_ca`).
-    ClientCertRejected { alert: String },
+    /// The broker refused our client certificate (the TLS alert it sent, e.g. `unknown_ca`; `cert`:
+    /// our certificate).
+    ClientCertRejected {
+        alert: String,
+        cert: Option<CertSummary>,
+    },
     /// No TLS version in common (`offered`: what we offered, `detail`: what the broker said).
     VersionMismatch { offered: String, detail: String },
     /// The broker refused the handshake without a more precise reason (typically no cipher suite or key
@@ -55,7 +74,7 @@ pub enum TlsFailure {
     TlsServerOnPlainPort { reply: Vec<u8> },
     /// The broker sent another fatal TLS alert.
     Alert { alert: String },
-    /// Anything else rustls reported.
+    /// Anything else: `reason` is a sentence part in words (never a debug rendering).
     Other { reason: String },
 }
 
@@ -77,37 +96,104 @@ fn hex_bytes(bytes: &[u8]) -> String {
 
 const PLAIN_PORT_ADVICE: &str = "the port expects plain MQTT: drop the TLS options, or use the broker's TLS port (usually 8883)";
 
+/// "the broker's certificate" alone, or named when known.
+fn cert_name(cert: &Option<ChainCert>) -> String {
+    match cert {
+        Some(cert) => cert.name(),
+        None => "the broker's certificate (or one in its chain)".to_string(),
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl fmt::Display for TlsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsFailure::HostnameMismatch {
                 expected,
                 presented,
+                from_common_name,
+                cert,
             } => {
+                let subject = match cert {
+                    Some(cert) => cert.full(),
+                    None => "the broker's certificate".to_string(),
+                };
                 if presented.is_empty() {
                     write!(
                         f,
-                        "Error: TLS host name mismatch: the broker's certificate names no host in its subjectAltName \
-                         (the Common Name is not used), so it is not valid for \"{expected}\". \
+                        "Error: TLS host name mismatch: {subject} names no host (no subjectAltName DNS name \
+                         or IP address, no Common Name), so it is not valid for \"{expected}\". \
                          Use --insecure to skip only the host name check."
                     )
                 } else {
-                    let names: Vec<String> =
-                        presented.iter().map(|name| format!("\"{name}\"")).collect();
+                    // with `from_common_name`, the first name is the Common Name
+                    let names = if *from_common_name {
+                        let mut names = format!(
+                            "\"{}\" (its Common Name: it has no subjectAltName DNS name)",
+                            presented[0]
+                        );
+                        if presented.len() > 1 {
+                            names.push_str(", ");
+                            names.push_str(&quoted_list(&presented[1..]));
+                        }
+                        names
+                    } else {
+                        quoted_list(presented)
+                    };
                     write!(
                         f,
-                        "Error: TLS host name mismatch: the broker's certificate is valid for {}, not for \"{expected}\". \
-                         Connect with one of those names, or use --insecure to skip only the host name check.",
-                        names.join(", ")
+                        "Error: TLS host name mismatch: {subject} is valid for {names}, not for \"{expected}\". \
+                         Connect with one of those names, or use --insecure to skip only the host name check."
                     )
                 }
             }
-            TlsFailure::UnknownCa => f.write_str(
+            TlsFailure::UnknownCa { cert: None } => f.write_str(
                 "Error: TLS: the broker's certificate is not signed by a trusted CA (unknown issuer). \
                  Give the CA that signed it with --cafile or --capath (or --tls-use-os-certs for a public CA).",
             ),
-            TlsFailure::Expired { not_after, now } => {
-                f.write_str("Error: TLS: the broker's certificate (or one in its chain) has expired")?;
+            TlsFailure::UnknownCa { cert: Some(cert) } => {
+                let self_signed = cert.summary.subject == cert.summary.issuer;
+                match cert.role {
+                    CertRole::Broker if self_signed => write!(
+                        f,
+                        "Error: TLS: {} is self-signed and not among the trusted CA certificates, so it is not \
+                         signed by a trusted CA. Give it with --cafile to trust it.",
+                        cert.full()
+                    )?,
+                    _ if self_signed => write!(
+                        f,
+                        "Error: TLS: the broker's certificate is not signed by a trusted CA: its chain ends in \
+                         the self-signed CA certificate (subject \"{}\", valid from {} until {}), which is not \
+                         among the trusted CA certificates.",
+                        cert.summary.subject,
+                        utc(cert.summary.not_before),
+                        utc(cert.summary.not_after)
+                    )?,
+                    _ => write!(
+                        f,
+                        "Error: TLS: {} is not signed by a trusted CA (unknown issuer \"{}\").",
+                        cert.full(),
+                        cert.summary.issuer
+                    )?,
+                }
+                f.write_str(
+                    " Give the CA that signed it with --cafile or --capath (or --tls-use-os-certs for a public \
+                     CA).",
+                )
+            }
+            TlsFailure::Expired {
+                not_after,
+                now,
+                cert,
+            } => {
+                write!(f, "Error: TLS: {} has expired", cert_name(cert))?;
                 if let Some(not_after) = not_after {
                     write!(f, ": valid until {}", format_utc(*not_after))?;
                 }
@@ -116,8 +202,12 @@ impl fmt::Display for TlsFailure {
                 }
                 f.write_str(".")
             }
-            TlsFailure::NotYetValid { not_before, now } => {
-                f.write_str("Error: TLS: the broker's certificate (or one in its chain) is not valid yet")?;
+            TlsFailure::NotYetValid {
+                not_before,
+                now,
+                cert,
+            } => {
+                write!(f, "Error: TLS: {} is not valid yet", cert_name(cert))?;
                 if let Some(not_before) = not_before {
                     write!(f, ": valid from {}", format_utc(*not_before))?;
                 }
@@ -126,17 +216,35 @@ impl fmt::Display for TlsFailure {
                 }
                 f.write_str(" (check the clocks).")
             }
+            TlsFailure::NotCa { cert, reason } => write!(
+                f,
+                "Error: TLS: {} signed another certificate of the chain but is not a valid CA certificate: \
+                 {reason}.",
+                cert.full()
+            ),
+            TlsFailure::BadSignature { cert } => write!(
+                f,
+                "Error: TLS: the signature on {} does not verify with its issuer's key: the certificate was \
+                 altered, or was not issued by the CA of that name.",
+                cert_name(cert)
+            ),
             TlsFailure::BadServerCertificate { reason } => {
                 write!(f, "Error: TLS: the broker's certificate was rejected: {reason}.")
             }
             TlsFailure::ClientCertRequired => f.write_str(
                 "Error: TLS: the broker requires a client certificate: give one with --cert and --key.",
             ),
-            TlsFailure::ClientCertRejected { alert } => write!(
-                f,
-                "Error: TLS: the broker rejected our client certificate (alert {alert}): it must be signed by a CA \
-                 the broker trusts and be valid now."
-            ),
+            TlsFailure::ClientCertRejected { alert, cert } => {
+                let ours = match cert {
+                    Some(cert) => format!(" ({cert})"),
+                    None => String::new(),
+                };
+                write!(
+                    f,
+                    "Error: TLS: the broker rejected our client certificate{ours} (alert {alert}): it must be \
+                     signed by a CA the broker trusts and be valid now."
+                )
+            }
             TlsFailure::VersionMismatch { offered, detail } => write!(
                 f,
                 "Error: TLS: no TLS version in common with the broker (we offer {offered}; {detail})."
@@ -199,7 +307,12 @@ pub fn tls_reply_on_plain_port(first_bytes: &[u8]) -> Option<TlsFailure> {
 
 /// A TLS alert description in the protocol's spelling (`certificate_required`, `unknown_ca`).
 fn alert_name(alert: &AlertDescription) -> String {
-    let chars: Vec<char> = format!("{alert:?}").chars().collect();
+    alert_name_from(&format!("{alert:?}"))
+}
+
+/// `CamelCase` -> `camel_case`, acronyms kept together (`UnknownCA` -> `unknown_ca`).
+fn alert_name_from(camel: &str) -> String {
+    let chars: Vec<char> = camel.chars().collect();
     let mut name = String::new();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
@@ -220,8 +333,22 @@ fn alert_name(alert: &AlertDescription) -> String {
     name
 }
 
+/// A fieldless enum value's name in words (`IllegalHelloRetryRequestWithUnsupportedVersion` ->
+/// `illegal hello retry request with unsupported version`), for rustls and webpki error kinds that have
+/// no text of their own: anything from the first `(`, `{` or space of the rendering is dropped, so no
+/// field or type name reaches a message.
+fn words<T: fmt::Debug>(value: &T) -> String {
+    let debug = format!("{value:?}");
+    let bare = debug
+        .split(['(', '{', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    alert_name_from(&bare).replace('_', " ")
+}
+
 /// A subjectAltName entry as WebPKI reports it (`DnsName("a.example")`, `IpAddress(127.0.0.1)`), as a
-/// person writes it (`a.example`, `127.0.0.1`); entries that are no host name are left out.
+/// person writes it (`a.example`, `127.0.0.1`); other entries are left out.
 fn presented_name(debug: &str) -> Option<String> {
     if let Some(dns) = debug
         .strip_prefix("DnsName(\"")
@@ -229,16 +356,104 @@ fn presented_name(debug: &str) -> Option<String> {
     {
         return Some(dns.to_string());
     }
-    if let Some(ip) = debug
+    debug
         .strip_prefix("IpAddress(")
         .and_then(|rest| rest.strip_suffix(')'))
-    {
-        return Some(ip.to_string());
+        .map(str::to_string)
+}
+
+/// What webpki says about a certificate (inside rustls' `CertificateError::Other`), in words.
+pub(super) fn webpki_error_text(err: &webpki::Error) -> String {
+    use webpki::Error as W;
+    match err {
+        W::UnsupportedCertVersion => "it is an X.509 version 1 or 2 certificate".to_string(),
+        W::CaUsedAsEndEntity => "it is a CA certificate, not a server certificate".to_string(),
+        W::EndEntityUsedAsCa => {
+            "a certificate that is not a CA certificate signed another one of the chain".to_string()
+        }
+        W::PathLenConstraintViolated => {
+            "the chain has more intermediate CAs than a CA's path length constraint allows".to_string()
+        }
+        W::NameConstraintViolation => {
+            "a name in it is outside the names a CA of the chain may certify (name constraints)"
+                .to_string()
+        }
+        W::UnknownIssuer => "its issuer is not a trusted CA".to_string(),
+        W::MaximumPathDepthExceeded | W::MaximumPathBuildCallsExceeded => {
+            "its chain is too long".to_string()
+        }
+        other => words(other),
     }
-    if debug.starts_with("DirectoryName") || debug.starts_with("Unsupported") {
-        return None;
+}
+
+/// A certificate error in words (a sentence part, no debug renderings).
+pub(super) fn certificate_error_text(err: &CertificateError) -> String {
+    match err {
+        CertificateError::BadEncoding => "it is not a valid X.509 certificate (bad DER encoding)".to_string(),
+        CertificateError::UnhandledCriticalExtension => {
+            "it has a critical extension that we do not handle".to_string()
+        }
+        CertificateError::Revoked => "it has been revoked".to_string(),
+        CertificateError::BadSignature => "a signature in its chain does not verify".to_string(),
+        #[allow(deprecated)]
+        CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "it (or a CA certificate of its chain) is signed with an algorithm we do not accept: SHA-1 and \
+             MD5 signatures, RSA keys under 2048 bits and DSA are refused"
+                .to_string()
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "it is not for TLS servers (its extended key usage does not include serverAuth)".to_string()
+        }
+        CertificateError::ApplicationVerificationFailure => "it was refused".to_string(),
+        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki) => webpki_error_text(webpki),
+            None => other.0.to_string(),
+        },
+        other => words(other),
     }
-    Some(debug.to_string())
+}
+
+/// Any rustls error in words (a sentence part, no debug renderings).
+pub(super) fn rustls_error_text(err: &RustlsError) -> String {
+    match err {
+        RustlsError::InappropriateMessage { .. } | RustlsError::InappropriateHandshakeMessage { .. } => {
+            "the broker sent a TLS message that does not fit the handshake".to_string()
+        }
+        RustlsError::InvalidMessage(what) => {
+            format!("the broker sent a malformed TLS message ({})", words(what))
+        }
+        RustlsError::NoCertificatesPresented => "the broker sent no certificate".to_string(),
+        RustlsError::DecryptError => "a TLS record from the broker could not be decrypted".to_string(),
+        RustlsError::EncryptError => "a TLS record could not be encrypted".to_string(),
+        RustlsError::PeerIncompatible(what) => {
+            format!("the broker's TLS is incompatible with ours ({})", words(what))
+        }
+        RustlsError::PeerMisbehaved(what) => {
+            format!("the broker broke the TLS protocol ({})", words(what))
+        }
+        RustlsError::AlertReceived(alert) => {
+            format!("the broker sent the alert {}", alert_name(alert))
+        }
+        RustlsError::InvalidCertificate(cert) => certificate_error_text(cert),
+        RustlsError::General(text) => text.clone(),
+        RustlsError::FailedToGetCurrentTime => "the system clock cannot be read".to_string(),
+        RustlsError::FailedToGetRandomBytes => "no random numbers are available".to_string(),
+        RustlsError::HandshakeNotComplete => "the handshake did not complete".to_string(),
+        RustlsError::PeerSentOversizedRecord => "the broker sent an oversized TLS record".to_string(),
+        RustlsError::NoApplicationProtocol => {
+            "the broker accepts none of the ALPN protocols offered".to_string()
+        }
+        RustlsError::InconsistentKeys(_) => {
+            "the client certificate and key do not belong together".to_string()
+        }
+        RustlsError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(webpki) => webpki_error_text(webpki),
+            None => other.0.to_string(),
+        },
+        other => words(other),
+    }
 }
 
 /// What a failure is judged against.
@@ -246,11 +461,19 @@ fn presented_name(debug: &str) -> Option<String> {
 pub(super) struct FailureContext {
     pub(super) host: String,
     pub(super) has_client_cert: bool,
+    /// Our client certificate, named when the broker refuses it.
+    pub(super) client_cert: Option<CertSummary>,
     pub(super) cert_requests: Arc<AtomicUsize>,
     pub(super) cert_requests_at_start: usize,
     pub(super) tls13_only: bool,
     pub(super) alpn: Option<String>,
+    /// What this connection's certificate verifier found (it names the certificate; rustls' error
+    /// only carries the kind, for the alert it sends).
+    pub(super) verdict: VerdictSlot,
 }
+
+/// Where a connection's certificate verifier leaves the failure it found (see `verify.rs`).
+pub(super) type VerdictSlot = Arc<Mutex<Option<TlsFailure>>>;
 
 impl FailureContext {
     fn cert_requested(&self) -> bool {
@@ -280,7 +503,10 @@ impl FailureContext {
 
     pub(super) fn classify(&self, err: &RustlsError, first_bytes: &[u8]) -> TlsFailure {
         match err {
-            RustlsError::InvalidCertificate(cert_error) => self.classify_certificate(cert_error),
+            RustlsError::InvalidCertificate(cert_error) => {
+                let verdict = self.verdict.lock().ok().and_then(|mut slot| slot.take());
+                verdict.unwrap_or_else(|| self.classify_certificate(cert_error))
+            }
             RustlsError::AlertReceived(alert) => self.classify_alert(alert),
             RustlsError::PeerIncompatible(incompatible) => match incompatible {
                 PeerIncompatible::ServerDoesNotSupportTls12Or13
@@ -289,10 +515,10 @@ impl FailureContext {
                 | PeerIncompatible::Tls12NotOffered
                 | PeerIncompatible::Tls12NotOfferedOrEnabled => TlsFailure::VersionMismatch {
                     offered: self.offered_versions(),
-                    detail: format!("rustls: {err}"),
+                    detail: rustls_error_text(err),
                 },
                 _ => TlsFailure::HandshakeRejected {
-                    alert: format!("none; rustls: {err}"),
+                    alert: format!("none; {}", rustls_error_text(err)),
                 },
             },
             RustlsError::InvalidMessage(_)
@@ -307,17 +533,23 @@ impl FailureContext {
             RustlsError::NoCertificatesPresented => TlsFailure::BadServerCertificate {
                 reason: "it sent no certificate".to_string(),
             },
+            RustlsError::NoApplicationProtocol => TlsFailure::AlpnRejected {
+                offered: self.alpn.clone().unwrap_or_default(),
+            },
             other => TlsFailure::Other {
-                reason: other.to_string(),
+                reason: rustls_error_text(other),
             },
         }
     }
 
+    /// A certificate error without the verifier's verdict (which names the certificate).
     fn classify_certificate(&self, err: &CertificateError) -> TlsFailure {
         match err {
             CertificateError::NotValidForName => TlsFailure::HostnameMismatch {
                 expected: self.host.clone(),
                 presented: Vec::new(),
+                from_common_name: false,
+                cert: None,
             },
             CertificateError::NotValidForNameContext {
                 expected,
@@ -328,26 +560,33 @@ impl FailureContext {
                     .iter()
                     .filter_map(|name| presented_name(name))
                     .collect(),
+                from_common_name: false,
+                cert: None,
             },
-            CertificateError::UnknownIssuer => TlsFailure::UnknownCa,
+            CertificateError::UnknownIssuer => TlsFailure::UnknownCa { cert: None },
             CertificateError::Expired => TlsFailure::Expired {
                 not_after: None,
                 now: None,
+                cert: None,
             },
             CertificateError::ExpiredContext { time, not_after } => TlsFailure::Expired {
                 not_after: Some(not_after.as_secs()),
                 now: Some(time.as_secs()),
+                cert: None,
             },
             CertificateError::NotValidYet => TlsFailure::NotYetValid {
                 not_before: None,
                 now: None,
+                cert: None,
             },
             CertificateError::NotValidYetContext { time, not_before } => TlsFailure::NotYetValid {
                 not_before: Some(not_before.as_secs()),
                 now: Some(time.as_secs()),
+                cert: None,
             },
+            CertificateError::BadSignature => TlsFailure::BadSignature { cert: None },
             other => TlsFailure::BadServerCertificate {
-                reason: RustlsError::InvalidCertificate(other.clone()).to_string(),
+                reason: certificate_error_text(other),
             },
         }
     }
@@ -384,7 +623,10 @@ impl FailureContext {
             | AlertDescription::DecryptError
                 if requested && self.has_client_cert =>
             {
-                TlsFailure::ClientCertRejected { alert: name }
+                TlsFailure::ClientCertRejected {
+                    alert: name,
+                    cert: self.client_cert.clone(),
+                }
             }
             AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
                 TlsFailure::HandshakeRejected { alert: name }
@@ -444,10 +686,12 @@ mod tests {
         FailureContext {
             host: "broker.example".to_string(),
             has_client_cert,
+            client_cert: None,
             cert_requests: Arc::new(AtomicUsize::new(usize::from(cert_requested))),
             cert_requests_at_start: 0,
             tls13_only: false,
             alpn: None,
+            verdict: Arc::default(),
         }
     }
 
@@ -468,7 +712,8 @@ mod tests {
         assert_eq!(
             context(true, true).classify_alert(&AlertDescription::CertificateExpired),
             TlsFailure::ClientCertRejected {
-                alert: "certificate_expired".to_string()
+                alert: "certificate_expired".to_string(),
+                cert: None
             }
         );
         assert_eq!(
@@ -492,7 +737,9 @@ mod tests {
             ),
             TlsFailure::HostnameMismatch {
                 expected: "broker.example".to_string(),
-                presented: Vec::new()
+                presented: Vec::new(),
+                from_common_name: false,
+                cert: None
             }
         );
         assert_eq!(
@@ -515,9 +762,10 @@ mod tests {
         );
         assert_eq!(presented_name("IpAddress(::1)").as_deref(), Some("::1"));
         assert_eq!(presented_name("DirectoryName"), None);
+        // no host name: left out rather than shown in a debug rendering (issue 12)
         assert_eq!(
-            presented_name("UniformResourceIdentifier(\"spiffe://x\")").as_deref(),
-            Some("UniformResourceIdentifier(\"spiffe://x\")")
+            presented_name("UniformResourceIdentifier(\"spiffe://x\")"),
+            None
         );
     }
 
@@ -526,6 +774,8 @@ mod tests {
         let mismatch = TlsFailure::HostnameMismatch {
             expected: "127.0.0.1".to_string(),
             presented: vec!["wrong.example".to_string(), "other.example".to_string()],
+            from_common_name: false,
+            cert: None,
         };
         assert_eq!(
             mismatch.to_string(),
@@ -537,16 +787,17 @@ mod tests {
         let expired = TlsFailure::Expired {
             not_after: Some(1_580_515_200),
             now: Some(1_580_601_600),
+            cert: None,
         };
         assert_eq!(
             expired.to_string(),
             "Error: TLS: the broker's certificate (or one in its chain) has expired: valid until \
              2020-02-01 00:00:00 UTC, now is 2020-02-02 00:00:00 UTC."
         );
-        let err = io::Error::other(TlsFailure::UnknownCa);
+        let err = io::Error::other(TlsFailure::UnknownCa { cert: None });
         assert_eq!(
             TlsFailure::from_io_error(&err),
-            Some(&TlsFailure::UnknownCa)
+            Some(&TlsFailure::UnknownCa { cert: None })
         );
         assert_eq!(
             TlsFailure::from_io_error(&io::Error::from(ErrorKind::ConnectionReset)),

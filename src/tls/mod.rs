@@ -45,15 +45,21 @@
 //! - No separate handshake timeout: the connect timeout / keepalive of the client state machine bounds a
 //!   handshake that never finishes, as in mosquitto.
 
+mod cert;
+mod chain;
 mod config;
 mod failure;
+mod hostname;
+mod key;
+mod keylog;
 mod options;
 mod stream;
 mod verify;
 
-pub use config::{
-    TlsConfig, accepted_cipher_names, build_client_config, parse_cipher_list, pem_key_is_encrypted,
-};
+pub use cert::{CertRole, CertSummary, ChainCert};
+pub use config::{TlsConfig, accepted_cipher_names, build_client_config, parse_cipher_list};
 pub use failure::{TlsFailure, looks_like_tls_record, tls_reply_on_plain_port};
-pub use options::{TlsOptions, TlsSetupError};
+pub use key::{KeyProtection, PASSPHRASE_PROMPT, key_protection};
+pub use keylog::{KeyLogTarget, keylog_target, nss_line};
+pub use options::{Passphrase, TlsOptions, TlsSetupError};
 pub use stream::{ShutdownSocket, TlsStream};
