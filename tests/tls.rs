@@ -554,9 +554,9 @@ fn common_name_alone_matches_like_mosquitto() {
         "{failure:?}"
     );
     assert!(
-        failure
-            .to_string()
-            .contains("valid for \"localhost\" (its Common Name: it has no subjectAltName DNS name)"),
+        failure.to_string().contains(
+            "valid for \"localhost\" (its Common Name: it has no subjectAltName DNS name)"
+        ),
         "{failure}"
     );
 }
@@ -590,7 +590,10 @@ fn expired_and_not_yet_valid_certificates() {
         } => {
             assert_eq!(not_after, Some(1_580_515_200)); // 2020-02-01 00:00:00 UTC
             assert!(now.is_some());
-            assert_eq!(cert.map(|cert| cert.summary.subject), Some("CN=expired".to_string()));
+            assert_eq!(
+                cert.map(|cert| cert.summary.subject),
+                Some("CN=expired".to_string())
+            );
         }
         other => panic!("expected Expired, got {other:?}"),
     }

@@ -79,7 +79,11 @@ impl Case<'_> {
         let both = format!("mosquitto_pub:\n{}\nrpub:\n{}", theirs.dump(), ours.dump());
         match expect {
             Expect::Connect => {
-                assert_eq!(theirs.code(), Some(0), "mosquitto_pub did not connect\n{both}");
+                assert_eq!(
+                    theirs.code(),
+                    Some(0),
+                    "mosquitto_pub did not connect\n{both}"
+                );
                 assert_eq!(ours.code(), Some(0), "rpub did not connect\n{both}");
                 assert_eq!(ours.stderr_text(), "", "{both}");
             }
@@ -88,17 +92,25 @@ impl Case<'_> {
                 // broker's answer is already there at its first SSL_connect (inside mosquitto_connect),
                 // 8 (MOSQ_ERR_TLS) when it comes later, in the network loop. rpub always says 8.
                 let theirs_refused = match theirs.code() {
-                    Some(1) => theirs.stderr_text() == "Unable to connect (A TLS error occurred.).\n",
+                    Some(1) => {
+                        theirs.stderr_text() == "Unable to connect (A TLS error occurred.).\n"
+                    }
                     Some(8) => theirs.stderr_text() == "Error: A TLS error occurred.\n",
                     _ => false,
                 };
-                assert!(theirs_refused, "mosquitto_pub did not refuse the handshake\n{both}");
+                assert!(
+                    theirs_refused,
+                    "mosquitto_pub did not refuse the handshake\n{both}"
+                );
                 assert_eq!(ours.code(), Some(8), "{both}");
                 let message = ours.stderr_text();
                 assert!(message.starts_with("Error: TLS"), "{both}");
                 assert_eq!(message.lines().count(), 1, "{both}");
                 for cause in causes {
-                    assert!(message.contains(cause), "no {cause:?} in rpub's message\n{both}");
+                    assert!(
+                        message.contains(cause),
+                        "no {cause:?} in rpub's message\n{both}"
+                    );
                 }
             }
         }
@@ -142,7 +154,10 @@ fn v3_server_certificate_without_subject_alt_name_uses_the_common_name() {
     let server = pki.issue(
         "server",
         &ca,
-        &Spec::v3("localhost", "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"),
+        &Spec::v3(
+            "localhost",
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
+        ),
     );
     assert_eq!(pki.version_of(&server), 3);
     Case::new(&server, &ca, "localhost").check(Expect::Connect);
@@ -259,7 +274,11 @@ fn v1_server_certificate_signed_by_another_ca() {
 fn v1_server_certificate_through_a_v3_intermediate() {
     let pki = OpensslPki::new();
     let ca = pki.ca("root");
-    let intermediate = pki.issue("intermediate", &ca, &Spec::v3("intermediate", CA_EXTENSIONS));
+    let intermediate = pki.issue(
+        "intermediate",
+        &ca,
+        &Spec::v3("intermediate", CA_EXTENSIONS),
+    );
     let leaf = pki.issue("server", &intermediate, &Spec::v1("localhost"));
     let chain = pki.with_chain("server-chain", &leaf, &[&intermediate]);
     Case::new(&chain, &ca, "localhost").check(Expect::Connect);

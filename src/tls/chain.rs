@@ -101,12 +101,8 @@ fn build<'a>(
             return Ok(chain);
         }
         let mut seen = None;
-        if let Some(index) = find_issuer(
-            current,
-            anchors.iter().enumerate(),
-            signatures,
-            &mut seen,
-        ) {
+        if let Some(index) = find_issuer(current, anchors.iter().enumerate(), signatures, &mut seen)
+        {
             chain.push((&anchors[index], CertRole::TrustedCa));
             return Ok(chain);
         }
@@ -320,7 +316,11 @@ mod tests {
         cert
     }
 
-    fn check(leaf: &CertInfo, intermediates: &[CertInfo], anchors: &[CertInfo]) -> Result<(), TlsFailure> {
+    fn check(
+        leaf: &CertInfo,
+        intermediates: &[CertInfo],
+        anchors: &[CertInfo],
+    ) -> Result<(), TlsFailure> {
         verify(leaf, intermediates, anchors, 1500, &NamedKeys)
     }
 
@@ -334,16 +334,28 @@ mod tests {
                 format!("self-signed {}", cert.summary.subject)
             }
             Err(TlsFailure::UnknownCa { cert }) => {
-                format!("unknown CA for {}", cert.map(|c| c.summary.subject).unwrap_or_default())
+                format!(
+                    "unknown CA for {}",
+                    cert.map(|c| c.summary.subject).unwrap_or_default()
+                )
             }
             Err(TlsFailure::Expired { cert, .. }) => {
-                format!("expired {}", cert.map(|c| c.summary.subject).unwrap_or_default())
+                format!(
+                    "expired {}",
+                    cert.map(|c| c.summary.subject).unwrap_or_default()
+                )
             }
             Err(TlsFailure::NotYetValid { cert, .. }) => {
-                format!("not yet valid {}", cert.map(|c| c.summary.subject).unwrap_or_default())
+                format!(
+                    "not yet valid {}",
+                    cert.map(|c| c.summary.subject).unwrap_or_default()
+                )
             }
             Err(TlsFailure::BadSignature { cert }) => {
-                format!("bad signature on {}", cert.map(|c| c.summary.subject).unwrap_or_default())
+                format!(
+                    "bad signature on {}",
+                    cert.map(|c| c.summary.subject).unwrap_or_default()
+                )
             }
             Err(other) => format!("other: {other}"),
         }
@@ -400,7 +412,11 @@ mod tests {
         );
         // the broker sent its CA, but the CA is not trusted
         assert_eq!(
-            kind(check(&cert(1, "leaf", "other"), &[ca(3, "other", "other")], &[root.clone()])),
+            kind(check(
+                &cert(1, "leaf", "other"),
+                &[ca(3, "other", "other")],
+                &[root.clone()]
+            )),
             "self-signed CN=other"
         );
         assert_eq!(
@@ -410,7 +426,10 @@ mod tests {
         // the issuer's name matches but its key did not sign
         let mut forged = cert(1, "leaf", "root");
         forged.signature = b"key-mallory".to_vec();
-        assert_eq!(kind(check(&forged, &[], &[root.clone()])), "bad signature on CN=leaf");
+        assert_eq!(
+            kind(check(&forged, &[], &[root.clone()])),
+            "bad signature on CN=leaf"
+        );
         let mut sha1 = cert(1, "leaf", "root");
         sha1.signature_algorithm = b"sha1".to_vec();
         assert!(kind(check(&sha1, &[], &[root.clone()])).contains("algorithm we do not accept"));
@@ -426,7 +445,10 @@ mod tests {
         leaf.summary.not_after = 1400;
         assert_eq!(kind(check(&leaf, &[], &[root.clone()])), "expired CN=leaf");
         root.summary.not_before = 1600;
-        assert_eq!(kind(check(&leaf, &[], &[root.clone()])), "not yet valid CN=root");
+        assert_eq!(
+            kind(check(&leaf, &[], &[root.clone()])),
+            "not yet valid CN=root"
+        );
         // the edges are inclusive
         let mut edge = cert(1, "leaf", "root");
         edge.summary.not_after = 1500;

@@ -217,7 +217,8 @@ pub(super) fn pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'stati
             }
             Err(_) => {
                 return Err(
-                    "a PEM section in it is damaged (a missing or broken BEGIN/END line)".to_string(),
+                    "a PEM section in it is damaged (a missing or broken BEGIN/END line)"
+                        .to_string(),
                 );
             }
         }

@@ -372,7 +372,8 @@ pub(super) fn webpki_error_text(err: &webpki::Error) -> String {
             "a certificate that is not a CA certificate signed another one of the chain".to_string()
         }
         W::PathLenConstraintViolated => {
-            "the chain has more intermediate CAs than a CA's path length constraint allows".to_string()
+            "the chain has more intermediate CAs than a CA's path length constraint allows"
+                .to_string()
         }
         W::NameConstraintViolation => {
             "a name in it is outside the names a CA of the chain may certify (name constraints)"
@@ -418,17 +419,23 @@ pub(super) fn certificate_error_text(err: &CertificateError) -> String {
 /// Any rustls error in words (a sentence part, no debug renderings).
 pub(super) fn rustls_error_text(err: &RustlsError) -> String {
     match err {
-        RustlsError::InappropriateMessage { .. } | RustlsError::InappropriateHandshakeMessage { .. } => {
+        RustlsError::InappropriateMessage { .. }
+        | RustlsError::InappropriateHandshakeMessage { .. } => {
             "the broker sent a TLS message that does not fit the handshake".to_string()
         }
         RustlsError::InvalidMessage(what) => {
             format!("the broker sent a malformed TLS message ({})", words(what))
         }
         RustlsError::NoCertificatesPresented => "the broker sent no certificate".to_string(),
-        RustlsError::DecryptError => "a TLS record from the broker could not be decrypted".to_string(),
+        RustlsError::DecryptError => {
+            "a TLS record from the broker could not be decrypted".to_string()
+        }
         RustlsError::EncryptError => "a TLS record could not be encrypted".to_string(),
         RustlsError::PeerIncompatible(what) => {
-            format!("the broker's TLS is incompatible with ours ({})", words(what))
+            format!(
+                "the broker's TLS is incompatible with ours ({})",
+                words(what)
+            )
         }
         RustlsError::PeerMisbehaved(what) => {
             format!("the broker broke the TLS protocol ({})", words(what))
@@ -441,7 +448,9 @@ pub(super) fn rustls_error_text(err: &RustlsError) -> String {
         RustlsError::FailedToGetCurrentTime => "the system clock cannot be read".to_string(),
         RustlsError::FailedToGetRandomBytes => "no random numbers are available".to_string(),
         RustlsError::HandshakeNotComplete => "the handshake did not complete".to_string(),
-        RustlsError::PeerSentOversizedRecord => "the broker sent an oversized TLS record".to_string(),
+        RustlsError::PeerSentOversizedRecord => {
+            "the broker sent an oversized TLS record".to_string()
+        }
         RustlsError::NoApplicationProtocol => {
             "the broker accepts none of the ALPN protocols offered".to_string()
         }

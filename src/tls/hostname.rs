@@ -153,13 +153,37 @@ mod tests {
         let cases: &[(CertInfo, &str, bool)] = &[
             (cert(Some("localhost"), &[], &[]), "localhost", true),
             (cert(Some("127.0.0.1"), &[], &[]), "127.0.0.1", true),
-            (cert(Some("localhost"), &["other.example"], &[]), "localhost", false),
-            (cert(Some("x"), &["other.example"], &[]), "other.example", true),
-            (cert(Some("localhost"), &[], &["127.0.0.1"]), "localhost", true),
-            (cert(Some("localhost"), &[], &["127.0.0.1"]), "127.0.0.1", true),
+            (
+                cert(Some("localhost"), &["other.example"], &[]),
+                "localhost",
+                false,
+            ),
+            (
+                cert(Some("x"), &["other.example"], &[]),
+                "other.example",
+                true,
+            ),
+            (
+                cert(Some("localhost"), &[], &["127.0.0.1"]),
+                "localhost",
+                true,
+            ),
+            (
+                cert(Some("localhost"), &[], &["127.0.0.1"]),
+                "127.0.0.1",
+                true,
+            ),
             (cert(Some("other"), &[], &["10.9.9.9"]), "127.0.0.1", false),
-            (cert(Some("127.0.0.1"), &[], &["10.9.9.9"]), "127.0.0.1", true),
-            (cert(Some("127.0.0.1"), &["other.example"], &[]), "127.0.0.1", false),
+            (
+                cert(Some("127.0.0.1"), &[], &["10.9.9.9"]),
+                "127.0.0.1",
+                true,
+            ),
+            (
+                cert(Some("127.0.0.1"), &["other.example"], &[]),
+                "127.0.0.1",
+                false,
+            ),
             (cert(Some("x"), &["127.0.0.1"], &[]), "127.0.0.1", true),
             (cert(None, &[], &["::1"]), "::1", true),
             (cert(None, &[], &[]), "localhost", false),

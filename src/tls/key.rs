@@ -94,9 +94,9 @@ fn decrypt_pkcs8(
     let phrase = match passphrase {
         Passphrase::Terminal => ask_terminal(),
         Passphrase::Given(phrase) => Ok(phrase.clone()),
-        Passphrase::Unavailable => Err(
-            "the key is encrypted and no pass phrase can be asked for here".to_string(),
-        ),
+        Passphrase::Unavailable => {
+            Err("the key is encrypted and no pass phrase can be asked for here".to_string())
+        }
     }
     .map_err(|reason| TlsSetupError::KeyPassphrase {
         path: path.to_path_buf(),
@@ -168,9 +168,10 @@ pub(super) fn load_client_identity(
     let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
         TlsSetupError::ClientKey {
             path: key_path.to_path_buf(),
-            reason: "its key is of a type or size we cannot use (RSA 2048 bits or more, ECDSA P-256 or \
+            reason:
+                "its key is of a type or size we cannot use (RSA 2048 bits or more, ECDSA P-256 or \
                      P-384, Ed25519)"
-                .to_string(),
+                    .to_string(),
         }
     })?;
     if let Some(public) = signing_key.public_key()
@@ -221,8 +222,12 @@ mod tests {
             matches!(&err, TlsSetupError::ClientKey { reason, .. } if reason.contains("not a valid PKCS#8")),
             "{err:?}"
         );
-        let err = decrypt_pkcs8(path, b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n", &Passphrase::Unavailable)
-            .expect_err("no end");
+        let err = decrypt_pkcs8(
+            path,
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n",
+            &Passphrase::Unavailable,
+        )
+        .expect_err("no end");
         assert!(err.to_string().contains("no end line"), "{err}");
     }
 }

@@ -28,7 +28,10 @@ impl KeyLogTarget {
 }
 
 /// The flag wins over the environment; an empty `SSLKEYLOGFILE` means none (as curl).
-pub fn keylog_target(flag: Option<&Path>, environment: Option<&std::ffi::OsStr>) -> Option<KeyLogTarget> {
+pub fn keylog_target(
+    flag: Option<&Path>,
+    environment: Option<&std::ffi::OsStr>,
+) -> Option<KeyLogTarget> {
     match (flag, environment) {
         (Some(path), _) => Some(KeyLogTarget::Flag(path.to_path_buf())),
         (None, Some(value)) if !value.is_empty() => {
@@ -40,7 +43,8 @@ pub fn keylog_target(flag: Option<&Path>, environment: Option<&std::ffi::OsStr>)
 
 /// One NSS key log line.
 pub fn nss_line(label: &str, client_random: &[u8], secret: &[u8]) -> String {
-    let mut line = String::with_capacity(label.len() + 2 * (client_random.len() + secret.len()) + 3);
+    let mut line =
+        String::with_capacity(label.len() + 2 * (client_random.len() + secret.len()) + 3);
     line.push_str(label);
     line.push(' ');
     for byte in client_random {

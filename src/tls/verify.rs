@@ -70,7 +70,11 @@ pub(super) struct ServerVerifier {
 }
 
 impl ServerVerifier {
-    pub(super) fn for_connection(core: &Arc<VerifierCore>, host: &str, verdict: VerdictSlot) -> Self {
+    pub(super) fn for_connection(
+        core: &Arc<VerifierCore>,
+        host: &str,
+        verdict: VerdictSlot,
+    ) -> Self {
         ServerVerifier {
             core: Arc::clone(core),
             host: host.to_string(),
@@ -143,7 +147,9 @@ impl ServerVerifier {
                 now: Some(time.as_secs()),
                 cert: presented()
                     .filter_map(|(der, role)| named(der, role))
-                    .find(|cert| u64::try_from(cert.summary.not_after).ok() == Some(not_after.as_secs())),
+                    .find(|cert| {
+                        u64::try_from(cert.summary.not_after).ok() == Some(not_after.as_secs())
+                    }),
             },
             CertificateError::NotValidYetContext { time, not_before } => TlsFailure::NotYetValid {
                 not_before: Some(not_before.as_secs()),
@@ -176,9 +182,8 @@ impl ServerVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ServerCertVerified, RustlsError> {
-        let leaf = CertInfo::parse(end_entity).map_err(|reason| {
-            self.refuse(TlsFailure::BadServerCertificate { reason })
-        })?;
+        let leaf = CertInfo::parse(end_entity)
+            .map_err(|reason| self.refuse(TlsFailure::BadServerCertificate { reason }))?;
         // certificates the broker sent that cannot be read cannot be issuers: left out, as OpenSSL would
         let intermediates: Vec<CertInfo> = intermediates
             .iter()
@@ -243,9 +248,8 @@ impl ServerCertVerifier for ServerVerifier {
             | Err(RustlsError::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => {
-                let leaf = CertInfo::parse(end_entity).map_err(|reason| {
-                    self.refuse(TlsFailure::BadServerCertificate { reason })
-                })?;
+                let leaf = CertInfo::parse(end_entity)
+                    .map_err(|reason| self.refuse(TlsFailure::BadServerCertificate { reason }))?;
                 self.check_name(&leaf)
             }
             Err(err) => {
@@ -268,7 +272,12 @@ impl ServerCertVerifier for ServerVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, RustlsError> {
         if webpki::EndEntityCert::try_from(cert).is_ok() {
-            return rustls::crypto::verify_tls12_signature(message, cert, dss, &self.core.algorithms);
+            return rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.core.algorithms,
+            );
         }
         // A version 1 certificate: every algorithm the scheme maps to that fits the key (as rustls does).
         let spki = spki_of(cert)?;
@@ -310,7 +319,12 @@ impl ServerCertVerifier for ServerVerifier {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, RustlsError> {
         if webpki::EndEntityCert::try_from(cert).is_ok() {
-            return rustls::crypto::verify_tls13_signature(message, cert, dss, &self.core.algorithms);
+            return rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.core.algorithms,
+            );
         }
         verify_tls13_signature_with_raw_key(message, &spki_of(cert)?, dss, &self.core.algorithms)
     }

@@ -91,7 +91,8 @@ impl<'a> Spec<'a> {
 }
 
 /// The extensions of an intermediate CA certificate.
-pub const CA_EXTENSIONS: &str = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
+pub const CA_EXTENSIONS: &str =
+    "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
 
 /// A directory of certificates made by `openssl`.
 pub struct OpensslPki {
@@ -101,7 +102,9 @@ pub struct OpensslPki {
 
 fn openssl() -> PathBuf {
     find_program("openssl", &["/usr/bin"]).unwrap_or_else(|| {
-        panic!("openssl not found: install it with `apt-get install -y openssl` (scripts/test.sh does)")
+        panic!(
+            "openssl not found: install it with `apt-get install -y openssl` (scripts/test.sh does)"
+        )
     })
 }
 
@@ -158,8 +161,19 @@ impl OpensslPki {
         let cert = self.path(&format!("{name}.crt"));
         run(
             &[
-                "req", "-new", "-x509", "-days", "30", "-extensions", "v3_ca", "-key", &key, "-out",
-                &cert, "-subj", &format!("/CN={name}"),
+                "req",
+                "-new",
+                "-x509",
+                "-days",
+                "30",
+                "-extensions",
+                "v3_ca",
+                "-key",
+                &key,
+                "-out",
+                &cert,
+                "-subj",
+                &format!("/CN={name}"),
             ],
             self.dir.path(),
         );
@@ -175,7 +189,16 @@ impl OpensslPki {
         let csr = self.path(&format!("{name}.csr"));
         let cert = self.path(&format!("{name}.crt"));
         run(
-            &["req", "-new", "-key", &key, "-out", &csr, "-subj", &format!("/CN={name}")],
+            &[
+                "req",
+                "-new",
+                "-key",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                &format!("/CN={name}"),
+            ],
             self.dir.path(),
         );
         run(
@@ -211,8 +234,20 @@ impl OpensslPki {
         match spec.dates {
             None => {
                 let mut args = vec![
-                    "x509", "-req", "-in", &csr, "-CA", &issuer_cert, "-CAkey", &issuer_key,
-                    "-set_serial", &serial, "-days", "30", "-out", &cert,
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    &issuer_cert,
+                    "-CAkey",
+                    &issuer_key,
+                    "-set_serial",
+                    &serial,
+                    "-days",
+                    "30",
+                    "-out",
+                    &cert,
                 ];
                 if let Some(extfile) = &extfile {
                     args.extend(["-extfile", extfile]);
@@ -238,8 +273,22 @@ impl OpensslPki {
                 .expect("ca config");
                 let config = config.display().to_string();
                 let mut args = vec![
-                    "ca", "-batch", "-notext", "-config", &config, "-cert", &issuer_cert, "-keyfile",
-                    &issuer_key, "-in", &csr, "-out", &cert, "-startdate", not_before, "-enddate",
+                    "ca",
+                    "-batch",
+                    "-notext",
+                    "-config",
+                    &config,
+                    "-cert",
+                    &issuer_cert,
+                    "-keyfile",
+                    &issuer_key,
+                    "-in",
+                    &csr,
+                    "-out",
+                    &cert,
+                    "-startdate",
+                    not_before,
+                    "-enddate",
                     not_after,
                 ];
                 if let Some(extfile) = &extfile {
