@@ -298,6 +298,7 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
         | F::NotYetValid { .. }
         | F::NotCa { .. }
         | F::BadSignature { .. }
+        | F::HandshakeSignature { .. }
         | F::BadServerCertificate { .. }
         | F::ClientCertRequired
         | F::ClientCertRejected { .. }

@@ -10,6 +10,8 @@
 mod common;
 #[path = "support/openssl_pki.rs"]
 mod openssl_pki;
+#[path = "support/tls_stub.rs"]
+mod tls_stub;
 
 use std::path::Path;
 
@@ -334,4 +336,81 @@ fn v1_client_certificate_to_a_require_certificate_listener() {
         ..Case::new(&server, &ca, "localhost")
     }
     .check(Expect::Connect);
+}
+
+/// The handshake signature of a version 1 certificate's key, in TLS 1.2 (ServerKeyExchange) and TLS 1.3
+/// (CertificateVerify), with RSA and EC keys: against a rustls stub, since mosquitto cannot be made to
+/// speak TLS 1.2 only.
+#[test]
+fn v1_server_certificate_over_tls12_and_tls13() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let pki = OpensslPki::new();
+    let ca = pki.ca("ca");
+    for (name, spec) in [
+        ("rsa", Spec::v1("127.0.0.1").rsa()),
+        ("ec", Spec::v1("127.0.0.1")),
+    ] {
+        let server = pki.issue(name, &ca, &spec);
+        for tls12_only in [true, false] {
+            let chain = vec![CertificateDer::from_pem_file(&server.cert).expect("cert")];
+            let key = PrivateKeyDer::from_pem_file(&server.key).expect("key");
+            let (port, stub) = tls_stub::start(chain, key, tls12_only);
+            let out = ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-t",
+                    "t",
+                    "-m",
+                    "x",
+                ])
+                .args(["--cafile", &ca.cert_arg()])
+                .run();
+            assert_eq!(
+                out.code(),
+                Some(0),
+                "{name}, TLS 1.2 only: {tls12_only}\n{}",
+                out.dump()
+            );
+            assert!(
+                !stub.join().expect("stub").is_empty(),
+                "the stub's handshake failed"
+            );
+        }
+    }
+    // a server holding another key than its certificate's fails the handshake signature check
+    let server = pki.issue("server", &ca, &Spec::v1("127.0.0.1"));
+    let impostor = pki.issue("impostor", &ca, &Spec::v1("127.0.0.1"));
+    for tls12_only in [true, false] {
+        let chain = vec![CertificateDer::from_pem_file(&server.cert).expect("cert")];
+        let key = PrivateKeyDer::from_pem_file(&impostor.key).expect("key");
+        let (port, _stub) = tls_stub::start(chain, key, tls12_only);
+        let out = ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "t",
+                "-m",
+                "x",
+            ])
+            .args(["--cafile", &ca.cert_arg()])
+            .run();
+        assert_eq!(
+            out.code(),
+            Some(8),
+            "TLS 1.2 only: {tls12_only}\n{}",
+            out.dump()
+        );
+        assert!(
+            out.stderr_text().contains("handshake signature does not verify with the key of the broker's certificate (subject \"CN=127.0.0.1\""),
+            "TLS 1.2 only: {tls12_only}\n{}",
+            out.dump()
+        );
+    }
 }

@@ -47,6 +47,9 @@ pub enum TlsFailure {
     NotCa { cert: ChainCert, reason: String },
     /// A signature in the chain does not verify (`cert`: the certificate whose signature is bad).
     BadSignature { cert: Option<ChainCert> },
+    /// The broker's handshake signature does not verify with its certificate's key (it does not hold
+    /// that key).
+    HandshakeSignature { cert: Option<ChainCert> },
     /// Any other problem with the broker's certificate (wrong purpose, unsupported algorithm, ...):
     /// `reason` is a sentence part naming the certificate.
     BadServerCertificate { reason: String },
@@ -227,6 +230,15 @@ impl fmt::Display for TlsFailure {
                 "Error: TLS: the signature on {} does not verify with its issuer's key: the certificate was \
                  altered, or was not issued by the CA of that name.",
                 cert_name(cert)
+            ),
+            TlsFailure::HandshakeSignature { cert } => write!(
+                f,
+                "Error: TLS: the broker's handshake signature does not verify with the key of {}: the \
+                 broker does not hold that certificate's key.",
+                match cert {
+                    Some(cert) => cert.full(),
+                    None => "its certificate".to_string(),
+                }
             ),
             TlsFailure::BadServerCertificate { reason } => {
                 write!(f, "Error: TLS: the broker's certificate was rejected: {reason}.")

@@ -165,15 +165,19 @@ pub(super) fn load_client_identity(
     let chain: Vec<CertificateDer<'static>> = pem_certificates(&cert_bytes).map_err(cert_error)?;
     let leaf = CertInfo::parse(&chain[0]).map_err(cert_error)?;
     let key = load_key(key_path, &key_bytes, passphrase)?;
-    let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
-        TlsSetupError::ClientKey {
+    let signing_key =
+        provider
+            .key_provider
+            .load_private_key(key)
+            .map_err(|_| {
+                TlsSetupError::ClientKey {
             path: key_path.to_path_buf(),
             reason:
                 "its key is of a type or size we cannot use (RSA 2048 bits or more, ECDSA P-256 or \
                      P-384, Ed25519)"
                     .to_string(),
         }
-    })?;
+            })?;
     if let Some(public) = signing_key.public_key()
         && public.as_ref() != leaf.spki.as_slice()
     {

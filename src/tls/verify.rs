@@ -271,6 +271,56 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, RustlsError> {
+        self.handshake_verdict(cert, self.tls12_signature(message, cert, dss))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, RustlsError> {
+        let result = if webpki::EndEntityCert::try_from(cert).is_ok() {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.core.algorithms)
+        } else {
+            spki_of(cert).and_then(|spki| {
+                verify_tls13_signature_with_raw_key(message, &spki, dss, &self.core.algorithms)
+            })
+        };
+        self.handshake_verdict(cert, result)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.core.algorithms.supported_schemes()
+    }
+}
+
+impl ServerVerifier {
+    /// A handshake signature that does not verify: the message names the certificate.
+    fn handshake_verdict(
+        &self,
+        cert: &CertificateDer<'_>,
+        result: Result<HandshakeSignatureValid, RustlsError>,
+    ) -> Result<HandshakeSignatureValid, RustlsError> {
+        if let Err(RustlsError::InvalidCertificate(_)) = &result
+            && let Ok(mut slot) = self.verdict.lock()
+        {
+            *slot = Some(TlsFailure::HandshakeSignature {
+                cert: summarize(cert).map(|summary| ChainCert {
+                    role: CertRole::Broker,
+                    summary,
+                }),
+            });
+        }
+        result
+    }
+
+    fn tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, RustlsError> {
         if webpki::EndEntityCert::try_from(cert).is_ok() {
             return rustls::crypto::verify_tls12_signature(
                 message,
@@ -310,27 +360,6 @@ impl ServerCertVerifier for ServerVerifier {
         Err(RustlsError::InvalidCertificate(
             CertificateError::UnsupportedSignatureAlgorithm,
         ))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, RustlsError> {
-        if webpki::EndEntityCert::try_from(cert).is_ok() {
-            return rustls::crypto::verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.core.algorithms,
-            );
-        }
-        verify_tls13_signature_with_raw_key(message, &spki_of(cert)?, dss, &self.core.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.core.algorithms.supported_schemes()
     }
 }
 

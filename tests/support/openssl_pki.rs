@@ -131,7 +131,13 @@ impl OpensslPki {
         }
     }
 
-    fn path(&self, name: &str) -> String {
+    /// Runs `openssl` with these arguments in the directory (panics with its output on failure).
+    pub fn openssl(&self, args: &[&str]) {
+        run(args, self.dir.path());
+    }
+
+    /// A file name in the directory, as an argument.
+    pub fn path(&self, name: &str) -> String {
         self.dir.join(name).display().to_string()
     }
 
@@ -216,13 +222,28 @@ impl OpensslPki {
     /// A certificate signed by `issuer` (see [`Spec`]).
     pub fn issue(&self, name: &str, issuer: &Issued, spec: &Spec<'_>) -> Issued {
         let key = self.new_key(name, spec.key);
+        self.issue_for_key(name, issuer, spec, &key, None)
+    }
+
+    /// A certificate signed by `issuer` for an existing key (`passphrase`: the key's, if encrypted).
+    pub fn issue_for_key(
+        &self,
+        name: &str,
+        issuer: &Issued,
+        spec: &Spec<'_>,
+        key: &str,
+        passphrase: Option<&str>,
+    ) -> Issued {
+        let key = key.to_string();
         let csr = self.path(&format!("{name}.csr"));
         let cert = self.path(&format!("{name}.crt"));
         let subject = format!("/CN={}", spec.common_name);
-        run(
-            &["req", "-new", "-key", &key, "-out", &csr, "-subj", &subject],
-            self.dir.path(),
-        );
+        let pass_arg = passphrase.map(|p| format!("pass:{p}"));
+        let mut args = vec!["req", "-new", "-key", &key, "-out", &csr, "-subj", &subject];
+        if let Some(pass_arg) = &pass_arg {
+            args.extend(["-passin", pass_arg]);
+        }
+        run(&args, self.dir.path());
         let extfile = spec.extensions.map(|text| {
             let path = self.path(&format!("{name}.ext"));
             fs::write(&path, text).expect("write extensions file");
