@@ -16,6 +16,7 @@ use super::cert::CertSummary;
 use super::key::load_client_identity;
 use super::keylog::{KeyLogTarget, KeyLogWriter};
 use super::options::{TlsOptions, TlsSetupError};
+use super::texts::rustls_error_text;
 use super::verify::{ClientCertResolver, ServerVerifier, VerifierCore};
 
 /// A validated client configuration, shared by every connection of a run (reconnects reuse it).
@@ -303,7 +304,15 @@ fn load_os_certs(
     let (added, _ignored) = roots.add_parsable_certificates(result.certs);
     if added == 0 {
         let reason = match result.errors.first() {
-            Some(err) => err.to_string(),
+            Some(err) => match &err.kind {
+                rustls_native_certs::ErrorKind::Io { inner, path } => {
+                    format!("{}: {} ({})", err.context, io_text(inner), path.display())
+                }
+                rustls_native_certs::ErrorKind::Pem(_) => {
+                    format!("{}: a PEM file of the store is damaged", err.context)
+                }
+                _ => err.to_string(),
+            },
             None => "the store is empty (is the ca-certificates package installed?)".to_string(),
         };
         return Err(TlsSetupError::OsCerts { reason });
@@ -382,7 +391,7 @@ pub fn build_client_config(options: &TlsOptions) -> Result<TlsConfig, TlsSetupEr
     };
 
     let rustls_error = |err: RustlsError| TlsSetupError::Rustls {
-        reason: err.to_string(),
+        reason: rustls_error_text(&err),
     };
     let versions: &[&SupportedProtocolVersion] = if tls13_only {
         &[&rustls::version::TLS13]
@@ -395,9 +404,7 @@ pub fn build_client_config(options: &TlsOptions) -> Result<TlsConfig, TlsSetupEr
     let webpki =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
             .build()
-            .map_err(|err| TlsSetupError::Rustls {
-                reason: err.to_string(),
-            })?;
+            .map_err(|_| TlsSetupError::NoTrustAnchors)?;
     let verifier = Arc::new(VerifierCore {
         webpki,
         anchors,

@@ -54,6 +54,7 @@ mod key;
 mod keylog;
 mod options;
 mod stream;
+mod texts;
 mod verify;
 
 pub use cert::{CertRole, CertSummary, ChainCert};

@@ -12,8 +12,9 @@ use rustls::client::ClientConnection;
 use rustls::pki_types::ServerName;
 
 use super::config::{TlsConfig, cipher_table};
-use super::failure::{FailureContext, TlsFailure, VerdictSlot, rustls_error_text};
+use super::failure::{FailureContext, TlsFailure, VerdictSlot};
 use super::options::TlsSetupError;
+use super::texts::rustls_error_text;
 
 /// How many bytes of the server's first answer are kept to tell a plain MQTT server from a TLS one.
 const FIRST_BYTES_KEPT: usize = 8;

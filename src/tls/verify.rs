@@ -34,8 +34,9 @@ use rustls::{
 
 use super::cert::{CertInfo, CertRole, ChainCert, summarize, version_of};
 use super::chain::{self, Signature, SignatureCheck};
-use super::failure::{TlsFailure, VerdictSlot, certificate_error_text};
+use super::failure::{TlsFailure, VerdictSlot};
 use super::hostname::{matches_host, presented_names};
+use super::texts::certificate_error_text;
 
 /// What every connection's verifier shares: webpki's verifier, the trusted certificates (parsed only
 /// when a version 1 chain needs them) and the provider's signature algorithms.
