@@ -69,8 +69,17 @@ fn read_master(
     }
 }
 
+/// Whether the terminal behind `master` echoes what is typed.
+fn echo_is_on(master: &File) -> bool {
+    // SAFETY: termios is plain data, filled in by tcgetattr.
+    let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid descriptor and a valid termios to fill.
+    let rc = unsafe { libc::tcgetattr(master.as_raw_fd(), &mut termios) };
+    rc == 0 && termios.c_lflag & libc::ECHO != 0
+}
+
 /// Runs `program args` as the leader of a new session. With `type_in`, its controlling terminal is a new
-/// pseudo-terminal, and `type_in` is typed once the terminal shows "pass phrase:"; without, the process
+/// pseudo-terminal, and `type_in` is typed if the terminal shows "pass phrase:"; without, the process
 /// has no terminal at all.
 fn run_in_session(program: &OsStr, args: &[String], type_in: Option<&str>) -> TtyRun {
     let mut command = Command::new(program);
@@ -123,11 +132,18 @@ fn run_in_session(program: &OsStr, args: &[String], type_in: Option<&str>) -> Tt
             |seen| String::from_utf8_lossy(seen).contains("pass phrase:"),
             HANG,
         );
-        // let the reader switch echo off before typing (OpenSSL and rpassword do so after the prompt)
-        std::thread::sleep(Duration::from_millis(200));
-        master
-            .write_all(format!("{text}\n").as_bytes())
-            .expect("type on the terminal");
+        // no prompt: the client is gone (the read ended with the terminal's hang-up), nothing to type
+        if String::from_utf8_lossy(&terminal).contains("pass phrase:") {
+            // type once the reader has switched echo off (OpenSSL and rpassword do so after the
+            // prompt): the terminal's settings are visible from the master side
+            let deadline = Instant::now() + HANG;
+            while echo_is_on(master) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            master
+                .write_all(format!("{text}\n").as_bytes())
+                .expect("type on the terminal");
+        }
     }
     let deadline = Instant::now() + HANG;
     let status = loop {
@@ -458,4 +474,94 @@ fn sslkeylogfile_writes_the_nss_key_log_for_tls13_and_tls12() {
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert!(ours[0].starts_with("CLIENT_RANDOM "), "{ours:?}");
     assert_eq!(ours, server);
+}
+
+/// `--tls-keylog FILE`: the same lines, TLS 1.3 and 1.2; it wins over `SSLKEYLOGFILE`; the file is
+/// created readable by its owner only, and appended to.
+#[test]
+fn tls_keylog_flag_writes_the_nss_key_log() {
+    let elsewhere = common::TempDir::new("keylog-env");
+    let env_log = elsewhere.join("env.log");
+    let flag = |run: common::ClientRun, log: &Path| {
+        run.args(["--tls-keylog", &log.display().to_string()])
+            .env("SSLKEYLOGFILE", &env_log)
+    };
+    for tls12_only in [false, true] {
+        let (ours, server) = keylog_run(tls12_only, &flag);
+        assert_eq!(sorted(ours), sorted(server), "TLS 1.2 only: {tls12_only}");
+    }
+    assert!(
+        !env_log.exists(),
+        "SSLKEYLOGFILE was used despite --tls-keylog"
+    );
+
+    // appended, mode 0600
+    use std::os::unix::fs::PermissionsExt;
+    let certs = pki::Pki::new();
+    let log = certs.dir.join("appended.log");
+    for _ in 0..2 {
+        let (port, server) = tls_stub::start(
+            vec![certs.server.cert_der.clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certs.server.key_der.clone())),
+            true,
+        );
+        common::ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "k/t",
+                "-m",
+                "x",
+            ])
+            .args(["--cafile", &certs.ca.display().to_string()])
+            .args(["--tls-keylog", &log.display().to_string()])
+            .run()
+            .assert_success();
+        server.join().expect("stub");
+    }
+    assert_eq!(keylog_labels(&log), ["CLIENT_RANDOM", "CLIENT_RANDOM"]);
+    let mode = std::fs::metadata(&log).expect("log").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn tls_keylog_flag_errors() {
+    let certs = pki::Pki::new();
+    let run = |args: &[&str]| {
+        common::ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+            .args(["-h", "127.0.0.1", "-p", "1", "-t", "k/t", "-m", "x"])
+            .args(["--cafile", &certs.ca.display().to_string()])
+            .args(args)
+            .run()
+    };
+    let out = run(&["--tls-keylog", "/nonexistent/dir/keys.log"]);
+    assert_eq!(out.code(), Some(1), "{}", out.dump());
+    assert_eq!(
+        out.stderr_text(),
+        "Error: Unable to open the TLS key log file \"/nonexistent/dir/keys.log\" (--tls-keylog): No such \
+         file or directory.\n"
+    );
+    // mosquitto 2.1's text for the missing value (and, as for every flag, its blank lines)
+    let out = run(&["--tls-keylog"]);
+    assert_eq!(out.code(), Some(1), "{}", out.dump());
+    assert_eq!(
+        out.stderr_text(),
+        "Error: --tls-keylog argument given but no file specified.\n\n\nUse 'rpub --help' to see usage.\n"
+    );
+    // an SSLKEYLOGFILE that cannot be written is ignored, as curl does: the connection goes on (and
+    // fails here only because nothing listens)
+    let out = common::ClientRun::new(env!("CARGO_BIN_EXE_rpub"))
+        .args(["-h", "127.0.0.1", "-p", "1", "-t", "k/t", "-m", "x"])
+        .args(["--cafile", &certs.ca.display().to_string()])
+        .env("SSLKEYLOGFILE", "/nonexistent/dir/keys.log")
+        .run();
+    assert_eq!(
+        out.stderr_text(),
+        "Error: Connection refused\n",
+        "{}",
+        out.dump()
+    );
 }

@@ -206,17 +206,15 @@ pub(super) fn parse_proxy_url(url: &[u8], quiet: bool, prog: &str) -> Result<Pro
 mod tests {
     use super::*;
 
-    fn parts(
-        url: &str,
-    ) -> Result<
-        (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
-        (),
-    > {
+    /// (user name, password, host, port) as text.
+    type Split = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+
+    fn parts(url: &str) -> Result<Split, ()> {
         let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
         split_proxy(url.as_bytes()).map(|p| {
             (

@@ -316,12 +316,19 @@ mod tests {
         cert
     }
 
+    /// The chain check at time 1500 with one trusted certificate.
     fn check(
         leaf: &CertInfo,
         intermediates: &[CertInfo],
-        anchors: &[CertInfo],
+        anchor: &CertInfo,
     ) -> Result<(), TlsFailure> {
-        verify(leaf, intermediates, anchors, 1500, &NamedKeys)
+        verify(
+            leaf,
+            intermediates,
+            std::slice::from_ref(anchor),
+            1500,
+            &NamedKeys,
+        )
     }
 
     fn kind(result: Result<(), TlsFailure>) -> String {
@@ -367,20 +374,20 @@ mod tests {
         let v1_root = ca(1, "root", "root");
         let v3_root = ca(3, "root", "root");
         let leaf = cert(1, "leaf", "root");
-        assert_eq!(kind(check(&leaf, &[], &[v1_root.clone()])), "ok");
-        assert_eq!(kind(check(&leaf, &[], &[v3_root.clone()])), "ok");
+        assert_eq!(kind(check(&leaf, &[], &v1_root)), "ok");
+        assert_eq!(kind(check(&leaf, &[], &v3_root)), "ok");
         let v3_mid = ca(3, "mid", "root");
         let v1_mid = ca(1, "mid", "root");
         let below_mid = cert(1, "leaf", "mid");
-        assert_eq!(kind(check(&below_mid, &[v3_mid], &[v3_root.clone()])), "ok");
+        assert_eq!(kind(check(&below_mid, &[v3_mid], &v3_root)), "ok");
         assert_eq!(
-            kind(check(&below_mid, &[v1_mid], &[v3_root.clone()])),
+            kind(check(&below_mid, &[v1_mid], &v3_root)),
             "not a CA: CN=mid"
         );
         // a v3 intermediate without basic constraints is no CA either
         let bare_mid = cert(3, "mid", "root");
         assert_eq!(
-            kind(check(&below_mid, &[bare_mid], &[v3_root.clone()])),
+            kind(check(&below_mid, &[bare_mid], &v3_root)),
             "not a CA: CN=mid"
         );
         // a trusted v3 root without basic constraints but with key usage keyCertSign is tolerated
@@ -389,16 +396,16 @@ mod tests {
             cert_sign: true,
             tls_server: false,
         });
-        assert_eq!(kind(check(&leaf, &[], &[ku_root.clone()])), "ok");
+        assert_eq!(kind(check(&leaf, &[], &ku_root)), "ok");
         ku_root.key_usage = Some(KeyUsage {
             cert_sign: false,
             tls_server: true,
         });
-        assert_eq!(kind(check(&leaf, &[], &[ku_root])), "not a CA: CN=root");
+        assert_eq!(kind(check(&leaf, &[], &ku_root)), "not a CA: CN=root");
         // a v1 trusted certificate that is not self-signed is not a CA
         let v1_sub = ca(1, "sub", "elsewhere");
         assert_eq!(
-            kind(check(&cert(1, "leaf", "sub"), &[], &[v1_sub])),
+            kind(check(&cert(1, "leaf", "sub"), &[], &v1_sub)),
             "not a CA: CN=sub"
         );
     }
@@ -407,7 +414,7 @@ mod tests {
     fn issuers_must_be_trusted_and_signatures_must_verify() {
         let root = ca(3, "root", "root");
         assert_eq!(
-            kind(check(&cert(1, "leaf", "other"), &[], &[root.clone()])),
+            kind(check(&cert(1, "leaf", "other"), &[], &root)),
             "unknown CA for CN=leaf"
         );
         // the broker sent its CA, but the CA is not trusted
@@ -415,27 +422,24 @@ mod tests {
             kind(check(
                 &cert(1, "leaf", "other"),
                 &[ca(3, "other", "other")],
-                &[root.clone()]
+                &root
             )),
             "self-signed CN=other"
         );
         assert_eq!(
-            kind(check(&cert(1, "self", "self"), &[], &[root.clone()])),
+            kind(check(&cert(1, "self", "self"), &[], &root)),
             "self-signed CN=self"
         );
         // the issuer's name matches but its key did not sign
         let mut forged = cert(1, "leaf", "root");
         forged.signature = b"key-mallory".to_vec();
-        assert_eq!(
-            kind(check(&forged, &[], &[root.clone()])),
-            "bad signature on CN=leaf"
-        );
+        assert_eq!(kind(check(&forged, &[], &root)), "bad signature on CN=leaf");
         let mut sha1 = cert(1, "leaf", "root");
         sha1.signature_algorithm = b"sha1".to_vec();
-        assert!(kind(check(&sha1, &[], &[root.clone()])).contains("algorithm we do not accept"));
+        assert!(kind(check(&sha1, &[], &root)).contains("algorithm we do not accept"));
         // a trusted leaf needs no issuer
         let leaf = cert(1, "leaf", "unknown");
-        assert_eq!(kind(check(&leaf, &[], &[leaf.clone()])), "ok");
+        assert_eq!(kind(check(&leaf, &[], &leaf)), "ok");
     }
 
     #[test]
@@ -443,17 +447,14 @@ mod tests {
         let mut root = ca(3, "root", "root");
         let mut leaf = cert(1, "leaf", "root");
         leaf.summary.not_after = 1400;
-        assert_eq!(kind(check(&leaf, &[], &[root.clone()])), "expired CN=leaf");
+        assert_eq!(kind(check(&leaf, &[], &root)), "expired CN=leaf");
         root.summary.not_before = 1600;
-        assert_eq!(
-            kind(check(&leaf, &[], &[root.clone()])),
-            "not yet valid CN=root"
-        );
+        assert_eq!(kind(check(&leaf, &[], &root)), "not yet valid CN=root");
         // the edges are inclusive
         let mut edge = cert(1, "leaf", "root");
         edge.summary.not_after = 1500;
         edge.summary.not_before = 1500;
-        assert_eq!(kind(check(&edge, &[], &[ca(3, "root", "root")])), "ok");
+        assert_eq!(kind(check(&edge, &[], &ca(3, "root", "root"))), "ok");
     }
 
     #[test]
@@ -461,16 +462,16 @@ mod tests {
         let root = ca(3, "root", "root");
         let mut leaf = cert(3, "leaf", "root");
         leaf.eku_server_auth = Some(false);
-        assert!(kind(check(&leaf, &[], &[root.clone()])).contains("not for TLS servers"));
+        assert!(kind(check(&leaf, &[], &root)).contains("not for TLS servers"));
         leaf.eku_server_auth = Some(true);
         leaf.key_usage = Some(KeyUsage {
             cert_sign: true,
             tls_server: false,
         });
-        assert!(kind(check(&leaf, &[], &[root.clone()])).contains("not for TLS servers"));
+        assert!(kind(check(&leaf, &[], &root)).contains("not for TLS servers"));
         leaf.key_usage = None;
         leaf.unhandled_critical = Some("1.2.3.4".to_string());
-        assert!(kind(check(&leaf, &[], &[root.clone()])).contains("(1.2.3.4)"));
+        assert!(kind(check(&leaf, &[], &root)).contains("(1.2.3.4)"));
 
         let mut limited = ca(3, "root", "root");
         limited.basic_constraints = Some(BasicConstraints {
@@ -480,12 +481,12 @@ mod tests {
         let mid = ca(3, "mid", "root");
         let below = cert(1, "leaf", "mid");
         assert_eq!(
-            kind(check(&below, &[mid.clone()], &[limited.clone()])),
+            kind(check(&below, std::slice::from_ref(&mid), &limited)),
             "not a CA: CN=root"
         );
-        assert_eq!(kind(check(&cert(1, "leaf", "root"), &[], &[limited])), "ok");
+        assert_eq!(kind(check(&cert(1, "leaf", "root"), &[], &limited)), "ok");
         let mut constrained = mid;
         constrained.has_name_constraints = true;
-        assert!(kind(check(&below, &[constrained], &[root])).contains("name constraints"));
+        assert!(kind(check(&below, &[constrained], &root)).contains("name constraints"));
     }
 }
