@@ -37,7 +37,7 @@ pub struct TlsConfig {
 
 impl TlsConfig {
     /// The rustls configuration shared by the connections (each connection gets its own certificate
-    /// verifier on a copy of it: [`Self::connection_config`]).
+    /// verifier on a copy of it).
     pub fn rustls_config(&self) -> &Arc<ClientConfig> {
         &self.rustls
     }
