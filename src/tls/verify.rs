@@ -65,7 +65,8 @@ impl VerifierCore {
 #[derive(Debug)]
 pub(super) struct ServerVerifier {
     pub(super) core: Arc<VerifierCore>,
-    /// The `-h` value as given (mosquitto compares the Common Name with it as text).
+    /// The `-h` value as given (mosquitto compares the Common Name with it as text); empty: the name
+    /// rustls was given (the shared configuration's verifier).
     pub(super) host: String,
     pub(super) verdict: VerdictSlot,
 }
@@ -103,13 +104,26 @@ impl ServerVerifier {
     }
 
     /// The host name check (mosquitto's rule), after the chain was accepted.
-    fn check_name(&self, leaf: &CertInfo) -> Result<ServerCertVerified, RustlsError> {
-        if self.core.insecure || matches_host(leaf, &self.host) {
+    fn check_name(
+        &self,
+        leaf: &CertInfo,
+        server_name: &ServerName<'_>,
+    ) -> Result<ServerCertVerified, RustlsError> {
+        let host = if self.host.is_empty() {
+            match server_name {
+                ServerName::DnsName(name) => name.as_ref().to_string(),
+                ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+                _ => String::new(),
+            }
+        } else {
+            self.host.clone()
+        };
+        if self.core.insecure || matches_host(leaf, &host) {
             return Ok(ServerCertVerified::assertion());
         }
         let presented = presented_names(leaf);
         Err(self.refuse(TlsFailure::HostnameMismatch {
-            expected: self.host.clone(),
+            expected: host,
             presented: presented.names,
             from_common_name: presented.from_common_name,
             cert: Some(ChainCert {
@@ -181,6 +195,7 @@ impl ServerVerifier {
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
         now: UnixTime,
     ) -> Result<ServerCertVerified, RustlsError> {
         let leaf = CertInfo::parse(end_entity)
@@ -194,7 +209,7 @@ impl ServerVerifier {
         let signatures = ProviderSignatures(&self.core.algorithms);
         chain::verify(&leaf, &intermediates, self.core.anchors(), now, &signatures)
             .map_err(|failure| self.refuse(failure))?;
-        self.check_name(&leaf)
+        self.check_name(&leaf, server_name)
     }
 }
 
@@ -251,14 +266,14 @@ impl ServerCertVerifier for ServerVerifier {
             )) => {
                 let leaf = CertInfo::parse(end_entity)
                     .map_err(|reason| self.refuse(TlsFailure::BadServerCertificate { reason }))?;
-                self.check_name(&leaf)
+                self.check_name(&leaf, server_name)
             }
             Err(err) => {
                 let has_v1 = std::iter::once(end_entity)
                     .chain(intermediates)
                     .any(|der| version_of(der).is_some_and(|version| version < 3));
                 if has_v1 {
-                    self.verify_v1_chain(end_entity, intermediates, now)
+                    self.verify_v1_chain(end_entity, intermediates, server_name, now)
                 } else {
                     Err(self.explain(err, end_entity, intermediates))
                 }
