@@ -31,8 +31,9 @@ struct Case<'a> {
     /// The broker's cafile (for client certificates).
     broker_ca: &'a Path,
     broker_lines: &'a [&'a str],
-    /// The clients' `--cafile`.
+    /// The clients' `--cafile` (or `--capath`, see `ca_flag`).
     client_ca: &'a Path,
+    ca_flag: &'a str,
     host: &'a str,
     /// Extra client arguments (`--insecure`, `--cert ... --key ...`).
     args: &'a [String],
@@ -45,6 +46,7 @@ impl Case<'_> {
             broker_ca: &ca.cert,
             broker_lines: &[],
             client_ca: &ca.cert,
+            ca_flag: "--cafile",
             host,
             args: &[],
         }
@@ -54,7 +56,7 @@ impl Case<'_> {
         let resolvable = self.host == "localhost" || self.host.parse::<std::net::IpAddr>().is_ok();
         let mut run = ClientRun::new(program)
             .args(["-h", self.host, "-p", &port.to_string()])
-            .args(["--cafile", &self.client_ca.display().to_string()])
+            .args([self.ca_flag, &self.client_ca.display().to_string()])
             .args(["-t", "matrix/t", "-m", "x"])
             .args(self.args);
         if !resolvable {
@@ -128,6 +130,37 @@ fn v1_server_certificate_from_the_mosquitto_tls_recipe() {
     let server = pki.issue("server", &ca, &Spec::v1("localhost").rsa());
     assert_eq!(pki.version_of(&server), 1);
     Case::new(&server, &ca, "localhost").check(Expect::Connect);
+}
+
+/// The recipe's CA in a `--capath` directory with OpenSSL's hash names (`openssl rehash`), which
+/// mosquitto needs; we read every PEM file there.
+#[test]
+fn v1_server_certificate_with_capath() {
+    let pki = OpensslPki::new();
+    let ca = pki.ca("ca");
+    let server = pki.issue("server", &ca, &Spec::v1("localhost"));
+    let capath = common::TempDir::new("capath");
+    std::fs::copy(&ca.cert, capath.join("ca.pem")).expect("copy CA");
+    pki.openssl(&["rehash", &capath.path().display().to_string()]);
+    Case {
+        client_ca: capath.path(),
+        ca_flag: "--capath",
+        ..Case::new(&server, &ca, "localhost")
+    }
+    .check(Expect::Connect);
+}
+
+/// A CA of the same name but another key signed the broker's certificate: the signature does not verify.
+#[test]
+fn v1_server_certificate_signed_by_an_impostor_ca_of_the_same_name() {
+    let pki = OpensslPki::new();
+    let ca = pki.ca("ca");
+    let impostor = pki.ca_named("impostor", "ca");
+    let server = pki.issue("server", &impostor, &Spec::v1("localhost"));
+    Case::new(&server, &ca, "localhost").check(Expect::Refuse(&[
+        "the signature on the broker's certificate (subject \"CN=localhost\", issuer \"CN=ca\")",
+        "does not verify with its issuer's key",
+    ]));
 }
 
 #[test]

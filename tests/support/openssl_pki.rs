@@ -163,8 +163,14 @@ impl OpensslPki {
 
     /// A CA as `man mosquitto-tls` makes it: `openssl req -new -x509 -days ... -extensions v3_ca`.
     pub fn ca(&self, name: &str) -> Issued {
-        let key = self.new_key(name, KeyType::Rsa);
-        let cert = self.path(&format!("{name}.crt"));
+        self.ca_named(name, name)
+    }
+
+    /// A CA (as [`Self::ca`]) in the files `file.crt`/`file.key` with this Common Name.
+    pub fn ca_named(&self, file: &str, common_name: &str) -> Issued {
+        let name = common_name;
+        let key = self.new_key(file, KeyType::Rsa);
+        let cert = self.path(&format!("{file}.crt"));
         run(
             &[
                 "req",
