@@ -58,13 +58,17 @@ pub fn key_protection(pem: &[u8]) -> KeyProtection {
 
 /// Asks for the pass phrase on the terminal (`/dev/tty`, echo off), as OpenSSL does.
 fn ask_terminal() -> Result<String, String> {
-    rpassword::prompt_password(PASSPHRASE_PROMPT).map_err(|err| {
-        let reason = crate::sys::os_error_text(&err);
-        format!(
+    rpassword::prompt_password(PASSPHRASE_PROMPT).map_err(|err| match err.kind() {
+        std::io::ErrorKind::Interrupted => "the pass phrase prompt was interrupted".to_string(),
+        std::io::ErrorKind::UnexpectedEof => {
+            "no pass phrase was typed (end of input at the prompt)".to_string()
+        }
+        _ => format!(
             "the key is encrypted and its pass phrase must be typed on a terminal, but there is none \
-             (/dev/tty: {reason}); run rpub from a terminal, or decrypt the key first with \
-             openssl pkey -in KEY -out PLAIN_KEY"
-        )
+             (/dev/tty: {}); run the client from a terminal, or decrypt the key first with \
+             openssl pkey -in KEY -out PLAIN_KEY",
+            crate::sys::os_error_text(&err)
+        ),
     })
 }
 
