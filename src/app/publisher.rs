@@ -318,6 +318,11 @@ impl<S: ChunkSource> Publisher<S> {
             s.finish(Err(exit::tls_failure(&failure)));
             return;
         }
+        if let Some(failure) = s.take_final_ws_failure() {
+            // The same for a failed WebSocket upgrade or a server breaking the framing.
+            s.finish(Err(exit::ws_failure(&failure)));
+            return;
+        }
         if was_disconnecting && let Some(failure) = self.input_failure.take() {
             // A bad line ended the input; what came before it is delivered.
             s.finish(Err(failure));

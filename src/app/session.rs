@@ -20,6 +20,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::exit::{self, Failure};
+use crate::net::WsFailure;
 use crate::net::{ConnectFailure, ConnectSpec, ConnectStage, Driver, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -58,6 +59,10 @@ pub trait Link {
     /// The connection stages reached since the last call, in order (empty unless reported).
     fn stages(&mut self) -> Vec<ConnectStage> {
         Vec::new()
+    }
+    /// Why the WebSocket layer ended the last connection, once.
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        None
     }
 }
 
@@ -103,6 +108,9 @@ impl Link for NetLink {
     }
     fn stages(&mut self) -> Vec<ConnectStage> {
         self.driver.stages.take()
+    }
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        self.driver.take_ws_failure()
     }
 }
 
@@ -360,6 +368,14 @@ impl<L: Link> Session<L> {
     /// Why the last TLS connection failed, once.
     pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.link.take_tls_failure()
+    }
+
+    /// Why the WebSocket layer ended the last connection, once, if that is final: a server that
+    /// closed during the upgrade after an earlier connection worked is taken for a restart (the
+    /// connection counts as lost, and the roles reconnect as they do after any loss).
+    pub fn take_final_ws_failure(&mut self) -> Option<WsFailure> {
+        let failure = self.link.take_ws_failure()?;
+        (!(failure.is_transient() && self.ever_connected())).then_some(failure)
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one

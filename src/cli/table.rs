@@ -77,6 +77,31 @@ pub(crate) enum Opt {
     TopicSeparator,
     Rate,
     Template,
+    /// `--ws` (mosquitto 2.1): MQTT over WebSockets.
+    WebSocket,
+    /// `--ws-path PATH` (ours): the path of the WebSocket upgrade request.
+    WsPath,
+    /// `-o FILE` (mosquitto 2.1): read before the other arguments (`options_file::load_for`); when
+    /// met while reading them, its value is skipped.
+    OptionsFile,
+    /// `--no-tls` (mosquitto 2.1): no TLS, whatever other options say.
+    NoTls,
+    /// `--retain-handling always|new|never` (mosquitto 2.1, rsub): the MQTT 5 subscription option.
+    RetainHandling,
+    /// `-w`/`--watch` (mosquitto 2.1, rsub): each topic on its own terminal line.
+    Watch,
+    /// `--message-rate` (mosquitto 2.1, rsub): print the number of messages received each second.
+    MessageRate,
+}
+
+/// Where a flag comes from: mosquitto_pub/sub 2.0.11, what mosquitto 2.1 added, or rpubsub itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Mosquitto2_0,
+    /// New in mosquitto 2.1: 2.1's behaviour and error texts; the help says so.
+    Mosquitto2_1,
+    /// Ours (a long option mosquitto does not have).
+    Rpubsub,
 }
 
 /// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
@@ -92,6 +117,8 @@ pub(crate) enum TlsArg {
     Version,
     Alpn,
     UseOsCerts,
+    /// `--tls-keylog FILE` (mosquitto 2.1's flag).
+    KeyLog,
     Psk,
     PskIdentity,
     Engine,
@@ -186,6 +213,7 @@ pub(crate) struct Flag {
     pub(crate) help: &'static str,
     /// Other ways to write the flag, as the help's flag column shows them, each with its help line.
     pub(crate) forms: &'static [(&'static str, &'static str)],
+    pub(crate) origin: Origin,
 }
 
 /// A switch; [`Flag::value`] and [`Flag::property_values`] make it take values.
@@ -204,6 +232,7 @@ const fn row(
         section,
         help,
         forms: &[],
+        origin: Origin::Mosquitto2_0,
     }
 }
 
@@ -239,6 +268,11 @@ impl Flag {
         Flag { forms, ..self }
     }
 
+    /// The flag is not one of mosquitto 2.0.11's (its help text says where it comes from).
+    const fn from(self, origin: Origin) -> Flag {
+        Flag { origin, ..self }
+    }
+
     /// The flag's short name (`-h`), if it has one.
     pub(crate) fn short(&self) -> Option<&'static str> {
         self.names
@@ -257,7 +291,9 @@ impl Flag {
 }
 
 /// Every flag of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11 (`-S`, SRV lookups, is not compiled
-/// into the reference build, so it stays unknown), in the order the help lists them. A name means one flag per tool (a test checks), so the order does not affect matching.
+/// into the reference build, so it stays unknown), those mosquitto 2.1 added
+/// (`Origin::Mosquitto2_1`) and our own (`Origin::Rpubsub`), in the order the help lists them. A
+/// name means one flag per tool (a test checks), so the order does not affect matching.
 #[rustfmt::skip]
 pub(crate) static FLAGS: &[Flag] = &[
     row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
@@ -270,8 +306,16 @@ pub(crate) static FLAGS: &[Flag] = &[
         "connect through the unix domain socket PATH instead of TCP")
         .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n"),
     row(&["-L", "--url"], Tools::ALL, Opt::Url, Section::Connection,
-        "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument")
+        "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument;\n\
+         also mqtts:// (TLS, port 8883), ws:// (WebSockets, port 1883), wss:// (both, port 8883)")
         .value("URL", "URL", "Error: -L argument given but no URL specified.\n\n"),
+    row(&["--ws"], Tools::ALL, Opt::WebSocket, Section::Connection,
+        "MQTT over WebSockets (wss with TLS; port 1883, 8883 with TLS) (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
+    row(&["--ws-path"], Tools::ALL, Opt::WsPath, Section::Connection,
+        "path of the WebSocket upgrade request (default: /mqtt, as libmosquitto)")
+        .value("PATH", "path", "Error: --ws-path argument given but no path specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["-A"], Tools::ALL, Opt::BindAddress, Section::Connection,
         "local address to bind the connection to (picks the interface)")
         .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n"),
@@ -296,6 +340,9 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--proxy"], Tools::ALL, Opt::Proxy, Section::Proxy,
         "socks5h://[user[:password]@]host[:port] (port 1080): connect through a SOCKS5 proxy")
         .value("URL", "URL", "Error: --proxy argument given but no proxy url specified.\n\n"),
+    row(&["--no-tls"], Tools::ALL, Opt::NoTls, Section::Tls,
+        "no TLS: cancels the TLS options (of an options file, say) and port 8883's TLS (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), Section::Tls,
         "trust the CA certificates in FILE (PEM); turns TLS on, port 8883")
         .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n"),
@@ -308,7 +355,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "client certificate (PEM), with --key")
         .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
     row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
-        "client private key (PEM, not encrypted), with --cert")
+        "client private key (PEM; an encrypted one asks for its pass phrase), with --cert")
         .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
     row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
         "the key's format (only pem)")
@@ -324,6 +371,9 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--ciphers"], Tools::ALL, Opt::Tls(TlsArg::Ciphers), Section::Tls,
         "cipher suites, OpenSSL or IANA names separated by ':'")
         .value("LIST", "list", "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    row(&["--tls-keylog"], Tools::ALL, Opt::Tls(TlsArg::KeyLog), Section::Tls,
+        "append the TLS secrets to FILE for Wireshark (debugging only; also SSLKEYLOGFILE)")
+        .value("FILE", "file", "Error: --tls-keylog argument given but no file specified.\n\n"),
     row(&["-i", "--id"], Tools::ALL, Opt::Id, Section::Session,
         "client identifier")
         .value("ID", "id", "Error: -i argument given but no id specified.\n\n"),
@@ -356,6 +406,11 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("SECONDS", "session_expiry", "Error: -x argument given but no session expiry interval specified.\n\n"),
     row(&["--retain-as-published"], Tools::SUB.with(Tools::RR), Opt::RetainAsPublished, Section::V5,
         "keep the retain flag of forwarded messages (MQTT 5 subscription option)"),
+    row(&["--retain-handling"], Tools::SUB.with(Tools::RR), Opt::RetainHandling, Section::V5,
+        "which retained messages the broker sends at subscription: always (the default), new\n\
+         (only for a new subscription) or never (MQTT 5 subscription option) (mosquitto 2.1)")
+        .value("WHEN", "always|new|never", "Error: --retain-handling argument given but no option specified.\n\n")
+        .from(Origin::Mosquitto2_1),
     row(&["-t", "--topic"], Tools::PUB, Opt::Topic, Section::Publish,
         "topic to publish to (no + or # wildcards)")
         .value("TOPIC", "topic", "Error: -t argument given but no topic specified.\n\n"),
@@ -390,21 +445,27 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("SECONDS", "seconds", "Error: --repeat-delay argument given but no time specified.\n\n"),
     row(&["--json-lines"], Tools::PUB, Opt::JsonLines, Section::Publish,
         "each line of standard input is a JSON object with its own topic, payload, QoS, retain\n\
-         and properties, as rsub --json-lines prints them (docs/rsub-output.md)"),
+         and properties, as rsub --json-lines prints them (docs/rsub-output.md)")
+        .from(Origin::Rpubsub),
     row(&["--replay-speed"], Tools::PUB, Opt::ReplaySpeed, Section::Publish,
         "with --json-lines: keep the spacing of the \"tst\" times, divided by X (1: as recorded)")
-        .value("X", "speed", "Error: --replay-speed argument given but no speed specified.\n\n"),
+        .value("X", "speed", "Error: --replay-speed argument given but no speed specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--skip-bad-lines"], Tools::PUB, Opt::SkipBadLines, Section::Publish,
-        "report a line that cannot be published and go on (default: stop there, exit 1)"),
+        "report a line that cannot be published and go on (default: stop there, exit 1)")
+        .from(Origin::Rpubsub),
     row(&["--topic-separator"], Tools::PUB, Opt::TopicSeparator, Section::Publish,
         "with -l: each line is TOPIC, SEP, then the payload (the first SEP splits)")
-        .value("SEP", "separator", "Error: --topic-separator argument given but no separator specified.\n\n"),
+        .value("SEP", "separator", "Error: --topic-separator argument given but no separator specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--rate"], Tools::PUB, Opt::Rate, Section::Publish,
         "publish at most N messages per second, evenly spaced (fractions allowed: 0.5)")
-        .value("N", "rate", "Error: --rate argument given but no rate specified.\n\n"),
+        .value("N", "rate", "Error: --rate argument given but no rate specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--template"], Tools::PUB, Opt::Template, Section::Publish,
         "the message is a template: {n} counter, {ts} unix ms, {iso} time, {rand:A-B}, {uuid},\n\
-         {{ and }} for braces (with --repeat, each message its own)"),
+         {{ and }} for braces (with --repeat, each message its own)")
+        .from(Origin::Rpubsub),
     row(&["-e"], Tools::RR, Opt::ResponseTopic, Section::Receive,
         "topic the response comes on: subscribed to, and sent with the request as its MQTT 5\n\
          response topic (no + or # wildcards)")
@@ -416,7 +477,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "QoS asked for every filter: 0, 1 or 2 (default: 0)")
         .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
     row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
-        "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)")
+        "unsubscribe from FILTER right after subscribing (repeatable; without -t only unsubscribe)")
         .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
     row(&["-v", "--verbose"], Tools::SUB.with(Tools::RR), Opt::Verbose, Section::Receive,
         "print the topic, a space, then the message"),
@@ -428,7 +489,8 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--pretty"], Tools::SUB.with(Tools::RR), Opt::Pretty, Section::Receive,
         "print the JSON of %j and %J indented over several lines"),
     row(&["--json-lines"], Tools::SUB, Opt::JsonLines, Section::Receive,
-        "print each message as one JSON object, losslessly (not with -F, -v or -N)"),
+        "print each message as one JSON object, losslessly (not with -F, -v or -N)")
+        .from(Origin::Rpubsub),
     row(&["-C"], Tools::SUB, Opt::Count, Section::Receive,
         "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)")
         .value("COUNT", "count", "Error: -C argument given but no count specified.\n\n"),
@@ -439,10 +501,18 @@ pub(crate) static FLAGS: &[Flag] = &[
         "give up after SECONDS seconds without a response (exit status 27)")
         .value("SECONDS", "seconds", "Error: -W argument given but no timeout specified.\n\n"),
     row(&["--latency"], Tools::RR, Opt::Latency, Section::Receive,
-        "after the response, print the time since the request was sent (as mosquitto 2.1;\n\
-         implies --nodelay)"),
+        "after the response, print the time since the request was sent (implies --nodelay)\n\
+         (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["-E"], Tools::SUB, Opt::ExitAfterSubscribe, Section::Receive,
         "exit as soon as the broker has confirmed the subscriptions"),
+    row(&["-w", "--watch"], Tools::SUB, Opt::Watch, Section::Receive,
+        "print each topic's messages on a line of its own, rewritten in place (ANSI terminals)\n\
+         (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
+    row(&["--message-rate"], Tools::SUB, Opt::MessageRate, Section::Receive,
+        "print only the number of messages received each second (\"N msgs/s\") (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["-R"], Tools::SUB.with(Tools::RR), Opt::NoRetain, Section::Select,
         "skip retained messages (MQTT 5: the broker is asked not to send them)"),
     row(&["--retained-only"], Tools::SUB, Opt::RetainedOnly, Section::Select,
@@ -455,14 +525,20 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
         "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["-o"], Tools::ALL, Opt::OptionsFile, Section::Output,
+        "read options from FILE (one per line) instead of the default options file (mosquitto 2.1)")
+        .value("FILE", "options_file", "Error: -o argument given but no options file specified.\n\n")
+        .from(Origin::Mosquitto2_1),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
     row(&["--trace"], Tools::ALL, Opt::Trace, Section::Output,
         "write every event of the session to FILE as JSON lines ('-': stderr; docs/trace.md)")
-        .value("FILE", "file", "Error: --trace argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --trace argument given but no file specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--trace-payload"], Tools::ALL, Opt::TracePayload, Section::Output,
         "with --trace: show up to BYTES bytes of each payload (default: 0)")
-        .value("BYTES", "bytes", "Error: --trace-payload argument given but no size specified.\n\n"),
+        .value("BYTES", "bytes", "Error: --trace-payload argument given but no size specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,
         "hide errors that happen after the arguments were accepted"),
     row(&["--help"], Tools::ALL, Opt::Help, Section::Output,
