@@ -227,7 +227,13 @@ fn capture_and_replay_are_lossless() {
         &["-V", "5", "--retain-as-published", "-q", "2"],
     );
     let stdin = std::fs::read(&cap_file).expect("capture file");
-    publish(&broker, &["-V", "5", "--json-lines"], Some(&stdin));
+    // Replayed at a hundred times the recorded pace (the spacing itself is checked under
+    // simulated time in app/sim.rs).
+    publish(
+        &broker,
+        &["-V", "5", "--json-lines", "--replay-speed", "100"],
+        Some(&stdin),
+    );
     let second_out = replayed.wait();
     second_out.assert_success();
     let second = parse_lines(&second_out.stdout_text());

@@ -1,7 +1,7 @@
 //! `--trace FILE` against real mosquitto brokers: every event type the broker can cause appears
 //! in a test here (plain TCP, TLS, SOCKS5, a unix socket, MQTT 3.1.1 and 5, a reconnect, a failed
-//! connection), and every line of every trace validates against docs/trace.schema.json
-//! (`support/tracefile.rs`). `warning` (a PUBREC for an unknown packet id) and `recv AUTH` cannot be
+//! connection, a broker's DISCONNECT from mosquitto 2.1.2), and every line of every trace validates
+//! against docs/trace.schema.json (`support/tracefile.rs`). `warning` (a PUBREC for an unknown packet id) and `recv AUTH` cannot be
 //! provoked from mosquitto; their lines are checked in `src/trace/json.rs`'s unit tests.
 
 mod common;
@@ -687,4 +687,38 @@ fn a_message_lost_with_its_connection_is_resent_with_dup_and_traced_as_a_resend(
     assert_eq!(events(&lines, "closed")[0]["by"], "peer");
     assert_eq!(events(&lines, "reconnect")[0]["attempt"], 1);
     assert_eq!(events(&lines, "connected").len(), 2);
+}
+
+/// mosquitto 2.1 tells an MQTT 5 client whose session another client took over (2.0.11 just
+/// closes the connection).
+#[test]
+fn a_broker_disconnect_is_traced_with_its_reason_and_closes_by_broker() {
+    let broker = common::oracle21::Broker21::start();
+    let dir = TempDir::new("trace");
+    let path = trace_path(&dir);
+    let running = ClientRun::new(RSUB)
+        .args(broker.tcp_args())
+        .args(["-V", "5", "-i", "taken-over", "-t", "to/t"])
+        .args(trace_args(&path))
+        .timeout(LIMIT)
+        .spawn();
+    tracefile::wait_for(&path, LIMIT, |line| line["type"] == "SUBACK");
+    // A second client with the same id: the broker sends the first DISCONNECT 142.
+    let mut second = ClientRun::new(RSUB)
+        .args(broker.tcp_args())
+        .args(["-V", "5", "-i", "taken-over", "-t", "to/t", "-W", "5"])
+        .timeout(LIMIT)
+        .spawn();
+    let out = running.wait();
+    out.assert_success();
+    second.kill();
+    let lines = tracefile::read(&path);
+    let disconnect = &packets(&lines, "recv", "DISCONNECT")[0];
+    assert_eq!(disconnect["reason_code"], 142);
+    assert_eq!(disconnect["reason"], "Session taken over");
+    let closed = &events(&lines, "closed")[0];
+    assert_eq!(
+        (closed["by"].as_str(), closed["reason"].as_str()),
+        (Some("broker"), Some("DISCONNECT received"))
+    );
 }

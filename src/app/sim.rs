@@ -716,3 +716,34 @@ fn skip_bad_lines_goes_on_after_a_bad_line() {
     let payloads: Vec<_> = publishes(&link).into_iter().map(|(_, _, p)| p).collect();
     assert_eq!(payloads, [b"1".to_vec(), b"2".to_vec()]);
 }
+
+#[test]
+fn rpub_json_lines_reconnects_and_resends_like_l() {
+    // The connection drops before the PUBACK came: after the reconnect the message is sent again
+    // with DUP, and the lines after it follow.
+    let lines = [
+        r#"{"topic":"a","payload":"one","qos":1}"#,
+        r#"{"topic":"b","payload":"two","qos":1}"#,
+    ];
+    let script = vec![(seconds(0.5), Happening::Drop)];
+    let (outcome, link) = run_rpub_with(&["--json-lines", "-M", "1"], &lines, script, 1);
+    assert_eq!(outcome, Ok(()));
+    let reconnected = seconds(0.5) + RECONNECT_DELAY;
+    assert_eq!(link.connects, [seconds(0.0), reconnected]);
+    let sent: Vec<_> = link
+        .sent
+        .iter()
+        .filter_map(|(at, packet)| match packet {
+            Packet::Publish(publish) => Some((*at, publish.dup, publish.topic.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (seconds(0.0), false, "a".to_string()),
+            (reconnected, true, "a".to_string()),
+            (reconnected, false, "b".to_string()),
+        ]
+    );
+}
