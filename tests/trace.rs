@@ -1,8 +1,9 @@
 //! `--trace FILE` against real mosquitto brokers: every event type the broker can cause appears
 //! in a test here (plain TCP, TLS, SOCKS5, a unix socket, MQTT 3.1.1 and 5, a reconnect, a failed
 //! connection, a broker's DISCONNECT from mosquitto 2.1.2), and every line of every trace validates
-//! against docs/trace.schema.json (`support/tracefile.rs`). `warning` (a PUBREC for an unknown packet id) and `recv AUTH` cannot be
-//! provoked from mosquitto; their lines are checked in `src/trace/json.rs`'s unit tests.
+//! against docs/trace.schema.json (`support/tracefile.rs`). `warning` (a PUBREC for an unknown
+//! packet id) and `recv AUTH` cannot be provoked from mosquitto; their lines are checked in
+//! `src/trace/json.rs`'s unit tests.
 
 mod common;
 #[path = "support/pki.rs"]
