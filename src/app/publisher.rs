@@ -149,14 +149,37 @@ struct LineInput<S: ChunkSource> {
     /// Lines read so far (the number of the last one).
     number: u64,
     /// Read, waiting for room in the window or for its time.
-    pending: Option<Outgoing>,
+    pending: Option<Line>,
     /// No more lines are read: end of input, or a bad line ended the reading.
     done: bool,
 }
 
+/// One line to publish: a plain `-l` line is its payload alone (kept apart from [`Outgoing`], which
+/// `-l` does not need: the common stream stays as cheap as before `--json-lines` existed).
+enum Line {
+    Payload(Vec<u8>),
+    Message(Outgoing),
+}
+
+impl Line {
+    fn qos(&self) -> Option<QoS> {
+        match self {
+            Line::Payload(_) => None,
+            Line::Message(message) => message.qos,
+        }
+    }
+
+    fn tst_micros(&self) -> Option<i64> {
+        match self {
+            Line::Payload(_) => None,
+            Line::Message(message) => message.tst_micros,
+        }
+    }
+}
+
 /// What reading the next line gave.
 enum Read {
-    Message(Outgoing),
+    Message(Line),
     Bad(u64, LineError),
     Pending,
     Eof,
@@ -292,7 +315,7 @@ impl<S: ChunkSource> Publisher<S> {
         let qos = input
             .pending
             .as_ref()
-            .and_then(|message| message.qos)
+            .and_then(Line::qos)
             .unwrap_or(self.config.common.qos);
         qos == QoS::AtMostOnce && s.client_ref().pending_output_len() >= QOS0_OUTPUT_HIGH_WATER
     }
@@ -415,7 +438,7 @@ impl<S: ChunkSource> Publisher<S> {
                     None => Payload::Shared(Arc::clone(payload)),
                 };
                 self.pacer.sent(None, now);
-                self.publish(s, Outgoing::payload_only(Vec::new()), payload, now);
+                self.publish(s, None, payload, now);
                 true
             }
             Mode::Lines(_) => self.feed_lines(s, now),
@@ -459,13 +482,14 @@ impl<S: ChunkSource> Publisher<S> {
                     continue;
                 }
             };
-            let qos = message.qos.unwrap_or(self.config.common.qos);
+            let qos = message.qos().unwrap_or(self.config.common.qos);
             let has_room = if qos == QoS::AtMostOnce {
                 s.client_ref().pending_output_len() < QOS0_OUTPUT_HIGH_WATER
             } else {
                 s.client_ref().can_publish()
             };
-            let due = self.pacer.due(message.tst_micros).filter(|due| now < *due);
+            let tst = message.tst_micros();
+            let due = self.pacer.due(tst).filter(|due| now < *due);
             if !has_room || due.is_some() {
                 self.wake_at = due;
                 if let Mode::Lines(input) = &mut self.mode {
@@ -474,10 +498,13 @@ impl<S: ChunkSource> Publisher<S> {
                 return progressed;
             }
             self.wake_at = None;
-            let tst = message.tst_micros;
-            let mut message = message;
-            let payload = Payload::Owned(std::mem::take(&mut message.payload));
-            self.publish(s, message, payload, now);
+            match message {
+                Line::Payload(payload) => self.publish(s, None, Payload::Owned(payload), now),
+                Line::Message(mut message) => {
+                    let payload = Payload::Owned(std::mem::take(&mut message.payload));
+                    self.publish(s, Some(&message), payload, now);
+                }
+            }
             self.pacer.sent(tst, now);
             // Each publish queues events (`Published`, `-d` lines): handle them now rather
             // than after the burst, or the queue grows with the number of lines.
@@ -509,7 +536,7 @@ impl<S: ChunkSource> Publisher<S> {
         };
         input.number += 1;
         let message = match &input.kind {
-            LineKind::Plain => Ok(Outgoing::payload_only(line)),
+            LineKind::Plain => return Read::Message(Line::Payload(line)),
             LineKind::Split(separator) => split_topic_line(line, separator, has_topic),
             LineKind::Json => parse_json_line(&line).and_then(|message| {
                 if message.topic.is_none() && !has_topic {
@@ -520,17 +547,17 @@ impl<S: ChunkSource> Publisher<S> {
             }),
         };
         match message {
-            Ok(message) => Read::Message(message),
+            Ok(message) => Read::Message(Line::Message(message)),
             Err(error) => Read::Bad(input.number, error),
         }
     }
 
     /// Publishes `payload` with the topic, QoS, retain flag and properties of `message` (each
-    /// defaulting to the command line's).
+    /// defaulting to the command line's; `None`: all of them the command line's).
     fn publish<L: Link>(
         &mut self,
         s: &mut Session<L>,
-        message: Outgoing,
+        message: Option<&Outgoing>,
         payload: Payload,
         now: Instant,
     ) {
@@ -546,8 +573,8 @@ impl<S: ChunkSource> Publisher<S> {
             }
             return;
         }
-        let own_topic = message.topic.is_some();
-        let topic = message.topic.as_deref().unwrap_or(&self.config.topic);
+        let own_topic = message.and_then(|m| m.topic.as_deref());
+        let topic = own_topic.unwrap_or(&self.config.topic);
         if topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             s.print_error(exit::INVALID_PUBLISH_INPUT, common.quiet);
@@ -557,7 +584,7 @@ impl<S: ChunkSource> Publisher<S> {
         // mosquitto_pub sends the topic with the first message only once a topic alias is set
         // (only for the `-t` topic: a line with a topic of its own always sends it).
         let uses_alias = common.version == Version::V5
-            && !own_topic
+            && own_topic.is_none()
             && self.config.publish_properties.topic_alias().is_some();
         let topic = if uses_alias && self.topic_alias_set {
             ""
@@ -565,14 +592,16 @@ impl<S: ChunkSource> Publisher<S> {
             topic
         };
         let mut properties = self.config.publish_properties.clone();
-        for property in message.properties.iter() {
-            properties.push(property.clone());
+        if let Some(message) = message {
+            for property in message.properties.iter() {
+                properties.push(property.clone());
+            }
         }
         let result = s.client().publish_with_properties(
             topic,
             payload,
-            message.qos.unwrap_or(common.qos),
-            message.retain.unwrap_or(self.config.retain),
+            message.and_then(|m| m.qos).unwrap_or(common.qos),
+            message.and_then(|m| m.retain).unwrap_or(self.config.retain),
             properties,
             now,
         );
