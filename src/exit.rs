@@ -71,6 +71,20 @@ pub fn help_or_version(text: &str) -> i32 {
     1
 }
 
+/// Prints what `--generate` made (a man page, a completion script) and returns the exit code: 0, unlike
+/// `--help` (mosquitto has no such option to follow, and scripts and packaging check the status).
+/// A failed write is an error here (`rpub --generate man > rpub.1` on a full disk must not look done).
+pub fn generated(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr().lock(), "Error: {error}");
+            1
+        }
+    }
+}
+
 /// Writes `text` to stdout at once (errors ignored: there is nowhere left to report them).
 fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();

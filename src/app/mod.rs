@@ -158,6 +158,7 @@ pub fn rpub_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Pub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Pub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Pub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }
@@ -178,6 +179,7 @@ pub fn rsub_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Sub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Sub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Sub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }

@@ -23,7 +23,7 @@ pub fn version_text(tool: Tool, prog: &str) -> String {
 }
 
 /// What the tool does, the first line of its help after the program name.
-fn summary(tool: Tool) -> &'static str {
+pub(crate) fn summary(tool: Tool) -> &'static str {
     match tool {
         Tool::Pub => {
             "publishes MQTT messages: one message (or one per input line) to one topic, then it exits."
@@ -35,7 +35,7 @@ fn summary(tool: Tool) -> &'static str {
 /// The usage synopsis of each tool: its forms (the full command line, `--help`, `--version`), each a
 /// list of lines. `<flag>` stands for the flag as the table describes it for that tool: `<-h>` becomes
 /// `-h host`, `<-r>` stays `-r`.
-fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
+pub(crate) fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
     match tool {
         Tool::Pub => &[
             &[
@@ -48,6 +48,7 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-x>] [<-D> ...]",
                 "[<-d>] [<--quiet>]",
             ],
+            &["<--generate>"],
             &["<--help>"],
             &["<--version>"],
         ],
@@ -63,6 +64,7 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-x>] [<-D> ...] [<--retain-as-published>]",
                 "[<-d>] [<--quiet>]",
             ],
+            &["<--generate>"],
             &["<--help>"],
             &["<--version>"],
         ],
@@ -138,7 +140,7 @@ pub(crate) fn flag_column(flag: &Flag) -> String {
 }
 
 /// One part of the help after the synopsis.
-enum Part {
+pub(crate) enum Part {
     /// The flags of a section that the tool accepts (nothing when it accepts none).
     Flags(Section),
     /// A list that is not made of flags, for `tools` only.
@@ -151,7 +153,7 @@ enum Part {
 
 /// The sections of the help, in order. [`Section::Refused`] is not among them: the notes name those
 /// flags.
-const PARTS: &[Part] = &[
+pub(crate) const PARTS: &[Part] = &[
     Part::Flags(Section::Connection),
     Part::Flags(Section::Proxy),
     Part::Flags(Section::Tls),

@@ -2,6 +2,7 @@
 
 pub mod config;
 mod ctext;
+pub mod generate;
 pub mod help;
 pub mod options_file;
 mod parse;
@@ -38,6 +39,8 @@ pub enum Parsed<C> {
     Help,
     /// `--version`: show [`help::version_text`] (mosquitto then exits 1).
     Version,
+    /// `--generate KIND`: show [`generate::generate`]'s text (exit 0).
+    Generate(generate::Generate),
 }
 
 impl<C> From<Stop> for Parsed<C> {
@@ -45,6 +48,7 @@ impl<C> From<Stop> for Parsed<C> {
         match stop {
             Stop::Help => Parsed::Help,
             Stop::Version => Parsed::Version,
+            Stop::Generate(kind) => Parsed::Generate(kind),
         }
     }
 }

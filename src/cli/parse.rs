@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use super::config::MessageSource;
 use super::ctext;
+use super::generate::Generate;
 use super::table::{Opt, Takes, TlsArg, lookup};
 use super::v5::{self, V5Args};
 use crate::exit::Failure;
@@ -196,6 +197,8 @@ impl Default for Options {
 pub(crate) enum Stop {
     Help,
     Version,
+    /// `--generate KIND` (not a mosquitto option).
+    Generate(Generate),
 }
 
 /// Reads argument lists with mosquitto's rules, then checks and resolves them into a config.
@@ -250,6 +253,11 @@ impl ArgProcessor {
                     }
                 }
             };
+            if flag.opt == Opt::Generate {
+                return Generate::from_name(value)
+                    .map(|kind| Some(Stop::Generate(kind)))
+                    .ok_or_else(|| usage(Generate::unknown_kind_text(&lossy(value))));
+            }
             self.apply(flag.opt, value)?;
             index += 1;
         }
@@ -412,7 +420,7 @@ impl ArgProcessor {
             Opt::Username => o.username = Some(value.to_vec()),
             Opt::Verbose => o.verbose = true,
             // They end the reading in `process`.
-            Opt::Help | Opt::Version => {}
+            Opt::Help | Opt::Version | Opt::Generate => {}
             Opt::WillPayload => o.will_payload = Some(value.to_vec()),
             Opt::WillQos => {
                 let qos = ctext::atoi(value);

@@ -4,6 +4,7 @@
 //! help text. The parser (`parse.rs`), `--help` and the usage synopsis (`help.rs`) all read it, and man
 //! pages or shell completions can be generated from it the same way ([`flags`] per tool).
 
+use super::generate::Generate;
 use crate::tool::{Tool, Tools};
 
 /// What a flag does (its semantics live in `ArgProcessor::apply`).
@@ -62,6 +63,8 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// `--generate KIND`: print a man page or a shell completion script made from this table.
+    Generate,
 }
 
 /// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
@@ -108,6 +111,25 @@ impl Takes {
             Takes::Value { name, .. } | Takes::PropertyValues { name } => Some(name),
         }
     }
+}
+
+/// What a flag's value can be, for shell completion scripts (which complete it) and man pages (see
+/// `cli/generate/`). It describes, it does not check: the parser stays the judge (a test checks that
+/// every word of a [`ValueHint::OneOf`] is accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueHint {
+    /// Free text (a topic, a message, a number, a URL): nothing to complete.
+    Text,
+    /// A host name or address.
+    Host,
+    /// A file name.
+    File,
+    /// A directory name.
+    Dir,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// `-D`: a command, then a property name that command allows, then the value(s).
+    Property,
 }
 
 /// How the documentation names a flag's value.
@@ -171,6 +193,8 @@ pub(crate) struct Flag {
     pub(crate) help: &'static str,
     /// Other ways to write the flag, as the help's flag column shows them, each with its help line.
     pub(crate) forms: &'static [(&'static str, &'static str)],
+    /// What the value can be ([`ValueHint::Text`] unless [`Flag::hint`] says otherwise).
+    pub(crate) hint: ValueHint,
 }
 
 /// A switch; [`Flag::value`] and [`Flag::property_values`] make it take values.
@@ -189,6 +213,7 @@ const fn row(
         section,
         help,
         forms: &[],
+        hint: ValueHint::Text,
     }
 }
 
@@ -216,12 +241,18 @@ impl Flag {
             takes: Takes::PropertyValues {
                 name: ValueName { help, synopsis },
             },
+            hint: ValueHint::Property,
             ..self
         }
     }
 
     const fn also(self, forms: &'static [(&'static str, &'static str)]) -> Flag {
         Flag { forms, ..self }
+    }
+
+    /// What the value can be, for completion scripts and man pages.
+    const fn hint(self, hint: ValueHint) -> Flag {
+        Flag { hint, ..self }
     }
 
     /// The flag's short name (`-h`), if it has one.
@@ -248,19 +279,22 @@ impl Flag {
 pub(crate) static FLAGS: &[Flag] = &[
     row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
         "broker host name or address (default: localhost)")
-        .value("HOST", "host", "Error: -h argument given but no host specified.\n\n"),
+        .value("HOST", "host", "Error: -h argument given but no host specified.\n\n")
+        .hint(ValueHint::Host),
     row(&["-p", "--port"], Tools::ALL, Opt::Port, Section::Connection,
         "broker port (default: 1883); 0 means HOST is a unix socket path")
         .value("PORT", "port", "Error: -p argument given but no port specified.\n\n"),
     row(&["--unix"], Tools::ALL, Opt::Unix, Section::Connection,
         "connect through the unix domain socket PATH instead of TCP")
-        .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n"),
+        .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n")
+        .hint(ValueHint::File),
     row(&["-L", "--url"], Tools::ALL, Opt::Url, Section::Connection,
         "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument")
         .value("URL", "URL", "Error: -L argument given but no URL specified.\n\n"),
     row(&["-A"], Tools::ALL, Opt::BindAddress, Section::Connection,
         "local address to bind the connection to (picks the interface)")
-        .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n"),
+        .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n")
+        .hint(ValueHint::Host),
     row(&["--nodelay"], Tools::ALL, Opt::NoDelay, Section::Connection,
         "send each packet at once (TCP_NODELAY)"),
     row(&["-u", "--username"], Tools::ALL, Opt::Username, Section::Connection,
@@ -271,7 +305,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("PASSWORD", "password", "Error: -P argument given but no password specified.\n\n"),
     row(&["-V", "--protocol-version"], Tools::ALL, Opt::ProtocolVersion, Section::Connection,
         "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31")
-        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
+        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n")
+        .hint(ValueHint::OneOf(&["mqttv5", "5", "mqttv311", "311", "mqttv31", "31"])),
     row(&["-k", "--keepalive"], Tools::ALL, Opt::KeepAlive, Section::Connection,
         "seconds between keepalive pings, 5 to 65535 (default: 60)")
         .value("SECONDS", "keepalive", "Error: -k argument given but no keepalive specified.\n\n"),
@@ -280,26 +315,32 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("URL", "URL", "Error: --proxy argument given but no proxy url specified.\n\n"),
     row(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), Section::Tls,
         "trust the CA certificates in FILE (PEM); turns TLS on, port 8883")
-        .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--capath"], Tools::ALL, Opt::Tls(TlsArg::CaPath), Section::Tls,
         "trust every PEM certificate in DIR; turns TLS on, port 8883")
-        .value("DIR", "dir", "Error: --capath argument given but no directory specified.\n\n"),
+        .value("DIR", "dir", "Error: --capath argument given but no directory specified.\n\n")
+        .hint(ValueHint::Dir),
     row(&["--tls-use-os-certs"], Tools::ALL, Opt::Tls(TlsArg::UseOsCerts), Section::Tls,
         "trust the system's CA certificates; turns TLS on"),
     row(&["--cert"], Tools::ALL, Opt::Tls(TlsArg::Cert), Section::Tls,
         "client certificate (PEM), with --key")
-        .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
         "client private key (PEM, not encrypted), with --cert")
-        .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --key argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
         "the key's format (only pem)")
-        .value("pem", "pem", "Error: --keyform argument given but no keyform specified.\n\n"),
+        .value("pem", "pem", "Error: --keyform argument given but no keyform specified.\n\n")
+        .hint(ValueHint::OneOf(&["pem"])),
     row(&["--insecure"], Tools::ALL, Opt::Tls(TlsArg::Insecure), Section::Tls,
         "do not check the host name (the chain is still checked)"),
     row(&["--tls-version"], Tools::ALL, Opt::Tls(TlsArg::Version), Section::Tls,
         "tlsv1.3 (only 1.3) or tlsv1.2 (1.2 or later)")
-        .value("V", "version", "Error: --tls-version argument given but no version specified.\n\n"),
+        .value("V", "version", "Error: --tls-version argument given but no version specified.\n\n")
+        .hint(ValueHint::OneOf(&["tlsv1.3", "tlsv1.2"])),
     row(&["--tls-alpn"], Tools::ALL, Opt::Tls(TlsArg::Alpn), Section::Tls,
         "offer this ALPN protocol")
         .value("PROTOCOL", "protocol", "Error: --tls-alpn argument given but no protocol specified.\n\n"),
@@ -325,7 +366,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("TEXT", "payload", "Error: --will-payload argument given but no will payload specified.\n\n"),
     row(&["--will-qos"], Tools::ALL, Opt::WillQos, Section::Session,
         "its QoS (0, 1 or 2; default: 0)")
-        .value("QOS", "qos", "Error: --will-qos argument given but no will QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: --will-qos argument given but no will QoS specified.\n\n")
+        .hint(QOS),
     row(&["--will-retain"], Tools::ALL, Opt::WillRetain, Section::Session,
         "have the broker retain it"),
     row(&["-D", "--property"], Tools::ALL, Opt::Property, Section::V5,
@@ -346,7 +388,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("TEXT", "message", "Error: -m argument given but no message specified.\n\n"),
     row(&["-f", "--file"], Tools::PUB, Opt::File, Section::Publish,
         "the message is the whole content of FILE")
-        .value("FILE", "file", "Error: -f argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: -f argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["-s", "--stdin-file"], Tools::PUB, Opt::StdinFile, Section::Publish,
         "the message is everything read from standard input"),
     row(&["-l", "--stdin-line"], Tools::PUB, Opt::StdinLine, Section::Publish,
@@ -355,7 +398,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         "the message is empty (zero bytes)"),
     row(&["-q", "--qos"], Tools::PUB, Opt::Qos, Section::Publish,
         "delivery guarantee: 0, 1 or 2 (default: 0)")
-        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n")
+        .hint(QOS),
     row(&["-r", "--retain"], Tools::PUB, Opt::Retain, Section::Publish,
         "ask the broker to keep the message for future subscribers"),
     row(&["--repeat"], Tools::PUB, Opt::Repeat, Section::Publish,
@@ -369,7 +413,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("FILTER", "filter", "Error: -t argument given but no topic specified.\n\n"),
     row(&["-q", "--qos"], Tools::SUB, Opt::Qos, Section::Receive,
         "QoS asked for every filter: 0, 1 or 2 (default: 0)")
-        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n")
+        .hint(QOS),
     row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
         "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)")
         .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
@@ -410,6 +455,11 @@ pub(crate) static FLAGS: &[Flag] = &[
         "print this text"),
     row(&["--version"], Tools::ALL, Opt::Version, Section::Output,
         "print the version of rpubsub itself"),
+    row(&["--generate"], Tools::ALL, Opt::Generate, Section::Output,
+        "print the man page or a shell completion script: KIND is man, complete-bash,\n\
+         complete-zsh or complete-fish (status 0)")
+        .value("KIND", "kind", "Error: --generate argument given but no kind specified.\n\n")
+        .hint(ValueHint::OneOf(&Generate::NAMES)),
     row(&["--psk"], Tools::ALL, Opt::Tls(TlsArg::Psk), Section::Refused,
         "TLS pre-shared key (hex): refused, rustls has no TLS-PSK support")
         .value("KEY", "key", "Error: --psk argument given but no key specified.\n\n"),
@@ -423,6 +473,9 @@ pub(crate) static FLAGS: &[Flag] = &[
         "SHA1 of the engine's key password: refused, rustls has no engines")
         .value("SHA1", "sha1", "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
 ];
+
+/// The values of a QoS.
+const QOS: ValueHint = ValueHint::OneOf(&["0", "1", "2"]);
 
 /// The flags `tool` accepts, in the table's order.
 pub(crate) fn flags(tool: Tool) -> impl Iterator<Item = &'static Flag> {

@@ -48,6 +48,7 @@ fn without_config<C>(parsed: Parsed<C>) -> Parsed<()> {
         Parsed::Run(_) => Parsed::Run(()),
         Parsed::Help => Parsed::Help,
         Parsed::Version => Parsed::Version,
+        Parsed::Generate(kind) => Parsed::Generate(kind),
     }
 }
 
