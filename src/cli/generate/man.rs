@@ -161,124 +161,53 @@ pub(super) fn exit_rows() -> Vec<ExitRow> {
         .collect()
 }
 
-/// A command line of an example, quoted for the shell where needed and broken with `\` into lines
-/// that fit the page.
-fn command_lines(words: &[&str]) -> Vec<String> {
-    let quoted: Vec<String> = words
-        .iter()
-        .map(|word| {
-            if word.contains([' ', '#', '*', '?', '\'', '&', ';', '|', '<', '>', '(']) {
-                format!("\"{word}\"")
-            } else {
-                (*word).to_string()
-            }
-        })
-        .collect();
-    let mut lines = vec![String::new()];
-    for word in quoted {
-        let line = lines.last_mut().expect("one line at least");
-        if !line.is_empty() && line.len() + 1 + word.len() > 64 {
-            line.push_str(" \\");
-            lines.push(format!("    {word}"));
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&word);
-        }
-    }
-    lines
+/// The examples, in every tool's page (they show the tools together): paragraphs separated by an
+/// empty line, each a text, then its command lines (starting with `$ `; a line ending with ` \`
+/// goes on in the next). One string rather than a table of strings: the binary relocates every
+/// pointer of a table at each start, and this one would be used by `--generate man` only.
+pub(super) const EXAMPLES: &str = "\
+The classic smoke test: subscribe in one terminal, with a line for every packet, then publish from \
+another; the subscriber prints the message.
+$ rsub -d -t orz
+$ rpub -d -t orz -m \"Hello mosquitto.\"
+
+A CI check: wait at most 30 seconds for a device to report (exit status 0 when a message came, 27 \
+on time-out, 1 when the broker cannot be reached, so the job fails), then record the result with \
+QoS 1 (any status but 0 fails the step).
+$ rsub -h broker.example -t devices/42/status -C 1 -W 30
+$ rpub -h broker.example -q 1 -t ci/builds/1234 -m passed
+
+TLS: check the broker's certificate against the CA in ca.crt and log in with a client \
+certificate, on port 8883; then watch every topic, printing each topic before its message.
+$ rpub -h broker.example -p 8883 --cafile ca.crt --cert client.crt \\
+    --key client.key -t sensors/temp -m 21.5
+$ rsub -h broker.example -p 8883 --cafile ca.crt -v -t \"#\"
+
+Run a script written for mosquitto's clients on these tools, unchanged (with the Debian package's \
+links):
+$ PATH=/usr/lib/rpubsub/compat:$PATH \\
+    mosquitto_pub -t orz -m \"Hello mosquitto.\"
+";
+
+/// The examples as (text, command lines), the `$ ` taken off.
+pub(super) fn examples() -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
+    EXAMPLES.split("\n\n").map(|paragraph| {
+        let mut lines = paragraph.lines();
+        let text = lines.next().unwrap_or_default();
+        let commands = lines
+            .map(|line| line.strip_prefix("$ ").unwrap_or(line))
+            .collect();
+        (text, commands)
+    })
 }
 
-/// An example: what it shows and its command lines (a leading `NAME=value` word sets the
-/// environment; the next word is the program).
-pub(super) struct Example {
-    pub(super) text: &'static str,
-    pub(super) commands: &'static [&'static [&'static str]],
-}
-
-/// The examples, in every tool's page (they show the tools together).
-pub(super) const EXAMPLES: &[Example] = &[
-    Example {
-        text: "The classic smoke test: subscribe in one terminal, with a line for every packet, then publish from another; the subscriber prints the message.",
-        commands: &[
-            &["rsub", "-d", "-t", "orz"],
-            &["rpub", "-d", "-t", "orz", "-m", "Hello mosquitto."],
-        ],
-    },
-    Example {
-        text: "A CI check: wait at most 30 seconds for a device to report (exit status 0 when a message came, 27 on time-out, 1 when the broker cannot be reached, so the job fails), then record the result with QoS 1 (any status but 0 fails the step).",
-        commands: &[
-            &[
-                "rsub",
-                "-h",
-                "broker.example",
-                "-t",
-                "devices/42/status",
-                "-C",
-                "1",
-                "-W",
-                "30",
-            ],
-            &[
-                "rpub",
-                "-h",
-                "broker.example",
-                "-q",
-                "1",
-                "-t",
-                "ci/builds/1234",
-                "-m",
-                "passed",
-            ],
-        ],
-    },
-    Example {
-        text: "TLS: check the broker's certificate against the CA in ca.crt and log in with a client certificate, on port 8883; then watch every topic, printing each topic before its message.",
-        commands: &[
-            &[
-                "rpub",
-                "-h",
-                "broker.example",
-                "-p",
-                "8883",
-                "--cafile",
-                "ca.crt",
-                "--cert",
-                "client.crt",
-                "--key",
-                "client.key",
-                "-t",
-                "sensors/temp",
-                "-m",
-                "21.5",
-            ],
-            &[
-                "rsub",
-                "-h",
-                "broker.example",
-                "-p",
-                "8883",
-                "--cafile",
-                "ca.crt",
-                "-v",
-                "-t",
-                "#",
-            ],
-        ],
-    },
-    Example {
-        text: "Run a script written for mosquitto's clients on these tools, unchanged (with the Debian package's links):",
-        commands: &[&[
-            "PATH=/usr/lib/rpubsub/compat:$PATH",
-            "mosquitto_pub",
-            "-t",
-            "orz",
-            "-m",
-            "Hello mosquitto.",
-        ]],
-    },
-];
+/// The ENVIRONMENT section: a variable, a tab, what it does (one string, as [`EXAMPLES`]).
+const ENVIRONMENT: &str = "\
+XDG_CONFIG_HOME\twhere the options file is looked for (and nowhere else) when set
+HOME\tthe options file is in $HOME/.config when XDG_CONFIG_HOME is not set
+SSL_CERT_FILE, SSL_CERT_DIR\tthe CA certificates that --tls-use-os-certs and mqtts:// URLs trust \
+instead of the system's
+";
 
 /// The man page of `tool`.
 pub(super) fn page(tool: Tool) -> String {
@@ -446,36 +375,22 @@ pub(super) fn page(tool: Tool) -> String {
     ));
 
     line(".SH ENVIRONMENT");
-    for (variable, text) in [
-        (
-            "XDG_CONFIG_HOME",
-            "where the options file is looked for (and nowhere else) when set",
-        ),
-        (
-            "HOME",
-            "the options file is in $HOME/.config when XDG_CONFIG_HOME is not set",
-        ),
-        (
-            "SSL_CERT_FILE, SSL_CERT_DIR",
-            "the CA certificates that --tls-use-os-certs and mqtts:// URLs trust instead of the system's",
-        ),
-    ] {
+    for entry in ENVIRONMENT.lines() {
+        let (variable, text) = entry.split_once('\t').unwrap_or((entry, ""));
         line(".TP");
         line(&bold(variable));
         line(&escape(text));
     }
 
     line(".SH EXAMPLES");
-    for example in EXAMPLES {
+    for (text, commands) in examples() {
         line(".PP");
-        line(&escape(example.text));
+        line(&escape(text));
         line(".PP");
         line(".RS 4");
         line(".nf");
-        for command in example.commands {
-            for text in command_lines(command) {
-                line(&escape(&text));
-            }
+        for command in commands {
+            line(&escape(command));
         }
         line(".fi");
         line(".RE");

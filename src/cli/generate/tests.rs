@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::man::{EXAMPLES, exit_rows};
+use super::man::{examples, exit_rows};
 use super::{Generate, generate};
 use crate::cli::parse::ArgProcessor;
 use crate::cli::table::{self, ValueHint};
@@ -184,13 +184,41 @@ fn completed_values_are_accepted_by_the_parser() {
     }
 }
 
+/// A command line of an example split into words as the shell would (double quotes, `\` at the
+/// end of a line going on in the next; nothing else is used there).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in line.replace(" \\\n", " ").chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            ' ' | '\n' if !quoted => words.extend(word.take()),
+            _ => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
 #[test]
 fn examples_use_flags_the_tools_accept() {
-    for example in EXAMPLES {
-        for command in example.commands {
-            let words: Vec<&str> = command
+    let mut count = 0;
+    for (text, commands) in examples() {
+        assert!(!text.is_empty() && !commands.is_empty(), "{text:?}");
+        let mut joined = String::new();
+        for line in &commands {
+            joined.push_str(line);
+            joined.push(if line.ends_with(" \\") { '\n' } else { '\0' });
+        }
+        for command in joined.split('\0').filter(|command| !command.is_empty()) {
+            let words = shell_words(command);
+            let words: Vec<&str> = words
                 .iter()
-                .copied()
+                .map(String::as_str)
                 .skip_while(|word| word.contains('=') && !word.starts_with('-'))
                 .collect();
             let program = words[0];
@@ -201,8 +229,10 @@ fn examples_use_flags_the_tools_accept() {
             let mut processor = ArgProcessor::new(tool, program);
             let result = processor.process(&words[1..]);
             assert_eq!(result, Ok(None), "{command:?}");
+            count += 1;
         }
     }
+    assert_eq!(count, 7, "every command line of the examples was checked");
 }
 
 #[test]
