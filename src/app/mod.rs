@@ -1,6 +1,6 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
-mod input;
+pub mod input;
 pub mod publisher;
 pub mod session;
 #[cfg(test)]
