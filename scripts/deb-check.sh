@@ -65,6 +65,10 @@ check "zsh and fish completions installed" \
 check "compat links point at our tools" \
   test "$(readlink -f /usr/lib/rpubsub/compat/mosquitto_pub)" = /usr/bin/rpub -a \
   "$(readlink -f /usr/lib/rpubsub/compat/mosquitto_sub)" = /usr/bin/rsub
+if [ -f src/bin/rrr.rs ]; then
+  check "the compat link for rrr" test "$(readlink -f /usr/lib/rpubsub/compat/mosquitto_rr)" = /usr/bin/rrr
+  check "man -w rrr finds the page" bash -c 'man -w rrr | grep -q "^/usr/share/man/man1/rrr.1.gz$"'
+fi
 check "mosquitto-clients' mosquitto_pub is still theirs" \
   bash -c 'dpkg -S /usr/bin/mosquitto_pub | grep -q "^mosquitto-clients:"'
 
@@ -92,7 +96,7 @@ check "mosquitto_sub received it" \
 dpkg -r rpubsub >&2
 installed=""
 check "dpkg says removed" bash -c '! dpkg-query -W -f="\${Status}" rpubsub 2>/dev/null | grep -q "install ok installed"'
-check "nothing of it left" bash -c '[ ! -e /usr/bin/rpub ] && [ ! -e /usr/bin/rsub ] && [ ! -e /usr/lib/rpubsub ] &&
+check "nothing of it left" bash -c '[ ! -e /usr/bin/rpub ] && [ ! -e /usr/bin/rsub ] && [ ! -e /usr/bin/rrr ] && [ ! -e /usr/lib/rpubsub ] &&
   [ ! -e /usr/share/man/man1/rpub.1.gz ] && [ ! -e /usr/share/bash-completion/completions/rpub ]'
 mosquitto_files_after=$(dpkg -L mosquitto-clients | sort | xargs -d '\n' md5sum 2>/dev/null || true)
 check "mosquitto-clients' files unchanged" test "$mosquitto_files_before" = "$mosquitto_files_after"

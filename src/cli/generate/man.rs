@@ -138,27 +138,47 @@ fn cells(line: &str) -> Vec<String> {
     cells.iter().map(|cell| cell.trim().to_string()).collect()
 }
 
-/// The rows of the first table of docs/exit-codes.md (header `| Code | When | stderr ... | Tool |`).
+/// The rows of the tables of docs/exit-codes.md: the main one (`| Code | When | stderr ... | Tool |`),
+/// whose Tool column says which tools a row is for, and the tables of one tool (`| Code | When |
+/// stderr ... |`) under a heading naming it (`## rrr`). A table of another shape gives no rows (a
+/// test then fails).
 pub(super) fn exit_rows() -> Vec<ExitRow> {
-    let mut lines = EXIT_CODES
-        .lines()
-        .skip_while(|line| !line.starts_with("| Code |"));
-    let header = lines.next().map(cells).unwrap_or_default();
-    if header.len() != 4 || header[0] != "Code" || header[3] != "Tool" {
-        return Vec::new();
+    let mut rows = Vec::new();
+    let mut heading = "";
+    let mut lines = EXIT_CODES.lines();
+    while let Some(line) = lines.next() {
+        if let Some(title) = line.strip_prefix("## ") {
+            heading = title.trim();
+            continue;
+        }
+        if !line.starts_with("| Code |") {
+            continue;
+        }
+        let header = cells(line);
+        let with_tools = match header.as_slice() {
+            [code, _, _, tool] if code == "Code" && tool == "Tool" => true,
+            [code, _, _] if code == "Code" => false,
+            _ => continue,
+        };
+        let table = lines
+            .by_ref()
+            .skip(1) // the |---| line
+            .take_while(|line| line.starts_with('|'));
+        for cells in table.map(cells) {
+            let tools = match (with_tools, cells.as_slice()) {
+                (true, [_, _, _, tools]) => tools.clone(),
+                (false, [_, _, _]) => heading.to_string(),
+                _ => continue,
+            };
+            rows.push(ExitRow {
+                code: cells[0].clone(),
+                when: cells[1].clone(),
+                stderr: cells[2].clone(),
+                tools,
+            });
+        }
     }
-    lines
-        .skip(1) // the |---| line
-        .take_while(|line| line.starts_with('|'))
-        .map(cells)
-        .filter(|cells| cells.len() == 4)
-        .map(|cells| ExitRow {
-            code: cells[0].clone(),
-            when: cells[1].clone(),
-            stderr: cells[2].clone(),
-            tools: cells[3].clone(),
-        })
-        .collect()
+    rows
 }
 
 /// The examples, in every tool's page (they show the tools together): paragraphs separated by an
@@ -182,6 +202,10 @@ certificate, on port 8883; then watch every topic, printing each topic before it
 $ rpub -h broker.example -p 8883 --cafile ca.crt --cert client.crt \\
     --key client.key -t sensors/temp -m 21.5
 $ rsub -h broker.example -p 8883 --cafile ca.crt -v -t \"#\"
+
+A request and its response (MQTT 5): rrr subscribes to replies/me, sends the question to \
+service/time with replies/me as its response topic, prints the first answer and exits.
+$ rrr -t service/time -e replies/me -m \"what time is it?\"
 
 Run a script written for mosquitto's clients on these tools, unchanged (with the Debian package's \
 links):

@@ -232,7 +232,7 @@ fn examples_use_flags_the_tools_accept() {
             count += 1;
         }
     }
-    assert_eq!(count, 7, "every command line of the examples was checked");
+    assert_eq!(count, 8, "every command line of the examples was checked");
 }
 
 #[test]
