@@ -158,11 +158,11 @@ fn the_exit_status_section_is_the_table_of_docs_exit_codes() {
             );
         }
     }
-    // rsub's time-out and rpub's lost connection are in their own page only.
+    // rsub's time-out and rpub -l's refused publish are in their own page only.
     let pub_page = generate(Tool::Pub, Generate::Man);
     let sub_page = generate(Tool::Sub, Generate::Man);
     assert!(sub_page.contains("\\fB27\\fR") && !pub_page.contains("\\fB27\\fR"));
-    assert!(pub_page.contains("\\fB7\\fR") && !sub_page.contains("\\fB7\\fR"));
+    assert!(pub_page.contains("\\fB10\\fR") && !sub_page.contains("\\fB10\\fR"));
 }
 
 /// The words a completion offers for a value are words the parser accepts there.
