@@ -1,5 +1,7 @@
 //! The one place that prints errors and picks exit codes.
 
+pub mod ci;
+
 use std::io::Write;
 
 use crate::proto::client::{CommandError, PublishError};

@@ -1,6 +1,9 @@
 //! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
 
+mod check;
+mod expect;
 mod input;
+pub mod policy;
 pub mod publisher;
 pub mod session;
 #[cfg(test)]
@@ -19,7 +22,7 @@ use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
 use crate::trace::{DebugLines, TraceSink};
-use session::{Link, NetLink};
+use session::{FirstAttempt, Link, NetLink, Session};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -103,9 +106,27 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
     properties
 }
 
-/// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,
-/// SIGINT/SIGTERM are reported by the driver from before the connection attempt on.
-fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<NetLink, Failure> {
+/// Creates the driver and opens the first connection (CONNECT queued), then the session over it
+/// with the connection policies of the CI flags. With `watch_signals`, SIGINT/SIGTERM are reported
+/// by the driver from before the connection attempt on.
+fn start_session(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+) -> Result<Session<NetLink>, Failure> {
+    let (link, started, first) = start(config, client_id, watch_signals)?;
+    let trace = trace_sink(config);
+    let policy = policy::ConnectPolicy::from_options(&config.ci);
+    Ok(Session::new(link, client_id, trace).with_policy(policy, started, first))
+}
+
+/// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt
+/// began and how it went (with `--wait-for-broker`, a broker not listening yet is not a failure).
+fn start(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+) -> Result<(NetLink, std::time::Instant, FirstAttempt), Failure> {
     let client = Client::new(client_options(config, client_id.to_string()));
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
     if watch_signals {
@@ -123,9 +144,17 @@ fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<
         driver,
         spec: config.connect.clone(),
     };
-    link.connect()
-        .map_err(|failure| exit::connect_failure(&failure))?;
-    Ok(link)
+    let started = link.now();
+    let first = match link.connect() {
+        Ok(()) => FirstAttempt::Opened,
+        Err(failure)
+            if config.ci.wait_for_broker.is_some() && policy::broker_not_listening(&failure) =>
+        {
+            FirstAttempt::NotListening(failure)
+        }
+        Err(failure) => return Err(exit::connect_failure(&failure)),
+    };
+    Ok((link, started, first))
 }
 
 /// The trace sink the options ask for: `-d` lines, or none.
@@ -142,6 +171,13 @@ fn io_failure(err: &std::io::Error) -> Failure {
     exit::os_failure(err)
 }
 
+/// Right after parsing: passwords given on the command line are masked in the process's own argument
+/// memory (`ps`, `/proc/PID/cmdline`), and `-u` without a password takes `MQTT_PASSWORD`.
+fn keep_secrets_off_argv(tool: Tool, args: &[std::ffi::OsString], common: &mut CommonConfig) {
+    crate::sys::mask_args(&cli::argv_secrets(tool, args));
+    cli::password_from_env(common, std::env::var_os("MQTT_PASSWORD"));
+}
+
 /// rpub from its arguments to its exit code (the binary only sets up the process and exits).
 pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
@@ -149,9 +185,14 @@ pub fn rpub_main() -> i32 {
     let args: Vec<_> = argv.collect();
     let defaults = cli::options_file::load(Tool::Pub);
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Pub, &args, &mut config.common);
             let quiet = config.common.quiet;
-            match publisher::run(config) {
+            let outcome = match config.check {
+                Some(_) => check::run(config),
+                None => publisher::run(config),
+            };
+            match outcome {
                 Ok(()) => 0,
                 Err(failure) => exit::report(&failure, &prog, quiet),
             }
@@ -169,7 +210,8 @@ pub fn rsub_main() -> i32 {
     let args: Vec<_> = argv.collect();
     let defaults = cli::options_file::load(Tool::Sub);
     match cli::parse_sub_with(&prog, &defaults, &args) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Sub, &args, &mut config.common);
             let quiet = config.common.quiet;
             match subscriber::run(config) {
                 Ok(()) => 0,

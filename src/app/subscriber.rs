@@ -11,7 +11,8 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::session::{Link, Role, Session, is_lost};
+use super::expect::{Expect, Verdict, suback_problems, unsuback_problems};
+use super::session::{AfterLoss, Link, Role, Session, is_lost};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::output::{
@@ -38,9 +39,7 @@ const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
-    let link = super::start(&config.common, &client_id, true)?;
-    let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace);
+    let mut session = super::start_session(&config.common, &client_id, true)?;
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
     let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
     session.run(&mut subscriber)
@@ -86,6 +85,14 @@ pub struct Subscriber {
     /// Ids of `--remove-retained` publishes whose `sending PUBLISH` line was already printed (at
     /// the moment mosquitto prints it), so the client's own event for it is not traced again.
     pretraced: VecDeque<u16>,
+    /// `--timeout`: when the run times out (like `-W`, but also before CONNACK).
+    run_timeout_at: Option<Instant>,
+    /// `--idle-timeout`: the run ends normally then, unless a message comes first.
+    idle_at: Option<Instant>,
+    /// `--expect-*`.
+    expect: Option<Expect>,
+    /// The `-U` filters by the id of their UNSUBSCRIBE (`--strict` names a refused one).
+    unsubscribing: Vec<(u16, String)>,
 }
 
 impl Subscriber {
@@ -105,6 +112,12 @@ impl Subscriber {
             pretty: config.pretty,
             no_eol: config.no_eol,
         };
+        let run_timeout_at = config.common.ci.timeout.map(|limit| now + limit);
+        let expect = config
+            .ci
+            .expect
+            .clone()
+            .map(|expectation| Expect::new(expectation, config.topics.clone(), now));
         Subscriber {
             config,
             printer,
@@ -116,6 +129,10 @@ impl Subscriber {
             removal_published: false,
             pending_removals: VecDeque::new(),
             pretraced: VecDeque::new(),
+            run_timeout_at,
+            idle_at: None,
+            expect,
+            unsubscribing: Vec::new(),
         }
     }
 
@@ -170,12 +187,15 @@ impl Subscriber {
             );
         }
         if v5 || config.unsubscribe_properties.is_empty() {
+            self.unsubscribing.clear();
             for filter in &config.unsubscribe {
-                let _ = s.client().unsubscribe_with_properties(
+                if let Ok(mid) = s.client().unsubscribe_with_properties(
                     filter,
                     config.unsubscribe_properties.clone(),
                     now,
-                );
+                ) {
+                    self.unsubscribing.push((mid, filter.clone()));
+                }
             }
         }
     }
@@ -184,6 +204,19 @@ impl Subscriber {
         s.record(TraceRecord::Subscribed { mid, return_codes });
         if self.is_ending() {
             return;
+        }
+        let common = &self.config.common;
+        if common.ci.strict {
+            let v5 = common.version == Version::V5;
+            let problems = suback_problems(&self.config.topics, common.qos, return_codes, v5);
+            if !problems.is_empty() {
+                let failure = exit::ci::strict_subscription(&problems);
+                self.end_with(s, Err(failure), NORMAL_DISCONNECTION);
+                return;
+            }
+        }
+        if let Some(idle) = self.config.ci.idle_timeout {
+            self.idle_at = Some(s.now() + idle);
         }
         if !return_codes.is_empty() && return_codes.iter().all(|&code| code >= SUBACK_FAILURE) {
             // mosquitto_sub disconnects, then reports it, and still exits 0.
@@ -197,8 +230,30 @@ impl Subscriber {
         }
     }
 
+    /// `--strict`: an MQTT 5 UNSUBACK refused to unsubscribe.
+    fn unsubscribed<L: Link>(&mut self, s: &mut Session<L>, mid: u16, reason_codes: &[u8]) {
+        let Some(filter) = self
+            .unsubscribing
+            .iter()
+            .find(|(sent, _)| *sent == mid)
+            .map(|(_, filter)| filter.clone())
+        else {
+            return;
+        };
+        let problems = unsuback_problems(&filter, reason_codes);
+        if self.config.common.ci.strict && !problems.is_empty() && !self.is_ending() {
+            let failure = exit::ci::strict_subscription(&problems);
+            self.end_with(s, Err(failure), NORMAL_DISCONNECTION);
+        }
+    }
+
     /// mosquitto_sub's message callback, step by step.
     fn message<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
+        if let Some(idle) = self.config.ci.idle_timeout
+            && self.idle_at.is_some()
+        {
+            self.idle_at = Some(s.now() + idle);
+        }
         if !matches!(self.phase, Phase::Running) {
             return;
         }
@@ -221,6 +276,15 @@ impl Subscriber {
             self.remove_retained(s, &message.topic);
         }
         self.print(s, message);
+        if let Some(expect) = self.expect.as_mut() {
+            match expect.on_message(&message.topic, &message.payload, s.now()) {
+                Verdict::Pending => {}
+                Verdict::Met => return self.end_with(s, Ok(()), NORMAL_DISCONNECTION),
+                Verdict::Violated(failure) => {
+                    return self.end_with(s, Err(failure), NORMAL_DISCONNECTION);
+                }
+            }
+        }
         if let Some(count) = self.config.count {
             self.printed = self.printed.saturating_add(1);
             if self.printed == count {
@@ -352,7 +416,7 @@ impl Subscriber {
         let (outcome, was_closing) = match &mut self.phase {
             Phase::Closing { outcome: kept } => (std::mem::replace(kept, Ok(())), true),
             Phase::Done { .. } => return,
-            Phase::Running | Phase::Stopped => (outcome, false),
+            Phase::Running | Phase::Stopped => (self.judged(s, outcome), false),
         };
         if s.client_ref().is_connected() {
             self.send_disconnect(s, reason_code);
@@ -365,6 +429,28 @@ impl Subscriber {
             s.cancel_reconnect();
             s.finish(outcome);
         }
+    }
+
+    /// The outcome of a run that ends successfully (exit 0) in mosquitto's terms, judged by the
+    /// `--expect-*` flags: an expectation not met is a failure (a text of mosquitto's that comes
+    /// with exit 0 is still printed).
+    fn judged<L: Link>(
+        &mut self,
+        s: &mut Session<L>,
+        outcome: Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let Some(expect) = &self.expect else {
+            return outcome;
+        };
+        if let Err(failure) = &outcome {
+            if failure.exit_code() != 0 {
+                return outcome;
+            }
+            if let Failure::Runtime { text, .. } = failure {
+                s.print_error(text.trim_end(), self.config.common.quiet);
+            }
+        }
+        expect.at_end(s.now())
     }
 
     /// DISCONNECT with the `-D disconnect` properties (MQTT 5; 3.x sends a plain DISCONNECT, where
@@ -411,8 +497,13 @@ impl Subscriber {
                 }
                 // mosquitto_sub reconnects silently after a fixed delay (also after -C or
                 // --retained-only stopped the processing without a DISCONNECT, see
-                // `stop_processing`).
-                s.reconnect_later();
+                // `stop_processing`), unless `--reconnect` says otherwise.
+                if let AfterLoss::Stop { failed_attempts } = s.reconnect_after_loss(true) {
+                    self.phase = Phase::Done {
+                        ignore_queued: true,
+                    };
+                    s.finish(Err(exit::ci::connection_lost(failed_attempts)));
+                }
             }
             _ => {}
         }
@@ -425,16 +516,32 @@ impl Subscriber {
             s.abort(Err(exit::ended_before_connack()));
             return;
         }
+        self.time_is_up(s);
+    }
+
+    /// `-W` after CONNACK, or `--timeout`: disconnect (MQTT 5: asking for the will, as on a
+    /// signal), print `Timed out` and exit 27, or report the `--expect-*` outcome instead. The
+    /// time-out replaces an outcome decided before.
+    fn time_is_up<L: Link>(&mut self, s: &mut Session<L>) {
+        let outcome = match &self.expect {
+            Some(expect) => expect.at_end(s.now()),
+            None => Err(exit::timed_out()),
+        };
         if s.client_ref().is_connected() {
-            // As on a signal: MQTT 5 asks the broker to publish the will. The time-out replaces
-            // an outcome decided before.
-            self.phase = Phase::Closing {
-                outcome: Err(exit::timed_out()),
-            };
+            self.phase = Phase::Closing { outcome };
             self.send_disconnect(s, DISCONNECT_WITH_WILL);
         } else {
-            s.abort(Err(exit::timed_out()));
+            self.phase = Phase::Done {
+                ignore_queued: true,
+            };
+            s.cancel_reconnect();
+            s.abort(outcome);
         }
+    }
+
+    /// `--idle-timeout`: no message for that long after the SUBACK: a normal end.
+    fn idle<L: Link>(&mut self, s: &mut Session<L>) {
+        self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
     }
 }
 
@@ -468,6 +575,7 @@ impl Role for Subscriber {
         match event {
             Event::Connected { .. } => self.connected(s),
             Event::Subscribed { mid, return_codes } => self.subscribed(s, mid, &return_codes),
+            Event::Unsubscribed { mid, reason_codes } => self.unsubscribed(s, mid, &reason_codes),
             Event::Message(message) => self.message(s, &message),
             // A removal the broker refused (MQTT 5) is over too: the next one may go.
             Event::Published { .. } | Event::PublishFailed(_) => self.publish_pending_removal(s),
@@ -484,15 +592,25 @@ impl Role for Subscriber {
         if s.is_leaving() {
             return false;
         }
-        if self.timeout_at.is_some_and(|at| s.now() >= at) {
+        let now = s.now();
+        if self.timeout_at.is_some_and(|at| now >= at) {
             self.timeout_at = None;
             self.timed_out(s);
+        } else if self.run_timeout_at.is_some_and(|at| now >= at) {
+            self.run_timeout_at = None;
+            self.time_is_up(s);
+        } else if self.idle_at.is_some_and(|at| now >= at) && !self.is_ending() {
+            self.idle_at = None;
+            self.idle(s);
         }
         false
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.timeout_at
+        [self.timeout_at, self.run_timeout_at, self.idle_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn on_signal<L: Link>(&mut self, s: &mut Session<L>) {

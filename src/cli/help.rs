@@ -46,6 +46,9 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...]",
+                "[<--connect-timeout>] [<--timeout>] [<--wait-for-broker>]",
+                "[<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--check> [<--check-format>] [<--check-warn>] [<--check-crit>]]",
                 "[<-d>] [<--quiet>]",
             ],
             &["<--help>"],
@@ -61,6 +64,9 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...] [<--retain-as-published>]",
+                "[<--connect-timeout>] [<--timeout>] [<--idle-timeout>]",
+                "[<--wait-for-broker>] [<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--expect-payload> | <--expect-regex>] [<--expect-count>] [<--expect-none>]",
                 "[<-d>] [<--quiet>]",
             ],
             &["<--help>"],
@@ -165,6 +171,7 @@ const PARTS: &[Part] = &[
         title: "-F FORMAT (one newline is added after each message unless -N):",
         rows: FORMAT_ROWS,
     },
+    Part::Flags(Section::Ci),
     Part::Flags(Section::Output),
 ];
 
@@ -296,6 +303,7 @@ Notes:
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
   Without -i or -I the client id is empty under MQTT 3.1.1 and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
+  Exit statuses, those of the flags for scripts and CI included: docs/exit-codes.md (\"For CI\").
   Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
     offers neither, so these are refused for good (see docs/tls.md);

@@ -127,6 +127,8 @@ pub(super) struct Options {
     pub(super) retain_as_published: bool,
     pub(super) tls: TlsArgs,
     pub(super) proxy: Option<ProxyConfig>,
+    /// The flags for scripts and CI (`cli::ci`).
+    pub(super) ci: super::ci::CiArgs,
 }
 
 /// The TLS options as given (checked after all arguments, as mosquitto does).
@@ -187,6 +189,7 @@ impl Default for Options {
             retain_as_published: false,
             tls: TlsArgs::default(),
             proxy: None,
+            ci: Default::default(),
         }
     }
 }
@@ -251,6 +254,7 @@ impl ArgProcessor {
                 }
             };
             self.apply(flag.opt, value)?;
+            self.note_secret(flag.opt, index, value);
             index += 1;
         }
         Ok(None)
@@ -374,6 +378,7 @@ impl ArgProcessor {
                     return Err(usage("Error: --repeat argument must be >0.\n\n"));
                 }
                 o.repeat = repeat.unsigned_abs();
+                o.ci.repeat_given = true;
             }
             Opt::RepeatDelay => {
                 // mosquitto keeps the value in a C float: -1e-46 rounds to -0.0 and is accepted.
@@ -440,6 +445,7 @@ impl ArgProcessor {
             Opt::Property => {}
             Opt::SessionExpiry => o.v5.session_expiry = v5::parse_session_expiry(value)?,
             Opt::RetainAsPublished => o.retain_as_published = true,
+            Opt::Ci(arg) => self.apply_ci(arg, value)?,
         }
         Ok(())
     }

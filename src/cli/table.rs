@@ -62,6 +62,30 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// One of the flags for scripts and CI (issue 14, see [`CiArg`]).
+    Ci(CiArg),
+}
+
+/// The flags for scripts and CI (issue 14): long options mosquitto does not have, read by
+/// `cli::ci`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CiArg {
+    ConnectTimeout,
+    Timeout,
+    IdleTimeout,
+    ExpectPayload,
+    ExpectRegex,
+    ExpectCount,
+    ExpectNone,
+    Check,
+    CheckFormat,
+    CheckWarn,
+    CheckCrit,
+    Strict,
+    PwFile,
+    WaitForBroker,
+    Reconnect,
+    ReconnectDelay,
 }
 
 /// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
@@ -134,6 +158,8 @@ pub(crate) enum Section {
     /// rsub: which messages are printed.
     Select,
     Output,
+    /// Time limits, assertions, probes and secrets for scripts and CI (issue 14).
+    Ci,
     /// mosquitto's flags that rustls cannot offer: refused with an error. `--help` does not list them
     /// one by one; its notes name them.
     Refused,
@@ -152,6 +178,7 @@ impl Section {
             Section::Receive => "What to receive and print:",
             Section::Select => "Which messages to print:",
             Section::Output => "Output and help:",
+            Section::Ci => "For scripts and CI (exit statuses: docs/exit-codes.md, \"For CI\"):",
             Section::Refused => "Not supported (refused with an error):",
         }
     }
@@ -402,6 +429,60 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
         "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["--connect-timeout"], Tools::ALL, Opt::Ci(CiArg::ConnectTimeout), Section::Ci,
+        "give up when name resolution, TCP, SOCKS, TLS and CONNACK take longer than DURATION\n\
+         (per attempt; 500ms, 2s, 1m30s, or seconds: 1.5) (exit 40)")
+        .value("DURATION", "duration", "Error: --connect-timeout argument given but no duration specified.\n\n"),
+    row(&["--timeout"], Tools::PUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "the whole run, every acknowledgement included, must end within DURATION (exit 27)")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n"),
+    row(&["--timeout"], Tools::SUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "-W with any DURATION (500ms, 1.5): print Timed out and exit 27 when it ends")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n"),
+    row(&["--idle-timeout"], Tools::SUB, Opt::Ci(CiArg::IdleTimeout), Section::Ci,
+        "exit 0 once no message has arrived for DURATION after the SUBACK")
+        .value("DURATION", "duration", "Error: --idle-timeout argument given but no duration specified.\n\n"),
+    row(&["--expect-payload"], Tools::SUB, Opt::Ci(CiArg::ExpectPayload), Section::Ci,
+        "exit 0 as soon as a message with exactly this payload arrived; exit 41 if none\n\
+         did when the run ends (--timeout, --idle-timeout, -W, -C, a signal)")
+        .value("TEXT", "payload", "Error: --expect-payload argument given but no payload specified.\n\n"),
+    row(&["--expect-regex"], Tools::SUB, Opt::Ci(CiArg::ExpectRegex), Section::Ci,
+        "the same for a payload matching REGEX (Rust regex syntax, searched in the payload)")
+        .value("REGEX", "regex", "Error: --expect-regex argument given but no regex specified.\n\n"),
+    row(&["--expect-count"], Tools::SUB, Opt::Ci(CiArg::ExpectCount), Section::Ci,
+        "at least COUNT such messages (any message without --expect-payload/-regex)")
+        .value("COUNT", "count", "Error: --expect-count argument given but no count specified.\n\n"),
+    row(&["--expect-none"], Tools::SUB, Opt::Ci(CiArg::ExpectNone), Section::Ci,
+        "succeed only if no message arrives before --timeout, --idle-timeout or -W (exit 42)"),
+    row(&["--check"], Tools::PUB, Opt::Ci(CiArg::Check), Section::Ci,
+        "probe the broker: subscribe to a private topic (-t, or rpubsub/check/<client id>),\n\
+         publish --repeat probes (default 5), receive them back, report times and losses"),
+    row(&["--check-format"], Tools::PUB, Opt::Ci(CiArg::CheckFormat), Section::Ci,
+        "text (default), json, or nagios (one status line, exit 0/1/2/3)")
+        .value("FORMAT", "format", "Error: --check-format argument given but no format specified.\n\n"),
+    row(&["--check-warn"], Tools::PUB, Opt::Ci(CiArg::CheckWarn), Section::Ci,
+        "warning (exit 45; nagios 1) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-warn argument given but no duration specified.\n\n"),
+    row(&["--check-crit"], Tools::PUB, Opt::Ci(CiArg::CheckCrit), Section::Ci,
+        "critical (exit 46; nagios 2) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-crit argument given but no duration specified.\n\n"),
+    row(&["--strict"], Tools::ALL, Opt::Ci(CiArg::Strict), Section::Ci,
+        "fail where mosquitto only warns: a refused publish (exit 43), a denied subscription,\n\
+         a lower QoS granted, a refused unsubscribe (exit 44)"),
+    row(&["--pw-file"], Tools::ALL, Opt::Ci(CiArg::PwFile), Section::Ci,
+        "the password is the first line of FILE (only its owner may read it, or a pipe);\n\
+         without -P and --pw-file, -u takes the password from MQTT_PASSWORD if it is set")
+        .value("FILE", "file", "Error: --pw-file argument given but no file specified.\n\n"),
+    row(&["--wait-for-broker"], Tools::ALL, Opt::Ci(CiArg::WaitForBroker), Section::Ci,
+        "while nothing listens at the broker's address yet, try again for up to DURATION")
+        .value("DURATION", "duration", "Error: --wait-for-broker argument given but no duration specified.\n\n"),
+    row(&["--reconnect"], Tools::ALL, Opt::Ci(CiArg::Reconnect), Section::Ci,
+        "after a lost connection: never (exit 7), always, or at most N attempts in a row\n\
+         (default: rsub and rpub -l always, rpub never)")
+        .value("WHEN", "when", "Error: --reconnect argument given but no value specified.\n\n"),
+    row(&["--reconnect-delay"], Tools::ALL, Opt::Ci(CiArg::ReconnectDelay), Section::Ci,
+        "wait this long before each reconnect attempt (default: 1s)")
+        .value("DURATION", "duration", "Error: --reconnect-delay argument given but no duration specified.\n\n"),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
     row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,

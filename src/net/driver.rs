@@ -40,6 +40,23 @@ pub struct Turn {
     pub signalled: bool,
 }
 
+/// The driver's own timestamps of its last socket write and read (`rpub --check` measures latency
+/// with them, so the loop's own work is not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IoTimes {
+    pub last_write: Option<Instant>,
+    pub last_read: Option<Instant>,
+}
+
+/// When the current connection's transport was opened (resolution, TCP and the proxy done) and its
+/// TLS handshake finished (`rpub --check` reports them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectTimes {
+    pub started: Option<Instant>,
+    pub opened: Option<Instant>,
+    pub tls_done: Option<Instant>,
+}
+
 pub struct Driver {
     poll: Poll,
     events: Events,
@@ -61,6 +78,11 @@ pub struct Driver {
     /// Nothing has been read on the current connection yet.
     first_read: bool,
     batching: ReadBatching,
+    /// When the last write to the socket returned, and the last read that brought bytes (`rpub
+    /// --check` measures latency from these).
+    last_write: Option<Instant>,
+    last_read: Option<Instant>,
+    connect_times: ConnectTimes,
 }
 
 impl Driver {
@@ -83,6 +105,9 @@ impl Driver {
             tls: None,
             first_read: false,
             batching: ReadBatching::default(),
+            last_write: None,
+            last_read: None,
+            connect_times: ConnectTimes::default(),
         })
     }
 
@@ -116,8 +141,19 @@ impl Driver {
 
     /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
+        let started = self.now();
+        self.connect_times = ConnectTimes {
+            started: Some(started),
+            ..ConnectTimes::default()
+        };
         let stream = open_stream(spec, self.tls.as_ref())?;
+        self.connect_times.opened = Some(self.now());
         self.attach(stream).map_err(ConnectFailure::Io)
+    }
+
+    /// When the current connection's transport was opened and its TLS handshake done.
+    pub fn connect_times(&self) -> ConnectTimes {
+        self.connect_times
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
@@ -135,6 +171,24 @@ impl Driver {
         let now = self.now();
         self.client.connect(now);
         Ok(())
+    }
+
+    /// A transport is open.
+    pub fn has_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The TLS handshake of the open transport is still going on.
+    pub fn tls_handshaking(&self) -> bool {
+        matches!(&self.stream, Some(Stream::Tls(tls)) if tls.is_handshaking())
+    }
+
+    /// When the last socket write returned and the last read brought bytes.
+    pub fn io_times(&self) -> IoTimes {
+        IoTimes {
+            last_write: self.last_write,
+            last_read: self.last_read,
+        }
     }
 
     /// Nothing is waiting to be written to the socket.
@@ -263,6 +317,11 @@ impl Driver {
         if readable {
             self.read_some(timed_out);
         }
+        if self.connect_times.tls_done.is_none()
+            && matches!(&self.stream, Some(Stream::Tls(tls)) if !tls.is_handshaking())
+        {
+            self.connect_times.tls_done = Some(self.now());
+        }
         let now = self.now();
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
@@ -334,6 +393,7 @@ impl Driver {
                         self.tls_failure = Some(failure);
                     }
                     let now = Instant::now();
+                    self.last_read = Some(now);
                     self.client.handle_input(&self.read_chunk[..n], now);
                     total += n;
                     if n == self.read_chunk.len() && n < READ_CHUNK {
@@ -403,7 +463,10 @@ impl Driver {
                     self.fail_transport();
                     return false;
                 }
-                Ok(n) => self.write_queue.advance(n),
+                Ok(n) => {
+                    self.last_write = Some(Instant::now());
+                    self.write_queue.advance(n);
+                }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     return self.set_writable_interest(true);
                 }

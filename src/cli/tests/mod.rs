@@ -125,6 +125,7 @@ fn default_common() -> CommonConfig {
         connect_properties: Default::default(),
         disconnect_properties: Default::default(),
         session_expiry: None,
+        ci: Default::default(),
     }
 }
 
@@ -137,6 +138,7 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         repeat: 1,
         repeat_delay: Duration::ZERO,
         publish_properties: Default::default(),
+        check: None,
     }
 }
 
@@ -160,6 +162,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         retain_as_published: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
+        ci: Default::default(),
     }
 }
 
