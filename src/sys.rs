@@ -216,3 +216,72 @@ pub fn read_secret_file(path: &std::path::Path) -> Result<Vec<u8>, SecretFileErr
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn masking_overwrites_only_the_spans_in_the_kept_argv() {
+        let mut args: Vec<Vec<u8>> = ["rsub", "-P", "secret", "-L", "mqtt://u:pw@h/t"]
+            .iter()
+            .map(|arg| format!("{arg}\0").into_bytes())
+            .collect();
+        let pointers: Vec<*const std::ffi::c_char> = args
+            .iter_mut()
+            .map(|arg| arg.as_mut_ptr().cast_const().cast())
+            .collect();
+        // SAFETY: `pointers` has 5 NUL-terminated, writable strings that outlive the masking.
+        unsafe { keep_argv(5, pointers.as_ptr()) };
+        mask_args(&[
+            ArgSpan {
+                arg: 2,
+                bytes: 0..6,
+            },
+            ArgSpan {
+                arg: 4,
+                bytes: 9..11,
+            },
+            // Past the end of the argument or of argv: nothing is written.
+            ArgSpan {
+                arg: 4,
+                bytes: 20..30,
+            },
+            ArgSpan {
+                arg: 9,
+                bytes: 0..1,
+            },
+        ]);
+        ARGV.store(std::ptr::null_mut(), Ordering::SeqCst);
+        let shown: Vec<String> = args
+            .iter()
+            .map(|arg| String::from_utf8_lossy(&arg[..arg.len() - 1]).into_owned())
+            .collect();
+        assert_eq!(shown, ["rsub", "-P", "******", "-L", "mqtt://u:**@h/t"]);
+    }
+
+    #[test]
+    fn a_secret_file_must_be_private_and_gives_its_first_line() {
+        let dir = std::env::temp_dir().join(format!("rpubsub-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("pw");
+        std::fs::write(&path, b"pa ss\r\nnext\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert_eq!(read_secret_file(&path).expect("private"), b"pa ss");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        assert!(matches!(
+            read_secret_file(&path),
+            Err(SecretFileError::Exposed { mode: 0o640 })
+        ));
+        assert!(matches!(
+            read_secret_file(&dir),
+            Err(SecretFileError::NotAFile)
+        ));
+        assert!(matches!(
+            read_secret_file(&dir.join("missing")),
+            Err(SecretFileError::Io(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -511,20 +511,21 @@ impl Subscriber {
 
     /// `-W` expired. Before the first CONNACK mosquitto_sub exits 255 silently; after it, it
     /// disconnects, prints `Timed out` and exits 27.
-    fn timed_out<L: Link>(&mut self, s: &mut Session<L>) {
+    fn timed_out<L: Link>(&mut self, s: &mut Session<L>, at: Instant) {
         if !s.ever_connected() {
             s.abort(Err(exit::ended_before_connack()));
             return;
         }
-        self.time_is_up(s);
+        self.time_is_up(s, at);
     }
 
     /// `-W` after CONNACK, or `--timeout`: disconnect (MQTT 5: asking for the will, as on a
     /// signal), print `Timed out` and exit 27, or report the `--expect-*` outcome instead. The
-    /// time-out replaces an outcome decided before.
-    fn time_is_up<L: Link>(&mut self, s: &mut Session<L>) {
+    /// time-out replaces an outcome decided before. `at`: the time limit (the expectation's report
+    /// names it rather than the moment the timer was noticed).
+    fn time_is_up<L: Link>(&mut self, s: &mut Session<L>, at: Instant) {
         let outcome = match &self.expect {
-            Some(expect) => expect.at_end(s.now()),
+            Some(expect) => expect.at_end(at),
             None => Err(exit::timed_out()),
         };
         if s.client_ref().is_connected() {
@@ -540,8 +541,12 @@ impl Subscriber {
     }
 
     /// `--idle-timeout`: no message for that long after the SUBACK: a normal end.
-    fn idle<L: Link>(&mut self, s: &mut Session<L>) {
-        self.end_with(s, Ok(()), NORMAL_DISCONNECTION);
+    fn idle<L: Link>(&mut self, s: &mut Session<L>, at: Instant) {
+        let outcome = self
+            .expect
+            .as_ref()
+            .map_or(Ok(()), |expect| expect.at_end(at));
+        self.end_with(s, outcome, NORMAL_DISCONNECTION);
     }
 }
 
@@ -593,15 +598,16 @@ impl Role for Subscriber {
             return false;
         }
         let now = s.now();
-        if self.timeout_at.is_some_and(|at| now >= at) {
+        let due = |deadline: Option<Instant>| deadline.filter(|&at| now >= at);
+        if let Some(at) = due(self.timeout_at) {
             self.timeout_at = None;
-            self.timed_out(s);
-        } else if self.run_timeout_at.is_some_and(|at| now >= at) {
+            self.timed_out(s, at);
+        } else if let Some(at) = due(self.run_timeout_at) {
             self.run_timeout_at = None;
-            self.time_is_up(s);
-        } else if self.idle_at.is_some_and(|at| now >= at) && !self.is_ending() {
+            self.time_is_up(s, at);
+        } else if let Some(at) = due(self.idle_at).filter(|_| !self.is_ending()) {
             self.idle_at = None;
-            self.idle(s);
+            self.idle(s, at);
         }
         false
     }

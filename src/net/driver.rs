@@ -78,8 +78,8 @@ pub struct Driver {
     /// Nothing has been read on the current connection yet.
     first_read: bool,
     batching: ReadBatching,
-    /// When the last write to the socket returned, and the last read that brought bytes (`rpub
-    /// --check` measures latency from these).
+    /// When the last write to the socket that took bytes began, and when the last read that
+    /// brought bytes returned (`rpub --check` measures latency from these).
     last_write: Option<Instant>,
     last_read: Option<Instant>,
     connect_times: ConnectTimes,
@@ -458,13 +458,16 @@ impl Driver {
                 *slot = IoSlice::new(bytes);
                 count += 1;
             }
+            // Taken before the write: the bytes cannot have left earlier, and a pause of this
+            // process between the write and the clock cannot make a measured latency shorter.
+            let before_write = Instant::now();
             match stream.write_vectored(&slices[..count]) {
                 Ok(0) => {
                     self.fail_transport();
                     return false;
                 }
                 Ok(n) => {
-                    self.last_write = Some(Instant::now());
+                    self.last_write = Some(before_write);
                     self.write_queue.advance(n);
                 }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {

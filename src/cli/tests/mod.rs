@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod accepted;
+mod ci;
 mod ctext;
 mod errors;
 mod help;
