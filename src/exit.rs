@@ -31,6 +31,14 @@ impl Failure {
         Failure::Runtime { text, code }
     }
 
+    /// The same failure with its runtime text hidden (`--quiet`); the exit code stays.
+    pub fn quieted(self) -> Failure {
+        match self {
+            Failure::Runtime { code, .. } => Failure::Silent { code },
+            other => other,
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Usage { .. } | Failure::UsageWithHelp { .. } | Failure::UsageRaw { .. } => 1,
@@ -395,6 +403,23 @@ pub fn stdin_empty() -> Failure {
 /// rsub: every subscription was refused (printed after the DISCONNECT; still exit 0).
 pub fn all_subscriptions_denied() -> Failure {
     Failure::runtime("All subscription requests were denied.", 0)
+}
+
+/// An error mosquitto's clients report while setting up the client (after reading the arguments,
+/// before connecting), printed with `err_printf` and so hidden by `--quiet`: exit 1. `text` ends with
+/// its newline.
+pub fn setup_error(text: &str, quiet: bool) -> Failure {
+    let failure = Failure::Runtime {
+        text: text.to_string(),
+        code: 1,
+    };
+    if quiet { failure.quieted() } else { failure }
+}
+
+/// A client setup step that fails without a message (libmosquitto returns an error without setting
+/// errno, so mosquitto prints nothing at all): exit 1.
+pub fn setup_failed_silently() -> Failure {
+    Failure::Silent { code: 1 }
 }
 
 /// rsub after a refused CONNACK: the `Connection error:` line was printed when CONNACK arrived;

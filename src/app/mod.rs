@@ -2,7 +2,7 @@
 
 mod check;
 mod expect;
-mod input;
+pub mod input;
 pub mod policy;
 pub mod publisher;
 pub mod session;

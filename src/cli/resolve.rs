@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
 use super::ctext;
 use super::parse::{ArgProcessor, DEFAULT_PORT, DEFAULT_TLS_PORT, lossy, usage};
-use crate::exit::Failure;
+use crate::exit::{self, Failure};
 use crate::net::ConnectSpec;
 use crate::proto::codec::{Property, Version, Will};
 use crate::tls::TlsOptions;
@@ -30,14 +30,7 @@ impl ArgProcessor {
     /// An error mosquitto prints with `err_printf` (hidden by `--quiet`), exit code 1. The binaries report
     /// parse failures as not quiet, so the quiet case is turned into a silent failure here.
     fn runtime(&self, text: &str) -> Failure {
-        if self.options.quiet {
-            Failure::Silent { code: 1 }
-        } else {
-            Failure::Runtime {
-                text: text.to_string(),
-                code: 1,
-            }
-        }
+        exit::setup_error(text, self.options.quiet)
     }
 
     /// mosquitto's TLS checks (in its order), then the TLS features rustls cannot offer.
@@ -161,13 +154,13 @@ impl ArgProcessor {
             }
             if !ctext::valid_utf8(id) {
                 // libmosquitto fails without setting errno, so mosquitto prints nothing at all.
-                return Err(Failure::Silent { code: 1 });
+                return Err(exit::setup_failed_silently());
             }
         }
         if let Some(prefix) = &o.id_prefix
             && !ctext::valid_utf8(prefix)
         {
-            return Err(Failure::Silent { code: 1 });
+            return Err(exit::setup_failed_silently());
         }
         // MQTT 5 `-c` with a finite `-x` and no id: libmosquitto refuses a persistent session
         // without an id.
@@ -283,10 +276,9 @@ impl ArgProcessor {
         let quiet = self.options.quiet;
         let loaded = match &self.options.source {
             // Loading errors are err_printf texts: hidden by --quiet like any runtime error.
-            Some(source) => load(source).map_err(|failure| match failure {
-                Failure::Runtime { code, .. } if quiet => Failure::Silent { code },
-                other => other,
-            })?,
+            Some(source) => {
+                load(source).map_err(|failure| if quiet { failure.quieted() } else { failure })?
+            }
             None => None,
         };
         if let Some(payload) = loaded {
