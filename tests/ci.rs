@@ -84,6 +84,44 @@ fn connect_timeout_names_the_stage_a_silent_broker_never_finished() {
     }
 }
 
+/// A listener whose accept queue is full: the kernel drops further SYNs, so a TCP connection to it
+/// never completes (as with a host that drops packets). The filling connections are returned so
+/// they stay open.
+fn full_listen_queue() -> (socket2::Socket, Vec<socket2::Socket>, u16) {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    listener.bind(&SockAddr::from(any)).expect("bind");
+    listener.listen(0).expect("listen");
+    let address = listener.local_addr().expect("addr");
+    let port = address.as_socket().expect("inet").port();
+    let fillers = (0..3)
+        .map(|_| {
+            let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+            socket.set_nonblocking(true).expect("nonblocking");
+            let _ = socket.connect(&address);
+            socket
+        })
+        .collect();
+    // Let the kernel finish the handshakes it will finish.
+    std::thread::sleep(Duration::from_millis(100));
+    (listener, fillers, port)
+}
+
+#[test]
+fn connect_timeout_also_bounds_a_tcp_connection_that_never_completes() {
+    let (_listener, _fillers, port) = full_listen_queue();
+    let out = rpub()
+        .args(conn(port))
+        .args(["-t", "a", "-m", "x", "--connect-timeout", "500ms"])
+        .run();
+    assert_exit(&out, 40);
+    assert_eq!(
+        out.stderr_text(),
+        format!("Error: no TCP connection to 127.0.0.1:{port} within 500ms (name resolved).\n")
+    );
+}
+
 #[test]
 fn timeout_ends_rsub_with_timed_out_also_before_connack_and_rpub_likewise() {
     let broker = Broker::start();

@@ -140,6 +140,7 @@ fn start(
         None => None,
     };
     driver.set_tls(tls);
+    driver.set_connect_limit(config.ci.connect_timeout);
     let mut link = NetLink {
         driver,
         spec: config.connect.clone(),
@@ -152,7 +153,13 @@ fn start(
         {
             FirstAttempt::NotListening(failure)
         }
-        Err(failure) => return Err(exit::connect_failure(&failure)),
+        Err(failure) => {
+            return Err(session::connect_failure(
+                &link,
+                config.ci.connect_timeout,
+                &failure,
+            ));
+        }
     };
     Ok((link, started, first))
 }

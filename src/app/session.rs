@@ -158,6 +158,28 @@ impl Link for NetLink {
     }
 }
 
+/// What the user is told when a connection attempt could not be opened: a `--connect-timeout` that
+/// ran out names the broker, the limit and the stage (as when it runs out later, before CONNACK).
+pub fn connect_failure<L: Link>(
+    link: &L,
+    limit: Option<Duration>,
+    failure: &ConnectFailure,
+) -> Failure {
+    match failure {
+        ConnectFailure::TimedOut(pending) => {
+            let info = link.attempt_info();
+            exit::ci::connect_timed_out(
+                &info.broker,
+                limit.unwrap_or_default(),
+                *pending,
+                info.proxy,
+                info.tls,
+            )
+        }
+        other => exit::connect_failure(other),
+    }
+}
+
 /// The broker as messages name it: `host:port`, or the unix socket's path.
 pub fn broker_label(spec: &ConnectSpec) -> String {
     match &spec.endpoint {
@@ -277,7 +299,11 @@ impl<L: Link> Session<L> {
                         self.reconnect_at = Some(at);
                         self.broker_wait = Some(wait);
                     }
-                    None => self.abort(Err(exit::connect_failure(&failure))),
+                    None => {
+                        let failure =
+                            connect_failure(&self.link, self.policy.connect_timeout, &failure);
+                        self.abort(Err(failure));
+                    }
                 }
             }
         }
@@ -454,7 +480,11 @@ impl<L: Link> Session<L> {
                 if let Some(wait) = self.broker_wait.as_mut() {
                     match wait.retry_at(now) {
                         Some(at) if broker_not_listening(&failure) => self.reconnect_at = Some(at),
-                        _ => self.abort(Err(exit::connect_failure(&failure))),
+                        _ => {
+                            let failure =
+                                connect_failure(&self.link, self.policy.connect_timeout, &failure);
+                            self.abort(Err(failure));
+                        }
                     }
                 } else if self.budget.allows(true) {
                     self.reconnect_at = Some(now + self.policy.reconnect_delay);

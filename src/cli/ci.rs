@@ -214,8 +214,12 @@ impl ArgProcessor {
             }
         }
         if let Some(path) = self.options.ci.pw_file.clone() {
-            let password = crate::sys::read_secret_file(&path)
-                .map_err(|err| crate::exit::ci::password_file_failure(&path, &err))?;
+            let quiet = self.options.quiet;
+            let password = crate::sys::read_secret_file(&path).map_err(|err| {
+                let failure = crate::exit::ci::password_file_failure(&path, &err);
+                // A runtime error like the others found while setting up: --quiet hides it.
+                if quiet { failure.quieted() } else { failure }
+            })?;
             self.options.password = Some(password);
         }
         Ok(())

@@ -117,14 +117,7 @@ pub fn shown_duration(duration: Duration) -> String {
 }
 
 /// The stage a connection attempt had not finished when `--connect-timeout` ran out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PendingStage {
-    Resolution,
-    Tcp,
-    Proxy,
-    Tls,
-    Connack,
-}
+pub use crate::net::PendingStage;
 
 /// What `--connect-timeout` reports: which stage did not finish, where, and what was done.
 /// `broker` is `host:port` (or the socket path); `proxy` and `tls`: whether those stages are part

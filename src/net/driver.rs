@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
-use super::connect::{ConnectFailure, open_stream};
+use super::connect::{ConnectFailure, open_stream_within};
 use super::spec::ConnectSpec;
 use super::transport::Stream;
 use crate::output::stdout::Output;
@@ -83,6 +83,8 @@ pub struct Driver {
     last_write: Option<Instant>,
     last_read: Option<Instant>,
     connect_times: ConnectTimes,
+    /// `--connect-timeout`: how long opening each transport may take.
+    connect_limit: Option<Duration>,
 }
 
 impl Driver {
@@ -108,6 +110,7 @@ impl Driver {
             last_write: None,
             last_read: None,
             connect_times: ConnectTimes::default(),
+            connect_limit: None,
         })
     }
 
@@ -146,9 +149,16 @@ impl Driver {
             started: Some(started),
             ..ConnectTimes::default()
         };
-        let stream = open_stream(spec, self.tls.as_ref())?;
+        let deadline = self.connect_limit.map(|limit| started + limit);
+        let stream = open_stream_within(spec, self.tls.as_ref(), deadline)?;
         self.connect_times.opened = Some(self.now());
         self.attach(stream).map_err(ConnectFailure::Io)
+    }
+
+    /// `--connect-timeout`: every transport opened by [`Driver::connect`] from now on must be open
+    /// within `limit` (the session keeps the same limit for the TLS handshake and CONNACK).
+    pub fn set_connect_limit(&mut self, limit: Option<Duration>) {
+        self.connect_limit = limit;
     }
 
     /// When the current connection's transport was opened and its TLS handshake done.

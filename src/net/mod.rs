@@ -15,12 +15,14 @@
 mod batching;
 mod connect;
 mod driver;
+mod limit;
 mod spec;
 mod stdin;
 mod transport;
 
-pub use connect::{ConnectFailure, open_stream};
+pub use connect::{ConnectFailure, open_stream, open_stream_within};
 pub use driver::{ConnectTimes, Driver, IoTimes, Turn};
+pub use limit::PendingStage;
 pub use spec::{ConnectSpec, Endpoint};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;
