@@ -136,8 +136,7 @@ pub struct Checker {
     connack: Option<Duration>,
     suback: Option<Duration>,
     latencies: Vec<Duration>,
-    transport: Option<Duration>,
-    tls: Option<Duration>,
+    times: crate::net::ConnectTimes,
 }
 
 impl Checker {
@@ -160,16 +159,18 @@ impl Checker {
             connack: None,
             suback: None,
             latencies: Vec::new(),
-            transport: None,
-            tls: None,
+            times: crate::net::ConnectTimes::default(),
         }
     }
 
     /// The measurements, into `report`.
     pub fn into_report(self, report: CheckReport) -> CheckReport {
+        let since = |at: Option<Instant>| at.map(|at| at.saturating_duration_since(self.started));
         CheckReport {
-            transport: self.transport,
-            tls: self.tls,
+            resolved: since(self.times.resolved),
+            tcp: since(self.times.tcp),
+            proxy: since(self.times.proxy),
+            tls: since(self.times.tls_done),
             connack: self.connack,
             suback: self.suback,
             sent: self.sent,
@@ -184,9 +185,7 @@ impl Checker {
 
     fn connected<L: Link>(&mut self, s: &mut Session<L>) {
         let now = s.now();
-        let times = s.link.connect_times();
-        self.transport = times.opened.map(|at| self.since_start(at));
-        self.tls = times.tls_done.map(|at| self.since_start(at));
+        self.times = s.link.connect_times();
         let connack_read = s.io_times().last_read.unwrap_or(now);
         self.connack = Some(self.since_start(connack_read));
         self.phase = Phase::Subscribing;

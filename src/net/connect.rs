@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::limit::{PendingStage, remaining, resolve_within};
+use super::limit::{ConnectTimes, PendingStage, remaining, resolve_within};
 use super::spec::{ConnectSpec, Endpoint};
 use super::transport::Stream;
 use crate::socks::{self, ProxyConfig, SocksError};
@@ -37,23 +37,26 @@ const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// with TLS on top of the TCP connection when `tls` is given (the certificate is
 /// checked against the host name given with `-h`).
 pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
-    open_stream_within(spec, tls, None)
+    open_stream_within(spec, tls, None, &mut ConnectTimes::default())
 }
 
 /// [`open_stream`], given up with [`ConnectFailure::TimedOut`] at `deadline` (`--connect-timeout`):
 /// name resolution, the TCP connection and the SOCKS5 handshake each get the time that is left.
+/// `times` gets when each stage finished.
 pub fn open_stream_within(
     spec: &ConnectSpec,
     tls: Option<&TlsConfig>,
     deadline: Option<Instant>,
+    times: &mut ConnectTimes,
 ) -> Result<Stream, ConnectFailure> {
     match &spec.endpoint {
         Endpoint::Unix { path } => open_unix(path),
         Endpoint::Tcp { host, port } => {
             let bind = spec.bind_address.as_deref();
+            let limits = Limits { deadline, times };
             let stream = match &spec.proxy {
-                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay, deadline)?,
-                None => open_tcp(host, *port, bind, spec.nodelay, deadline)?,
+                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay, limits)?,
+                None => open_tcp(host, *port, bind, spec.nodelay, limits)?,
             };
             match (tls, stream) {
                 (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
@@ -101,10 +104,16 @@ fn open_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    deadline: Option<Instant>,
+    limits: Limits<'_>,
 ) -> Result<Stream, ConnectFailure> {
-    let socket = connect_tcp(host, port, bind_address, nodelay, deadline)?;
+    let socket = connect_tcp(host, port, bind_address, nodelay, limits)?;
     into_stream(socket)
+}
+
+/// `--connect-timeout`'s deadline for an attempt, and where its stage times go.
+struct Limits<'a> {
+    deadline: Option<Instant>,
+    times: &'a mut ConnectTimes,
 }
 
 /// The connected socket, non-blocking, as the event loop's stream.
@@ -121,9 +130,19 @@ fn open_via_proxy(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    deadline: Option<Instant>,
+    limits: Limits<'_>,
 ) -> Result<Stream, ConnectFailure> {
-    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay, deadline)?;
+    let Limits { deadline, times } = limits;
+    let mut socket = connect_tcp(
+        &proxy.host,
+        proxy.port,
+        bind_address,
+        nodelay,
+        Limits {
+            deadline,
+            times: &mut *times,
+        },
+    )?;
     // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
     let left = remaining(deadline).map_err(|()| ConnectFailure::TimedOut(PendingStage::Proxy))?;
     let limit = Some(left.map_or(PROXY_HANDSHAKE_TIMEOUT, |left| {
@@ -140,6 +159,7 @@ fn open_via_proxy(
             ConnectFailure::Proxy(err)
         }
     })?;
+    times.proxy = Some(Instant::now());
     socket.set_read_timeout(None).map_err(ConnectFailure::Io)?;
     socket.set_write_timeout(None).map_err(ConnectFailure::Io)?;
     into_stream(socket)
@@ -152,13 +172,15 @@ fn connect_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    deadline: Option<Instant>,
+    limits: Limits<'_>,
 ) -> Result<Socket, ConnectFailure> {
+    let Limits { deadline, times } = limits;
     let addrs = resolve(host, port, deadline)?;
     let bind_addrs = match bind_address {
         Some(bind) => Some(resolve(bind, 0, deadline)?),
         None => None,
     };
+    times.resolved = Some(Instant::now());
     let mut last_error = None;
     for addr in addrs {
         let domain = Domain::for_address(addr);
@@ -196,6 +218,7 @@ fn connect_tcp(
         };
         match connected {
             Ok(()) => {
+                times.tcp = Some(Instant::now());
                 if nodelay {
                     // mosquitto only warns when this fails; a slower socket still works.
                     let _ = socket.set_tcp_nodelay(true);

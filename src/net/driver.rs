@@ -9,6 +9,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
 use super::connect::{ConnectFailure, open_stream_within};
+use super::limit::ConnectTimes;
 use super::spec::ConnectSpec;
 use super::transport::Stream;
 use crate::output::stdout::Output;
@@ -46,15 +47,6 @@ pub struct Turn {
 pub struct IoTimes {
     pub last_write: Option<Instant>,
     pub last_read: Option<Instant>,
-}
-
-/// When the current connection's transport was opened (resolution, TCP and the proxy done) and its
-/// TLS handshake finished (`rpub --check` reports them).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ConnectTimes {
-    pub started: Option<Instant>,
-    pub opened: Option<Instant>,
-    pub tls_done: Option<Instant>,
 }
 
 pub struct Driver {
@@ -150,7 +142,8 @@ impl Driver {
             ..ConnectTimes::default()
         };
         let deadline = self.connect_limit.map(|limit| started + limit);
-        let stream = open_stream_within(spec, self.tls.as_ref(), deadline)?;
+        let stream =
+            open_stream_within(spec, self.tls.as_ref(), deadline, &mut self.connect_times)?;
         self.connect_times.opened = Some(self.now());
         self.attach(stream).map_err(ConnectFailure::Io)
     }

@@ -16,6 +16,21 @@ pub enum PendingStage {
     Connack,
 }
 
+/// When each stage of the current connection attempt finished (`rpub --check` reports them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectTimes {
+    pub started: Option<Instant>,
+    /// The broker's (or, with a proxy, the proxy's) name resolved.
+    pub resolved: Option<Instant>,
+    /// The TCP connection (to the broker or the proxy) is up.
+    pub tcp: Option<Instant>,
+    /// The SOCKS5 proxy connected us to the broker.
+    pub proxy: Option<Instant>,
+    /// The transport is open (everything above done; a unix socket connected).
+    pub opened: Option<Instant>,
+    pub tls_done: Option<Instant>,
+}
+
 /// The time left until `deadline` (`None`: no deadline), or `Err` once it has passed.
 pub(super) fn remaining(deadline: Option<Instant>) -> Result<Option<Duration>, ()> {
     match deadline {

@@ -21,8 +21,8 @@ mod stdin;
 mod transport;
 
 pub use connect::{ConnectFailure, open_stream, open_stream_within};
-pub use driver::{ConnectTimes, Driver, IoTimes, Turn};
-pub use limit::PendingStage;
+pub use driver::{Driver, IoTimes, Turn};
+pub use limit::{ConnectTimes, PendingStage};
 pub use spec::{ConnectSpec, Endpoint};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;

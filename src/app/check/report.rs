@@ -15,8 +15,12 @@ pub struct CheckReport {
     pub broker: String,
     pub topic: String,
     pub qos: u8,
-    /// The transport was open (name resolved, TCP connected, through the proxy if any).
-    pub transport: Option<Duration>,
+    /// The broker's (with a proxy: the proxy's) name was resolved.
+    pub resolved: Option<Duration>,
+    /// The TCP connection (to the broker or the proxy) was up.
+    pub tcp: Option<Duration>,
+    /// The SOCKS5 proxy had connected us to the broker.
+    pub proxy: Option<Duration>,
     /// The TLS handshake was done.
     pub tls: Option<Duration>,
     /// CONNACK arrived.
@@ -99,8 +103,10 @@ impl CheckReport {
                 let _ = writeln!(out, "  {label:<12}{}", millis(value));
             }
         };
-        line("connected", self.transport);
-        line("TLS done", self.tls);
+        line("resolved", self.resolved);
+        line("TCP", self.tcp);
+        line("SOCKS5", self.proxy);
+        line("TLS", self.tls);
         line("CONNACK", self.connack);
         line("SUBACK", self.suback);
         let _ = writeln!(
@@ -154,14 +160,16 @@ impl CheckReport {
         };
         format!(
             "{{\"status\":\"{}\",\"broker\":{},\"topic\":{},\"qos\":{},\
-             \"times_ms\":{{\"connected\":{},\"tls\":{},\"connack\":{},\"suback\":{}}},\
+             \"times_ms\":{{\"resolved\":{},\"tcp\":{},\"proxy\":{},\"tls\":{},\"connack\":{},\"suback\":{}}},\
              \"probes\":{{\"sent\":{},\"received\":{},\"lost\":{}}},\
              \"latency_ms\":{latency},\"warn_ms\":{},\"crit_ms\":{},\"error\":{error}}}\n",
             status.nagios_word().to_ascii_lowercase(),
             json_string(&self.broker),
             json_string(&self.topic),
             self.qos,
-            ms(self.transport),
+            ms(self.resolved),
+            ms(self.tcp),
+            ms(self.proxy),
             ms(self.tls),
             ms(self.connack),
             ms(self.suback),
@@ -193,7 +201,9 @@ impl CheckReport {
         };
         let mut perf = Vec::new();
         for (label, value) in [
-            ("connected", self.transport),
+            ("resolved", self.resolved),
+            ("tcp", self.tcp),
+            ("proxy", self.proxy),
             ("tls", self.tls),
             ("connack", self.connack),
             ("suback", self.suback),
@@ -268,7 +278,9 @@ mod tests {
             broker: "127.0.0.1:1883".into(),
             topic: "rpubsub/check/x".into(),
             qos: 1,
-            transport: Some(ms(1)),
+            resolved: Some(Duration::ZERO),
+            tcp: Some(ms(1)),
+            proxy: None,
             tls: None,
             connack: Some(ms(2)),
             suback: Some(ms(1)),
@@ -321,7 +333,8 @@ mod tests {
         assert_eq!(
             r.render(&config(CheckFormat::Text, None, None)),
             "rpub --check 127.0.0.1:1883: OK\n\
-             \x20 connected   1.000 ms\n\
+             \x20 resolved    0.000 ms\n\
+             \x20 TCP         1.000 ms\n\
              \x20 CONNACK     2.000 ms\n\
              \x20 SUBACK      1.000 ms\n\
              \x20 probes      3 sent, 3 received, 0 lost (QoS 1, topic rpubsub/check/x)\n\
@@ -330,14 +343,14 @@ mod tests {
         assert_eq!(
             r.render(&config(CheckFormat::Json, Some(10), None)),
             "{\"status\":\"ok\",\"broker\":\"127.0.0.1:1883\",\"topic\":\"rpubsub/check/x\",\"qos\":1,\
-             \"times_ms\":{\"connected\":1.000,\"tls\":null,\"connack\":2.000,\"suback\":1.000},\
+             \"times_ms\":{\"resolved\":0.000,\"tcp\":1.000,\"proxy\":null,\"tls\":null,\"connack\":2.000,\"suback\":1.000},\
              \"probes\":{\"sent\":3,\"received\":3,\"lost\":0},\
              \"latency_ms\":{\"min\":1.000,\"p50\":2.000,\"p90\":3.000,\"p99\":3.000,\"max\":3.000},\
              \"warn_ms\":10.000,\"crit_ms\":null,\"error\":null}\n"
         );
         assert_eq!(
             r.render(&config(CheckFormat::Nagios, Some(10), Some(20))),
-            "MQTT OK - 127.0.0.1:1883 p99 3.000 ms, 0/3 probes lost | connected=0.001000s;;;0 \
+            "MQTT OK - 127.0.0.1:1883 p99 3.000 ms, 0/3 probes lost | resolved=0.000000s;;;0 tcp=0.001000s;;;0 \
              connack=0.002000s;;;0 suback=0.001000s;;;0 min=0.001000s;;;0 p50=0.002000s;;;0 \
              p99=0.003000s;0.010000;0.020000;0 max=0.003000s;;;0 lost=0;;;0;3\n"
         );
