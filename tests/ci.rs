@@ -309,6 +309,23 @@ fn an_expectation_unmet_says_what_it_saw() {
 }
 
 #[test]
+fn a_bad_expect_regex_is_an_argument_error_before_connecting() {
+    let port = common::free_port();
+    let out = rsub()
+        .args(conn(port))
+        .args(["-t", "a", "--expect-regex", "t=("])
+        .run();
+    assert_exit(&out, 1);
+    let text = out.stderr_text();
+    assert!(
+        text.starts_with("Error: Invalid --expect-regex \"t=(\": regex parse error")
+            && text.ends_with("\n\nUse 'rsub --help' to see usage.\n"),
+        "{}",
+        out.dump()
+    );
+}
+
+#[test]
 fn expect_none_holds_without_a_message_and_fails_with_one() {
     let broker = Broker::start();
     let out = rsub()

@@ -24,6 +24,8 @@ pub enum Verdict {
 #[derive(Debug, Clone)]
 pub struct Expect {
     expectation: Expectation,
+    /// `--expect-regex`, compiled.
+    regex: Option<regex::bytes::Regex>,
     /// The subscriptions, for the messages.
     filters: Vec<String>,
     started: Instant,
@@ -32,15 +34,31 @@ pub struct Expect {
 }
 
 impl Expect {
-    /// Counting from `started` (the connection attempt).
-    pub fn new(expectation: Expectation, filters: Vec<String>, started: Instant) -> Expect {
-        Expect {
+    /// Counting from `started` (the connection attempt). A pattern that does not compile is an
+    /// argument error.
+    pub fn new(
+        expectation: Expectation,
+        filters: Vec<String>,
+        started: Instant,
+    ) -> Result<Expect, Failure> {
+        let regex = match &expectation {
+            Expectation::Messages {
+                regex: Some(pattern),
+                ..
+            } => Some(
+                regex::bytes::Regex::new(pattern)
+                    .map_err(|err| exit_ci::invalid_regex(pattern, &err.to_string()))?,
+            ),
+            _ => None,
+        };
+        Ok(Expect {
             expectation,
+            regex,
             filters,
             started,
             matched: 0,
             others: 0,
-        }
+        })
     }
 
     /// A message rsub handled (after `-R`, `-T` and `--retained-only` let it through).
@@ -53,11 +71,14 @@ impl Expect {
             )),
             Expectation::Messages {
                 payload: wanted,
-                regex,
                 count,
+                ..
             } => {
                 let matches = wanted.as_deref().is_none_or(|wanted| wanted == payload)
-                    && regex.as_ref().is_none_or(|regex| regex.0.is_match(payload));
+                    && self
+                        .regex
+                        .as_ref()
+                        .is_none_or(|regex| regex.is_match(payload));
                 if !matches {
                     self.others = self.others.saturating_add(1);
                     return Verdict::Pending;
@@ -88,7 +109,7 @@ impl Expect {
                 Err(exit_ci::expectation_not_met(&ExpectationReport {
                     count: *count,
                     payload: payload.as_deref(),
-                    regex: regex.as_ref().map(|regex| regex.0.as_str()),
+                    regex: regex.as_deref(),
                     filters: &self.filters,
                     matched: self.matched,
                     others: self.others,
@@ -96,6 +117,16 @@ impl Expect {
                 }))
             }
         }
+    }
+}
+
+/// Compiles the `--expect-regex` pattern, if any, only to refuse a bad one before connecting.
+pub fn check_pattern(expectation: Option<&Expectation>) -> Result<(), Failure> {
+    match expectation {
+        Some(expectation) => {
+            Expect::new(expectation.clone(), Vec::new(), Instant::now()).map(|_| ())
+        }
+        None => Ok(()),
     }
 }
 
@@ -149,12 +180,11 @@ pub fn unsuback_problems(filter: &str, codes: &[u8]) -> Vec<SubscriptionProblem>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::config::PayloadRegex;
 
     fn messages(payload: Option<&[u8]>, regex: Option<&str>, count: u32) -> Expectation {
         Expectation::Messages {
             payload: payload.map(<[u8]>::to_vec),
-            regex: regex.map(|re| PayloadRegex(regex::bytes::Regex::new(re).expect("regex"))),
+            regex: regex.map(str::to_string),
             count,
         }
     }
@@ -176,7 +206,8 @@ mod tests {
             (messages(Some(b"t=1"), Some("2"), 1), &[b"t=1"], usize::MAX),
         ];
         for (expectation, payloads, met_at) in cases {
-            let mut expect = Expect::new(expectation.clone(), vec!["a".into()], start);
+            let mut expect =
+                Expect::new(expectation.clone(), vec!["a".into()], start).expect("valid");
             let met = payloads
                 .iter()
                 .position(|payload| expect.on_message("a", payload, start) == Verdict::Met)
@@ -193,7 +224,8 @@ mod tests {
             messages(Some(b"ok"), None, 1),
             vec!["sensors/#".into()],
             start,
-        );
+        )
+        .expect("valid");
         for payload in [b"1", b"2", b"3"] {
             assert_eq!(
                 expect.on_message("sensors/a", payload, start),
@@ -212,7 +244,7 @@ mod tests {
     #[test]
     fn expecting_none_fails_at_the_first_message_and_holds_at_the_end() {
         let start = Instant::now();
-        let mut expect = Expect::new(Expectation::None, vec!["a/#".into()], start);
+        let mut expect = Expect::new(Expectation::None, vec!["a/#".into()], start).expect("valid");
         assert_eq!(expect.at_end(start + Duration::from_secs(2)), Ok(()));
         assert_eq!(
             expect.on_message("a/b", b"x", start + Duration::from_millis(1200)),
@@ -220,6 +252,21 @@ mod tests {
                 "Error: expected no message on a/#, got one on a/b after 1s 200ms.",
                 exit_ci::UNEXPECTED_MESSAGE
             ))
+        );
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_is_an_argument_error() {
+        let Err(Failure::Usage { text }) = Expect::new(
+            messages(None, Some("t=("), 1),
+            vec!["a".into()],
+            Instant::now(),
+        ) else {
+            panic!("a bad pattern must be refused");
+        };
+        assert!(
+            text.starts_with("Error: Invalid --expect-regex \"t=(\": regex parse error"),
+            "{text}"
         );
     }
 

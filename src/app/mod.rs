@@ -182,7 +182,7 @@ fn io_failure(err: &std::io::Error) -> Failure {
 /// memory (`ps`, `/proc/PID/cmdline`), and `-u` without a password takes `MQTT_PASSWORD`.
 fn keep_secrets_off_argv(tool: Tool, args: &[std::ffi::OsString], common: &mut CommonConfig) {
     crate::sys::mask_args(&cli::argv_secrets(tool, args));
-    cli::password_from_env(common, std::env::var_os("MQTT_PASSWORD"));
+    cli::password_from_env(common, || std::env::var_os("MQTT_PASSWORD"));
 }
 
 /// rpub from its arguments to its exit code (the binary only sets up the process and exits).

@@ -38,10 +38,11 @@ const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 
 /// Runs rsub; `Ok(())` is exit code 0.
 pub fn run(config: SubConfig) -> Result<(), Failure> {
+    super::expect::check_pattern(config.ci.expect.as_ref())?;
     let client_id = super::resolve_client_id(&config.common);
     let mut session = super::start_session(&config.common, &client_id, true)?;
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
-    let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
+    let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock())?;
     session.run(&mut subscriber)
 }
 
@@ -96,8 +97,9 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    /// The role for `config`, its first connection opened at `now`.
-    pub fn new(mut config: SubConfig, now: Instant, random: Random) -> Subscriber {
+    /// The role for `config`, its first connection opened at `now` (an `--expect-regex` that does
+    /// not compile is an argument error).
+    pub fn new(mut config: SubConfig, now: Instant, random: Random) -> Result<Subscriber, Failure> {
         let timeout_at = config
             .timeout
             .map(|seconds| now + Duration::from_secs(u64::from(seconds)));
@@ -113,12 +115,11 @@ impl Subscriber {
             no_eol: config.no_eol,
         };
         let run_timeout_at = config.common.ci.timeout.map(|limit| now + limit);
-        let expect = config
-            .ci
-            .expect
-            .clone()
-            .map(|expectation| Expect::new(expectation, config.topics.clone(), now));
-        Subscriber {
+        let expect = match config.ci.expect.clone() {
+            Some(expectation) => Some(Expect::new(expectation, config.topics.clone(), now)?),
+            None => None,
+        };
+        Ok(Subscriber {
             config,
             printer,
             phase: Phase::Running,
@@ -133,7 +134,7 @@ impl Subscriber {
             idle_at: None,
             expect,
             unsubscribing: Vec::new(),
-        }
+        })
     }
 
     /// The run's outcome is decided (our DISCONNECT is queued, or the run is over).

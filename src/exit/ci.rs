@@ -270,6 +270,14 @@ pub fn unexpected_message(filters: &[String], topic: &str, elapsed: Duration) ->
     )
 }
 
+/// `--expect-regex` is not a valid pattern: an argument error (exit 1, `Use ... --help`), found
+/// when rsub starts, before connecting.
+pub fn invalid_regex(pattern: &str, error: &str) -> Failure {
+    Failure::Usage {
+        text: format!("Error: Invalid --expect-regex \"{pattern}\": {error}\n\n"),
+    }
+}
+
 /// `--strict` rpub: the broker refused `refused` messages (each was reported with its warning).
 pub fn strict_publish_refused(refused: u64) -> Failure {
     Failure::runtime(

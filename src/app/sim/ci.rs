@@ -42,7 +42,7 @@ fn rsub(
     let mut link = SimLink::new(client, script);
     link.broker = broker;
     let mut session = session(link, &config.common.ci);
-    let mut role = Subscriber::new(config, session.now(), Random::seeded(7));
+    let mut role = Subscriber::new(config, session.now(), Random::seeded(7)).expect("valid");
     let outcome = session.run(&mut role);
     (outcome, session.link)
 }

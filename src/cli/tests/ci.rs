@@ -66,11 +66,8 @@ fn bad_values_of_the_ci_flags_are_usage_errors() {
         args.extend_from_slice(extra);
         assert_eq!(parse_sub("rsub", &os(&args)), Err(usage(text)), "{extra:?}");
     }
-    let Err(Failure::Usage { text }) = parse_sub("rsub", &os(&["-t", "a", "--expect-regex", "("]))
-    else {
-        panic!("a bad regex is a usage error");
-    };
-    assert!(text.starts_with("Error: Invalid --expect-regex \"(\": regex parse error"));
+    // The pattern itself is compiled by rsub when it starts (app::expect), not by the parser.
+    assert!(parse_sub("rsub", &os(&["-t", "a", "--expect-regex", "("])).is_ok());
     assert_eq!(
         parse_pub("rpub", &os(&["--check", "-m", "x"])),
         Err(usage(
@@ -220,14 +217,14 @@ fn mqtt_password_fills_in_only_for_a_user_without_password() {
     let mut with_user = parse_sub("rsub", &os(&["-t", "a", "-u", "u"]))
         .expect("ok")
         .common;
-    crate::cli::password_from_env(&mut with_user, env.clone());
+    crate::cli::password_from_env(&mut with_user, || env.clone());
     assert_eq!(with_user.password, Some(b"from-env".to_vec()));
     let mut given = parse_sub("rsub", &os(&["-t", "a", "-u", "u", "-P", "p"]))
         .expect("ok")
         .common;
-    crate::cli::password_from_env(&mut given, env.clone());
+    crate::cli::password_from_env(&mut given, || env.clone());
     assert_eq!(given.password, Some(b"p".to_vec()));
     let mut anonymous = parse_sub("rsub", &os(&["-t", "a"])).expect("ok").common;
-    crate::cli::password_from_env(&mut anonymous, env);
+    crate::cli::password_from_env(&mut anonymous, || env);
     assert_eq!(anonymous.password, None);
 }
