@@ -606,9 +606,11 @@ impl Role for Subscriber {
         } else if let Some(at) = due(self.run_timeout_at) {
             self.run_timeout_at = None;
             self.time_is_up(s, at);
-        } else if let Some(at) = due(self.idle_at).filter(|_| !self.is_ending()) {
+        } else if let Some(at) = due(self.idle_at) {
             self.idle_at = None;
-            self.idle(s, at);
+            if !self.is_ending() {
+                self.idle(s, at);
+            }
         }
         false
     }
