@@ -24,4 +24,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = cli::parse_pub_with("rpub", &defaults, &args, |_| Ok(None));
     let _ = cli::parse_sub_with("rsub", &defaults, &args);
+    let _ = cli::parse_rr_with("rrr", &defaults, &args, |_| Ok(None));
 });
