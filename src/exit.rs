@@ -312,9 +312,12 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
     let code = match failure {
         F::TlsServerOnPlainPort { .. } => MOSQ_ERR_PROTOCOL.0,
         F::HostnameMismatch { .. }
-        | F::UnknownCa
+        | F::UnknownCa { .. }
         | F::Expired { .. }
         | F::NotYetValid { .. }
+        | F::NotCa { .. }
+        | F::BadSignature { .. }
+        | F::HandshakeSignature { .. }
         | F::BadServerCertificate { .. }
         | F::ClientCertRequired
         | F::ClientCertRejected { .. }
@@ -342,7 +345,10 @@ pub fn tls_setup_failure(err: &crate::tls::TlsSetupError) -> Failure {
         | E::OsCerts { .. }
         | E::ClientCert { .. }
         | E::ClientKey { .. }
-        | E::EncryptedKey { .. }
+        | E::LegacyEncryptedKey { .. }
+        | E::KeyPassphrase { .. }
+        | E::WrongPassphrase { .. }
+        | E::KeyLog { .. }
         | E::KeyMismatch { .. }
         | E::UnsupportedVersion { .. }
         | E::InvalidVersion { .. }

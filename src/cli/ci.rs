@@ -294,14 +294,14 @@ pub(super) fn url_password(url: &[u8]) -> Option<Range<usize>> {
     Some(start + colon + 1..start + at)
 }
 
-/// Where the password is in `--proxy socks5h://user:password@host:port`, split as
-/// `parse_proxy_url` splits it.
+/// Where the password is in `--proxy socks5h://user:password@host:port`, split by the parser's own
+/// `split_proxy` (the raw bytes, percent escapes included).
 pub(super) fn proxy_password(url: &[u8]) -> Option<Range<usize>> {
-    let start = b"socks5h://".len();
     let rest = url.strip_prefix(b"socks5h://")?;
-    let at = rest.iter().rposition(|&b| b == b'@')?;
-    let colon = rest[..at].iter().position(|&b| b == b':')?;
-    Some(start + colon + 1..start + at)
+    let password = super::url::split_proxy(rest).ok()?.password?;
+    // The password is a part of `rest`: its offset is the distance between the two addresses.
+    let start = url.len() - rest.len() + (password.as_ptr() as usize - rest.as_ptr() as usize);
+    Some(start..start + password.len())
 }
 
 /// Where `args` (argv without `argv[0]`, already accepted by the parser) holds passwords: the

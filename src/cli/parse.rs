@@ -146,6 +146,8 @@ pub(super) struct TlsArgs {
     pub(super) engine_kpass: bool,
     /// `-L mqtts://...`: TLS with the OS's CA certificates unless a CA is given, port 8883 by default.
     pub(super) mqtts_url: bool,
+    /// `--tls-keylog FILE` (it wins over `SSLKEYLOGFILE`).
+    pub(super) keylog: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -525,6 +527,7 @@ fn apply_tls(tls: &mut TlsArgs, arg: TlsArg, value: &[u8]) {
         TlsArg::Version => tls.options.tls_version = Some(text()),
         TlsArg::Alpn => tls.options.alpn = Some(text()),
         TlsArg::UseOsCerts => tls.options.use_os_certs = true,
+        TlsArg::KeyLog => tls.keylog = Some(path()),
         TlsArg::Psk => tls.psk = true,
         TlsArg::PskIdentity => tls.psk_identity = true,
         TlsArg::Engine => tls.engine = true,

@@ -109,6 +109,11 @@ impl ArgProcessor {
         if !has_ca && (t.mqtts_url || port == DEFAULT_TLS_PORT) {
             tls.use_os_certs = true;
         }
+        // `--tls-keylog FILE`, else `SSLKEYLOGFILE` as curl honours it (docs/tls.md)
+        tls.keylog = crate::tls::keylog_target(
+            t.keylog.as_deref(),
+            std::env::var_os("SSLKEYLOGFILE").as_deref(),
+        );
         tls.enables_tls().then_some(tls)
     }
 

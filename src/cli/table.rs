@@ -105,6 +105,8 @@ pub(crate) enum TlsArg {
     Version,
     Alpn,
     UseOsCerts,
+    /// `--tls-keylog FILE` (mosquitto 2.1's flag).
+    KeyLog,
     Psk,
     PskIdentity,
     Engine,
@@ -327,7 +329,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "client certificate (PEM), with --key")
         .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
     row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
-        "client private key (PEM, not encrypted), with --cert")
+        "client private key (PEM; an encrypted one asks for its pass phrase), with --cert")
         .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
     row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
         "the key's format (only pem)")
@@ -343,6 +345,9 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--ciphers"], Tools::ALL, Opt::Tls(TlsArg::Ciphers), Section::Tls,
         "cipher suites, OpenSSL or IANA names separated by ':'")
         .value("LIST", "list", "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    row(&["--tls-keylog"], Tools::ALL, Opt::Tls(TlsArg::KeyLog), Section::Tls,
+        "append the TLS secrets to FILE for Wireshark (debugging only; also SSLKEYLOGFILE)")
+        .value("FILE", "file", "Error: --tls-keylog argument given but no file specified.\n\n"),
     row(&["-i", "--id"], Tools::ALL, Opt::Id, Section::Session,
         "client identifier")
         .value("ID", "id", "Error: -i argument given but no id specified.\n\n"),

@@ -197,6 +197,11 @@ fn passwords_on_the_command_line_are_found_where_the_parser_reads_them() {
             &["-t", "a", "-n", "--proxy", "socks5h://me:pw@proxy:1080"],
             vec![span(5, 13..15)],
         ),
+        (
+            Pub,
+            &["-t", "a", "-n", "--proxy", "socks5h://me:p%40ss@proxy"],
+            vec![span(5, 13..19)],
+        ),
         // `-P` that is the message, and a `-m` whose value looks like a URL flag, hold nothing.
         (Pub, &["-t", "a", "-m", "-P"], vec![]),
         (Pub, &["-t", "-L", "-m", "x"], vec![]),
