@@ -267,6 +267,10 @@ impl Checker {
             s.finish(Err(exit::tls_failure(&failure)));
             return;
         }
+        if let Some(failure) = s.take_final_ws_failure() {
+            s.finish(Err(exit::ws_failure(&failure)));
+            return;
+        }
         let outcome = match error {
             ConnectionError::Refused(code) => {
                 let line = exit::connection_refused_line(self.config.common.version, *code);

@@ -4,6 +4,7 @@
 mod check;
 mod expect;
 pub mod input;
+mod monitor;
 pub mod policy;
 pub mod publisher;
 pub mod rr;
@@ -12,6 +13,8 @@ pub mod session;
 mod sim;
 #[cfg(test)]
 mod sim_rr;
+#[cfg(test)]
+mod sim_v21;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
@@ -194,7 +197,10 @@ pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Pub);
+    let defaults = match cli::options_file::load_for(Tool::Pub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
         Ok(Parsed::Run(mut config)) => {
             keep_secrets_off_argv(Tool::Pub, &args, &mut config.common);
@@ -219,7 +225,10 @@ pub fn rsub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rsub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Sub);
+    let defaults = match cli::options_file::load_for(Tool::Sub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_sub_with(&prog, &defaults, &args) {
         Ok(Parsed::Run(mut config)) => {
             keep_secrets_off_argv(Tool::Sub, &args, &mut config.common);
@@ -240,7 +249,10 @@ pub fn rrr_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rrr");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Rr);
+    let defaults = match cli::options_file::load_for(Tool::Rr, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_rr_with(&prog, &defaults, &args, input::load_input) {
         Ok(Parsed::Run(mut config)) => {
             keep_secrets_off_argv(Tool::Rr, &args, &mut config.common);

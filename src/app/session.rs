@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use super::policy::{BrokerWait, ConnectPolicy, ReconnectBudget, broker_not_listening};
 use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
+use crate::net::WsFailure;
 use crate::net::{ConnectFailure, ConnectSpec, ConnectTimes, Driver, Endpoint, IoTimes, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -95,6 +96,10 @@ pub trait Link {
     fn connect_times(&self) -> ConnectTimes {
         ConnectTimes::default()
     }
+    /// Why the WebSocket layer ended the last connection, once.
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        None
+    }
 }
 
 /// The production link: the mio driver and where to connect.
@@ -155,6 +160,9 @@ impl Link for NetLink {
     }
     fn connect_times(&self) -> ConnectTimes {
         self.driver.connect_times()
+    }
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        self.driver.take_ws_failure()
     }
 }
 
@@ -456,6 +464,14 @@ impl<L: Link> Session<L> {
     /// Why the last TLS connection failed, once.
     pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.link.take_tls_failure()
+    }
+
+    /// Why the WebSocket layer ended the last connection, once, if that is final: a server that
+    /// closed during the upgrade after an earlier connection worked is taken for a restart (the
+    /// connection counts as lost, and the roles reconnect as they do after any loss).
+    pub fn take_final_ws_failure(&mut self) -> Option<WsFailure> {
+        let failure = self.link.take_ws_failure()?;
+        (!(failure.is_transient() && self.ever_connected())).then_some(failure)
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one

@@ -9,10 +9,14 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::expect::{Expect, Verdict, suback_problems, unsuback_problems};
+use super::monitor::{MessageRate, Watch};
 use super::session::{AfterLoss, Link, Role, Session, is_lost};
+pub use filter::{Random, topic_matches_filter};
+
+mod filter;
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::output::{
@@ -43,6 +47,7 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
     let mut session = super::start_session(&config.common, &client_id, true)?;
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
     let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock())?;
+    subscriber.start(&mut session);
     session.run(&mut subscriber)
 }
 
@@ -94,6 +99,10 @@ pub struct Subscriber {
     expect: Option<Expect>,
     /// The `-U` filters by the id of their UNSUBSCRIBE (`--strict` names a refused one).
     unsubscribing: Vec<(u16, String)>,
+    /// `-w`/`--watch` (mosquitto 2.1).
+    watch: Option<Watch>,
+    /// `--message-rate` (mosquitto 2.1): messages are counted, not handled.
+    rate: Option<MessageRate>,
 }
 
 impl Subscriber {
@@ -120,7 +129,6 @@ impl Subscriber {
             None => None,
         };
         Ok(Subscriber {
-            config,
             printer,
             phase: Phase::Running,
             errors: Vec::new(),
@@ -134,7 +142,22 @@ impl Subscriber {
             idle_at: None,
             expect,
             unsubscribing: Vec::new(),
+            // --message-rate turns --watch off, as in mosquitto 2.1.
+            watch: (config.watch && !config.message_rate).then(Watch::new),
+            rate: config.message_rate.then(|| MessageRate::new(now)),
+            config,
         })
+    }
+
+    /// What is printed before the first connection: `--watch` clears the screen and names the broker.
+    pub fn start<L: Link>(&mut self, s: &mut Session<L>) {
+        if self.watch.is_some() {
+            let host = match &self.config.common.connect.endpoint {
+                crate::net::Endpoint::Tcp { host, .. } => host.clone(),
+                crate::net::Endpoint::Unix { path } => path.to_string_lossy().into_owned(),
+            };
+            Watch::start(&host, s.output().buffer());
+        }
     }
 
     /// The run's outcome is decided (our DISCONNECT is queued, or the run is over).
@@ -169,8 +192,8 @@ impl Subscriber {
                 qos: config.common.qos,
                 no_local: false,
                 retain_as_published: v5 && config.retain_as_published,
-                retain_handling: if v5 && config.no_retain {
-                    RetainHandling::DoNotSend
+                retain_handling: if v5 {
+                    config.retain_handling
                 } else {
                     RetainHandling::SendAtSubscribe
                 },
@@ -179,7 +202,8 @@ impl Subscriber {
         let now = s.now();
         // Properties after a `-V` back to v3.x: libmosquitto refuses to send the packet
         // (MOSQ_ERR_NOT_SUPPORTED) and mosquitto_sub ignores that, so nothing is sent.
-        if v5 || config.subscribe_properties.is_empty() {
+        // `-U` alone (mosquitto 2.1): nothing to subscribe to, only the UNSUBSCRIBEs.
+        if !filters.is_empty() && (v5 || config.subscribe_properties.is_empty()) {
             // Cannot fail right after CONNACK; if it did, the connection end reports it.
             let _ = s.client().subscribe_with_options(
                 &filters,
@@ -255,6 +279,10 @@ impl Subscriber {
         {
             self.idle_at = Some(s.now() + idle);
         }
+        if let Some(rate) = &mut self.rate {
+            rate.message();
+            return;
+        }
         if !matches!(self.phase, Phase::Running) {
             return;
         }
@@ -306,6 +334,13 @@ impl Subscriber {
 
     /// Prints one message (unless `--random-filter` drops it) straight into the output buffer.
     fn print<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
+        if let Some(watch) = &mut self.watch {
+            watch.before(&message.topic, s.output().buffer());
+        }
+        self.print_message(s, message);
+    }
+
+    fn print_message<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
         if let Some(chance) = self.config.random_filter
             && self.random.below(RANDOM_RANGE) >= u64::from(chance)
         {
@@ -333,6 +368,7 @@ impl Subscriber {
             output.buffer().extend_from_slice(parts.separator);
             output.write_unbuffered(parts.payload);
             output.buffer().extend_from_slice(parts.after);
+            self.watch_after(s);
             return;
         }
         let start = s.output().buffer().len();
@@ -341,6 +377,21 @@ impl Subscriber {
             .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
         if !self.errors.is_empty() && !self.config.common.quiet {
             self.report_errors(s, start);
+        }
+        self.watch_after(s);
+    }
+
+    fn watch_after<L: Link>(&self, s: &mut Session<L>) {
+        if let Some(watch) = &self.watch {
+            watch.after(s.output().buffer());
+        }
+    }
+
+    /// `--message-rate`: the line of the second in progress when the run ends.
+    fn end_rate<L: Link>(&mut self, s: &mut Session<L>) {
+        let now = s.now();
+        if let Some(rate) = &mut self.rate {
+            rate.end(now, s.output().buffer());
         }
     }
 
@@ -496,6 +547,15 @@ impl Subscriber {
                     s.finish(Err(exit::tls_failure(&failure)));
                     return;
                 }
+                if let Some(failure) = s.take_final_ws_failure() {
+                    // A refused WebSocket upgrade is final too (mosquitto_sub 2.1 exits as well),
+                    // and so is a server that breaks the framing.
+                    self.phase = Phase::Done {
+                        ignore_queued: true,
+                    };
+                    s.finish(Err(exit::ws_failure(&failure)));
+                    return;
+                }
                 // mosquitto_sub reconnects silently after a fixed delay (also after -C or
                 // --retained-only stopped the processing without a DISCONNECT, see
                 // `stop_processing`), unless `--reconnect` says otherwise.
@@ -525,6 +585,7 @@ impl Subscriber {
     /// time-out replaces an outcome decided before. `at`: the time limit (the expectation's report
     /// names it rather than the moment the timer was noticed).
     fn time_is_up<L: Link>(&mut self, s: &mut Session<L>, at: Instant) {
+        self.end_rate(s);
         let outcome = match &self.expect {
             Some(expect) => expect.at_end(at),
             None => Err(exit::timed_out()),
@@ -599,6 +660,9 @@ impl Role for Subscriber {
             return false;
         }
         let now = s.now();
+        if let Some(rate) = &mut self.rate {
+            rate.tick(now, s.output().buffer());
+        }
         let due = |deadline: Option<Instant>| deadline.filter(|&at| now >= at);
         if let Some(at) = due(self.timeout_at) {
             self.timeout_at = None;
@@ -616,7 +680,8 @@ impl Role for Subscriber {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        [self.timeout_at, self.run_timeout_at, self.idle_at]
+        let rate = self.rate.as_ref().map(MessageRate::deadline);
+        [self.timeout_at, self.run_timeout_at, self.idle_at, rate]
             .into_iter()
             .flatten()
             .min()
@@ -629,6 +694,7 @@ impl Role for Subscriber {
             s.abort(Err(exit::ended_before_connack()));
             return;
         }
+        self.end_rate(s);
         self.end_with(s, Ok(()), DISCONNECT_WITH_WILL);
     }
 }
@@ -654,146 +720,4 @@ pub(super) fn v5_properties<'a>(properties: impl Iterator<Item = &'a Property>) 
         })
         .collect();
     V5Properties { list }
-}
-
-/// Does `topic` match the subscription filter `filter`? MQTT's rules, as libmosquitto's
-/// `mosquitto_topic_matches_sub` applies them to valid filters: `+` matches one whole level
-/// (possibly empty), a final `#` matches the parent level and everything below it, and a topic
-/// starting with `$` is never matched by a filter starting with a wildcard. An empty filter or
-/// topic matches nothing.
-pub fn topic_matches_filter(filter: &str, topic: &str) -> bool {
-    if filter.is_empty() || topic.is_empty() {
-        return false;
-    }
-    if topic.starts_with('$') != filter.starts_with('$') {
-        return false;
-    }
-    let mut topic_levels = topic.split('/');
-    for level in filter.split('/') {
-        match level {
-            "#" => return true,
-            "+" => {
-                if topic_levels.next().is_none() {
-                    return false;
-                }
-            }
-            _ => {
-                if topic_levels.next() != Some(level) {
-                    return false;
-                }
-            }
-        }
-    }
-    topic_levels.next().is_none()
-}
-
-/// A small pseudo-random generator (xorshift64*) for `--random-filter`, seeded from the clock and
-/// the process id, as mosquitto seeds `random()` from the clock.
-pub struct Random {
-    state: u64,
-}
-
-impl Random {
-    pub fn from_clock() -> Random {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ 0x9e37_79b9_7f4a_7c15;
-        Random::seeded(seed)
-    }
-
-    pub fn seeded(seed: u64) -> Random {
-        // xorshift must not start at 0.
-        Random {
-            state: if seed == 0 {
-                0x2545_f491_4f6c_dd1d
-            } else {
-                seed
-            },
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.state = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..range` (the high bits, which are the good ones of xorshift64*).
-    fn below(&mut self, range: u64) -> u64 {
-        (self.next() >> 32) % range
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Random, topic_matches_filter};
-
-    #[test]
-    fn topic_filter_matching_follows_mqtt_rules() {
-        let cases: &[(&str, &str, bool)] = &[
-            ("a/b", "a/b", true),
-            ("a/b", "a/c", false),
-            ("a/b", "a/b/c", false),
-            ("a/b/c", "a/b", false),
-            ("a/+", "a/b", true),
-            ("a/+", "a/", true),
-            ("a/+", "a", false),
-            ("a/+", "a/b/c", false),
-            ("+/b", "a/b", true),
-            ("+/b", "/b", true),
-            ("+", "a", true),
-            ("+", "/", false),
-            ("+/+", "/", true),
-            ("a/+/c", "a/b/c", true),
-            ("a/+/c", "a//c", true),
-            ("a/#", "a", true),
-            ("a/#", "a/b", true),
-            ("a/#", "a/b/c", true),
-            ("a/#", "ab", false),
-            ("a/+/#", "a/b", true),
-            ("a/+/#", "a", false),
-            ("#", "a", true),
-            ("#", "/", true),
-            ("#", "a/b/c", true),
-            ("#", "$SYS/x", false),
-            ("+/x", "$SYS/x", false),
-            ("$SYS/#", "$SYS/x", true),
-            ("$SYS/+", "$SYS/x", true),
-            ("$SYS/x", "$SYS/x", true),
-            ("a", "$a", false),
-            ("", "a", false),
-            ("a", "", false),
-            ("x/y", "x/y/", false),
-            ("x/y/", "x/y/", true),
-            ("x/y/#", "x/y/", true),
-        ];
-        for &(filter, topic, expected) in cases {
-            assert_eq!(
-                topic_matches_filter(filter, topic),
-                expected,
-                "filter {filter:?} topic {topic:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn random_numbers_cover_the_range_evenly() {
-        let mut random = Random::seeded(42);
-        let mut below_half = 0;
-        for _ in 0..10_000 {
-            let n = random.below(10_000);
-            assert!(n < 10_000);
-            if n < 5_000 {
-                below_half += 1;
-            }
-        }
-        assert!((4_500..5_500).contains(&below_half), "{below_half}");
-        let mut zero = Random::seeded(0);
-        assert_ne!(zero.next(), 0);
-    }
 }

@@ -1,5 +1,5 @@
 //! Opening the transport the way libmosquitto does: name resolution, TCP (bound to `-A`), the SOCKS5
-//! proxy, a unix socket, TLS on top.
+//! proxy, a unix socket, TLS on top, and a WebSocket on top of that.
 
 use std::io;
 use std::net::SocketAddr;
@@ -44,6 +44,20 @@ pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream
 /// name resolution, the TCP connection and the SOCKS5 handshake each get the time that is left.
 /// `times` gets when each stage finished.
 pub fn open_stream_within(
+    spec: &ConnectSpec,
+    tls: Option<&TlsConfig>,
+    deadline: Option<Instant>,
+    times: &mut ConnectTimes,
+) -> Result<Stream, ConnectFailure> {
+    let stream = open_mqtt_stream(spec, tls, deadline, times)?;
+    match &spec.websocket {
+        Some(websocket) => Ok(super::ws::upgrade(stream, spec, websocket)),
+        None => Ok(stream),
+    }
+}
+
+/// The stream MQTT (or its WebSocket) travels on.
+fn open_mqtt_stream(
     spec: &ConnectSpec,
     tls: Option<&TlsConfig>,
     deadline: Option<Instant>,
