@@ -231,6 +231,9 @@ XDG_CONFIG_HOME\twhere the options file is looked for (and nowhere else) when se
 HOME\tthe options file is in $HOME/.config when XDG_CONFIG_HOME is not set
 SSL_CERT_FILE, SSL_CERT_DIR\tthe CA certificates that --tls-use-os-certs and mqtts:// URLs trust \
 instead of the system's
+MQTT_PASSWORD\tthe password when -u is given without -P or --pw-file (kept out of the process's \
+arguments)
+SSLKEYLOGFILE\twhere TLS secrets are appended when --tls-keylog is not given (debugging only)
 ";
 
 /// The man page of `tool`.
