@@ -82,6 +82,8 @@ pub struct Publisher<S: ChunkSource> {
     /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
     /// connection, so the next ones are sent without the topic.
     topic_alias_set: bool,
+    /// `-l`: reading stdin failed. The lines read before are delivered, then the run fails.
+    input_failed: bool,
 }
 
 impl<S: ChunkSource> Publisher<S> {
@@ -109,6 +111,7 @@ impl<S: ChunkSource> Publisher<S> {
             mode,
             phase: Phase::Connecting,
             topic_alias_set: false,
+            input_failed: false,
         }
     }
 
@@ -176,6 +179,7 @@ impl<S: ChunkSource> Publisher<S> {
             );
         }
         let outcome = match exit::publisher_connection_end(error) {
+            None if self.input_failed => Err(exit::stdin_lines_unreadable()),
             None => Ok(()),
             Some(failure) => Err(failure),
         };
@@ -248,9 +252,12 @@ impl<S: ChunkSource> Publisher<S> {
                     }
                     return progressed;
                 }
-                NextLine::Failed => {
-                    s.print_error(exit::STDIN_LOAD_FAILED, self.config.common.quiet);
-                    self.disconnect(s);
+                // The reader returns `Eof` from now on: what was read is delivered as at the end of
+                // input, then the run ends with the error (exit 1).
+                NextLine::Failed => self.input_failed = true,
+                NextLine::TooLong => {
+                    // As when a line is refused in `-l` mode: the loop ends, no DISCONNECT.
+                    s.finish(Err(exit::line_too_long()));
                     return true;
                 }
             }
