@@ -3,7 +3,7 @@
 //!
 //! Where mosquitto 2.0.11 behaves sanely, the test is differential (same stdout, stderr and exit
 //! code). Where it does not (it publishes `-f /dev/zero` as an empty message, refuses every FIFO,
-//! spins forever on `-l < /`, takes hours to read a 256 MB line), the test shows what it does and
+//! spins forever on `-l < /`, reads a 256 MB line in time that grows with the square of its length), the test shows what it does and
 //! what we do instead (docs/decisions.md lists each difference). Peak memory is the child's
 //! `VmHWM`, read while it runs: a bound on memory, never on time (the time limits only turn a hang
 //! into a failure).
@@ -418,8 +418,8 @@ fn s_endless_stdin_is_read_one_byte_past_the_limit_then_refused() {
 #[test]
 fn l_line_longer_than_the_largest_payload_ends_with_payload_too_large() {
     let _turn = one_at_a_time();
-    // mosquitto_pub reads the whole line (its time grows with the square of the line's length:
-    // hours for 256 MB), then libmosquitto refuses it: `Error: Payload too large.`, exit 9
+    // mosquitto_pub reads the whole line (in time that grows with the square of its length, see
+    // docs/decisions.md), then libmosquitto refuses it: `Error: Payload too large.`, exit 9
     // (MOSQ_ERR_PAYLOAD_SIZE), no DISCONNECT. We stop reading one byte past the limit: stdin here
     // never ends.
     let dir = TempDir::new("line");

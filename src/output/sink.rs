@@ -63,7 +63,9 @@ impl Sink for Vec<u8> {
 /// Streams one message into the stdout [`Output`]: pieces are appended to its buffer, which is
 /// written out ([`Output::flush`]) as soon as it holds [`DIRECT_MIN`] bytes (the size at which
 /// `Output::flush_if_large` writes it between messages), and a piece of [`DIRECT_MIN`] bytes or
-/// more is written straight through ([`Output::write_unbuffered`]), never copied.
+/// more is written straight through ([`Output::write_unbuffered`]), never copied. The bound holds
+/// because those calls return once the bytes are written (or stdout is broken): were stdout writes
+/// to stop waiting, this sink would have to wait for room itself.
 pub struct OutputSink<'a> {
     output: &'a mut Output,
     /// Where this message starts in the output buffer, while none of it has been written out.
