@@ -29,6 +29,14 @@ impl Failure {
         Failure::Runtime { text, code }
     }
 
+    /// The same failure with its runtime text hidden (`--quiet`); the exit code stays.
+    pub fn quieted(self) -> Failure {
+        match self {
+            Failure::Runtime { code, .. } => Failure::Silent { code },
+            other => other,
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Usage { .. } | Failure::UsageWithHelp { .. } | Failure::UsageRaw { .. } => 1,
@@ -190,8 +198,10 @@ const MOSQ_ERR_NO_CONN: (i32, &str) = (4, "The client is not currently connected
 const MOSQ_ERR_QOS_NOT_SUPPORTED: (i32, &str) = (24, "Requested QoS not supported on server.");
 const MOSQ_ERR_OVERSIZE_PACKET: (i32, &str) = (25, "Packet larger than supported by the server.");
 const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
-const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
+const MOSQ_ERR_NOMEM: (i32, &str) = (1, "Out of memory.");
+const MOSQ_ERR_INVAL: (i32, &str) = (3, "Invalid function arguments provided.");
 const MOSQ_ERR_PAYLOAD_SIZE: (i32, &str) = (9, "Payload too large.");
+const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
 /// MOSQ_ERR_TLS: its text (`A TLS error occurred.`) gives way to one naming the cause.
 const MOSQ_ERR_TLS: i32 = 8;
 /// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
@@ -306,9 +316,12 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
     let code = match failure {
         F::TlsServerOnPlainPort { .. } => MOSQ_ERR_PROTOCOL.0,
         F::HostnameMismatch { .. }
-        | F::UnknownCa
+        | F::UnknownCa { .. }
         | F::Expired { .. }
         | F::NotYetValid { .. }
+        | F::NotCa { .. }
+        | F::BadSignature { .. }
+        | F::HandshakeSignature { .. }
         | F::BadServerCertificate { .. }
         | F::ClientCertRequired
         | F::ClientCertRejected { .. }
@@ -336,7 +349,10 @@ pub fn tls_setup_failure(err: &crate::tls::TlsSetupError) -> Failure {
         | E::OsCerts { .. }
         | E::ClientCert { .. }
         | E::ClientKey { .. }
-        | E::EncryptedKey { .. }
+        | E::LegacyEncryptedKey { .. }
+        | E::KeyPassphrase { .. }
+        | E::WrongPassphrase { .. }
+        | E::KeyLog { .. }
         | E::KeyMismatch { .. }
         | E::UnsupportedVersion { .. }
         | E::InvalidVersion { .. }
@@ -428,6 +444,23 @@ pub fn all_subscriptions_denied() -> Failure {
     Failure::runtime("All subscription requests were denied.", 0)
 }
 
+/// An error mosquitto's clients report while setting up the client (after reading the arguments,
+/// before connecting), printed with `err_printf` and so hidden by `--quiet`: exit 1. `text` ends with
+/// its newline.
+pub fn setup_error(text: &str, quiet: bool) -> Failure {
+    let failure = Failure::Runtime {
+        text: text.to_string(),
+        code: 1,
+    };
+    if quiet { failure.quieted() } else { failure }
+}
+
+/// A client setup step that fails without a message (libmosquitto returns an error without setting
+/// errno, so mosquitto prints nothing at all): exit 1.
+pub fn setup_failed_silently() -> Failure {
+    Failure::Silent { code: 1 }
+}
+
 /// rsub after a refused CONNACK: the `Connection error:` line was printed when CONNACK arrived;
 /// mosquitto_sub exits with the CONNACK's return (or reason) code.
 pub fn subscriber_connection_refused(code: u8) -> Failure {
@@ -436,7 +469,50 @@ pub fn subscriber_connection_refused(code: u8) -> Failure {
     }
 }
 
-/// rsub `-W` expired after CONNACK (printed after the DISCONNECT).
+/// rrr's `Connection error: ...` for a refused CONNACK: mosquitto_rr always prints the MQTT 5 reason
+/// string of the code, even for a 3.x return code (3.1.1's 5, "not authorised", becomes `Unknown
+/// reason`), and adds that it needs an MQTT 5 broker to 132 (also what a 3.x broker answering our MQTT 5
+/// CONNECT gets). `prog` stands where mosquitto names itself.
+pub fn requester_connection_refused_line(code: u8, prog: &str) -> String {
+    if code == 132 {
+        format!(
+            "Connection error: {}. {prog} only supports connecting to an MQTT v5 broker",
+            reason_string(code)
+        )
+    } else {
+        format!("Connection error: {}", reason_string(code))
+    }
+}
+
+/// How rrr ends when the connection ends before a response: a refused CONNACK exits with its code
+/// (the `Connection error:` line was printed when it arrived); otherwise as mosquitto_pub's loop
+/// errors (`Error: The connection was lost.` 7, keepalive 19, protocol error 2). `None`: our own
+/// DISCONNECT.
+pub fn requester_connection_end(error: &ConnectionError) -> Option<Failure> {
+    match error {
+        ConnectionError::Refused(code) => Some(Failure::Silent {
+            code: i32::from(*code),
+        }),
+        other => publisher_connection_end(other),
+    }
+}
+
+/// mosquitto_rr publishes its request from its main loop: a refused publish ends the loop with
+/// libmosquitto's error (`Error: <strerror>`, its number as exit code, no DISCONNECT). `None`: the
+/// topic is empty (`-t ''`), which libmosquitto refuses as invalid arguments.
+pub fn request_failure(error: Option<&PublishError>) -> Failure {
+    let (code, text) = match error {
+        None => MOSQ_ERR_INVAL,
+        Some(PublishError::QosNotSupported { .. }) => MOSQ_ERR_QOS_NOT_SUPPORTED,
+        Some(PublishError::PacketTooLarge { .. }) => MOSQ_ERR_OVERSIZE_PACKET,
+        Some(PublishError::Command(CommandError::TooLarge)) => MOSQ_ERR_PAYLOAD_SIZE,
+        Some(PublishError::Command(CommandError::NotConnected)) => MOSQ_ERR_NO_CONN,
+        Some(PublishError::Command(CommandError::InflightWindowFull)) => MOSQ_ERR_NOMEM,
+    };
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// rsub and rrr: `-W` expired after CONNACK (printed after the DISCONNECT); rrr also before it.
 pub fn timed_out() -> Failure {
     Failure::runtime("Timed out", 27)
 }

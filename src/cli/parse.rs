@@ -99,8 +99,12 @@ pub(super) struct Options {
     pub(super) quiet: bool,
     pub(super) qos: QoS,
     pub(super) max_inflight: u16,
-    /// rpub: the last `-t`/`-L` wins.
+    /// rpub, rrr: the last `-t`/`-L` wins.
     pub(super) topic: Option<String>,
+    /// rrr `-e`: the last one wins.
+    pub(super) response_topic: Option<String>,
+    /// rrr `--latency`.
+    pub(super) latency: bool,
     /// rsub: every `-t`/`-L`, in order.
     pub(super) topics: Vec<String>,
     pub(super) source: Option<MessageSource>,
@@ -140,6 +144,8 @@ pub(super) struct TlsArgs {
     pub(super) engine_kpass: bool,
     /// `-L mqtts://...`: TLS with the OS's CA certificates unless a CA is given, port 8883 by default.
     pub(super) mqtts_url: bool,
+    /// `--tls-keylog FILE` (it wins over `SSLKEYLOGFILE`).
+    pub(super) keylog: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -165,6 +171,8 @@ impl Default for Options {
             qos: QoS::AtMostOnce,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             topic: None,
+            response_topic: None,
+            latency: false,
             topics: Vec::new(),
             source: None,
             retain: false,
@@ -207,10 +215,15 @@ pub(crate) struct ArgProcessor {
 
 impl ArgProcessor {
     pub(crate) fn new(tool: Tool, prog: &str) -> ArgProcessor {
+        let mut options = Options::default();
+        if tool == Tool::Rr {
+            // mosquitto_rr starts from MQTT 5: its response topic is an MQTT 5 property.
+            options.version = Version::V5;
+        }
         ArgProcessor {
             tool,
             prog: prog.to_string(),
-            options: Options::default(),
+            options,
         }
     }
 
@@ -368,6 +381,24 @@ impl ArgProcessor {
                     })?;
             }
             Opt::RemoveRetained => o.remove_retained = true,
+            Opt::ResponseTopic => {
+                if !ctext::valid_utf8(value) {
+                    return Err(usage("Error: Malformed UTF-8 in -e argument.\n\n"));
+                }
+                // Lossless: the bytes were just checked to be UTF-8.
+                let topic = lossy(value);
+                if !ctext::valid_publish_topic(&topic) {
+                    return Err(usage(format!(
+                        "Error: Invalid response topic '{topic}', does it contain '+' or '#'?\n"
+                    )));
+                }
+                o.response_topic = Some(topic);
+            }
+            Opt::Latency => {
+                o.latency = true;
+                // As mosquitto 2.1: Nagle's algorithm would delay the request and skew the time.
+                o.nodelay = true;
+            }
             Opt::Repeat => {
                 let repeat = ctext::atoi(value);
                 if repeat < 1 {
@@ -444,7 +475,7 @@ impl ArgProcessor {
         Ok(())
     }
 
-    /// `-t` and the topic of `-L`: rpub keeps the last one, rsub collects them all.
+    /// `-t` and the topic of `-L`: rpub and rrr keep the last one, rsub collects them all.
     pub(super) fn add_topic(&mut self, topic: &[u8], label: &str) -> Result<(), Failure> {
         if !ctext::valid_utf8(topic) {
             return Err(usage(format!(
@@ -454,7 +485,7 @@ impl ArgProcessor {
         // Lossless: the bytes were just checked to be UTF-8.
         let topic = lossy(topic);
         match self.tool {
-            Tool::Pub => {
+            Tool::Pub | Tool::Rr => {
                 if !ctext::valid_publish_topic(&topic) {
                     return Err(usage(format!(
                         "Error: Invalid publish topic '{topic}', does it contain '+' or '#'?\n"
@@ -490,6 +521,7 @@ fn apply_tls(tls: &mut TlsArgs, arg: TlsArg, value: &[u8]) {
         TlsArg::Version => tls.options.tls_version = Some(text()),
         TlsArg::Alpn => tls.options.alpn = Some(text()),
         TlsArg::UseOsCerts => tls.options.use_os_certs = true,
+        TlsArg::KeyLog => tls.keylog = Some(path()),
         TlsArg::Psk => tls.psk = true,
         TlsArg::PskIdentity => tls.psk_identity = true,
         TlsArg::Engine => tls.engine = true,
