@@ -227,7 +227,9 @@ fn f_hex_with_widths() {
             "-C",
             "2",
             "-F",
-            "%x|%X|%4x|%6x|%10x|%-10X|%010x|%20x|%-x|%.2x|%1x",
+            // No `%.2x`: mosquitto 2.1 gave a precision on %x a meaning (hex grouping, which we
+            // take over: tests/v21_differential.rs); 2.0.11 ignored it.
+            "%x|%X|%4x|%6x|%10x|%-10X|%010x|%20x|%-x|%1x",
         ],
         &[],
         &[
@@ -323,10 +325,11 @@ fn f_v5_specifiers_print_absent_forms() {
 
 #[test]
 fn f_with_debug_lines() {
-    scenario(
-        "f_with_debug_lines",
-        "fdebug",
-        &[
+    // The live messages are published once the retained message's QoS 2 flow is over (the broker
+    // received PUBCOMP): published earlier, the broker may send one of them between our PUBREC and
+    // its PUBREL, and the `-d` lines of either client then depend on that timing, not on the client.
+    differential("f_with_debug_lines", |ctx| {
+        let sub = ctx.sub(["-i", "fdebug"]).args([
             "-d",
             "-t",
             "fd/#",
@@ -336,13 +339,22 @@ fn f_with_debug_lines() {
             "3",
             "-F",
             "%t q%q m%m r%r: %p",
-        ],
-        &[&["-t", "fd/r", "-m", "retained", "-r", "-q", "2"]],
-        &[
-            &["-t", "fd/a", "-m", "one", "-q", "1"],
-            &["-t", "fd/b", "-m", "two", "-q", "2"],
-        ],
-    );
+        ]);
+        publish_all(ctx, &[&["-t", "fd/r", "-m", "retained", "-r", "-q", "2"]]);
+        let mut sub = sub.spawn();
+        if ctx.wait_subscribed(&mut sub, "fdebug")
+            && ctx.wait_log_while_running(0, "Received PUBCOMP from fdebug", &mut sub)
+        {
+            publish_all(
+                ctx,
+                &[
+                    &["-t", "fd/a", "-m", "one", "-q", "1"],
+                    &["-t", "fd/b", "-m", "two", "-q", "2"],
+                ],
+            );
+        }
+        observed(&sub.wait())
+    });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::exit::{self, Failure};
+use crate::net::WsFailure;
 use crate::net::{ConnectFailure, ConnectSpec, Driver, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -53,6 +54,10 @@ pub trait Link {
     fn close_stream(&mut self);
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
+    /// Why the WebSocket layer ended the last connection, once.
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        None
+    }
 }
 
 /// The production link: the mio driver and where to connect.
@@ -91,6 +96,9 @@ impl Link for NetLink {
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
+    }
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        self.driver.take_ws_failure()
     }
 }
 
@@ -275,6 +283,14 @@ impl<L: Link> Session<L> {
     /// Why the last TLS connection failed, once.
     pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.link.take_tls_failure()
+    }
+
+    /// Why the WebSocket layer ended the last connection, once, if that is final: a server that
+    /// closed during the upgrade after an earlier connection worked is taken for a restart (the
+    /// connection counts as lost, and the roles reconnect as they do after any loss).
+    pub fn take_final_ws_failure(&mut self) -> Option<WsFailure> {
+        let failure = self.link.take_ws_failure()?;
+        (!(failure.is_transient() && self.ever_connected())).then_some(failure)
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one

@@ -14,6 +14,9 @@ impl ArgProcessor {
     /// `-L mqtt://[user[:password]@]host[:port]/topic`, split the way mosquitto splits it: the first `/`
     /// after the scheme starts the topic, the first `@` ends the user part, the first `:` of each part
     /// separates password and port (so IPv6 literals cannot be given this way, as in mosquitto).
+    /// `ws://` and `wss://` (mosquitto 2.1) are `mqtt://` and `mqtts://` over WebSockets, with the
+    /// same default ports as mosquitto 2.1's code gives them (1883 and 8883; its man page says 80
+    /// and 443). A `-L` without a WebSocket scheme does not undo an earlier `--ws`, as in 2.1.
     pub(super) fn apply_url(&mut self, url: &[u8]) -> Result<(), Failure> {
         let (rest, port) = if starts_with_ignore_case(url, b"mqtt://") {
             (&url[7..], DEFAULT_PORT)
@@ -21,6 +24,13 @@ impl ArgProcessor {
             // As mosquitto: TLS with the OS's CA certificates (unless a CA is given), port 8883.
             self.options.tls.mqtts_url = true;
             (&url[8..], DEFAULT_TLS_PORT)
+        } else if starts_with_ignore_case(url, b"ws://") {
+            self.options.websocket = true;
+            (&url[5..], DEFAULT_PORT)
+        } else if starts_with_ignore_case(url, b"wss://") {
+            self.options.tls.mqtts_url = true;
+            self.options.websocket = true;
+            (&url[6..], DEFAULT_TLS_PORT)
         } else {
             return Err(usage("Error: unsupported URL scheme.\n\n"));
         };

@@ -1,5 +1,5 @@
 //! Opening the transport the way libmosquitto does: name resolution, TCP (bound to `-A`), the SOCKS5
-//! proxy, a unix socket, TLS on top.
+//! proxy, a unix socket, TLS on top, and a WebSocket on top of that.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -34,6 +34,15 @@ const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// with TLS on top of the TCP connection when `tls` is given (the certificate is
 /// checked against the host name given with `-h`).
 pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
+    let stream = open_mqtt_stream(spec, tls)?;
+    match &spec.websocket {
+        Some(websocket) => Ok(super::ws::upgrade(stream, spec, websocket)),
+        None => Ok(stream),
+    }
+}
+
+/// The stream MQTT (or its WebSocket) travels on.
+fn open_mqtt_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
     match &spec.endpoint {
         Endpoint::Unix { path } => open_unix(path),
         Endpoint::Tcp { host, port } => {

@@ -57,6 +57,8 @@ fn every_padding_conversion_streams_the_same_bytes() {
         ("%01000000m", "integer, zeros"),
         ("%1000000p", "payload"),
         ("%01000000x", "hex payload, zeros"),
+        ("%1000000.2x", "grouped hex (mosquitto 2.1), padded"),
+        ("%-1000000.4:X", "grouped hex, left"),
         ("%-p", "payload with len spaces after it (mosquitto's %-p)"),
         ("%1000000A", "absent topic alias"),
         ("%01000000E", "absent expiry, zeros"),
