@@ -338,12 +338,13 @@ impl Subscriber {
     /// precede the rest.)
     fn report_errors<L: Link>(&mut self, s: &mut Session<L>, start: Option<usize>) {
         let output = s.output();
-        let Some(start) = start else {
-            let _ = std::io::stderr().lock().write_all(&self.errors);
-            return;
+        let message = match start {
+            Some(start) => output.buffer().split_off(start),
+            None => Vec::new(),
         };
-        let message = output.buffer().split_off(start);
-        output.flush();
+        if start.is_some() {
+            output.flush();
+        }
         let _ = std::io::stderr().lock().write_all(&self.errors);
         output.buffer().extend_from_slice(&message);
     }
