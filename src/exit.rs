@@ -1,5 +1,7 @@
 //! The one place that prints errors and picks exit codes.
 
+pub mod ci;
+
 use std::io::Write;
 
 use crate::proto::client::{CommandError, PublishError};
@@ -108,6 +110,12 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
         crate::net::ConnectFailure::TlsSetup(err) => tls_setup_failure(err),
         // mosquitto reports proxy failures only as a generic loop error; say what the proxy did.
         crate::net::ConnectFailure::Proxy(err) => Failure::runtime(format!("Error: {err}"), 1),
+        // The session names the broker and the limit (`exit::ci::connect_timed_out`); this is
+        // only what is said without them.
+        crate::net::ConnectFailure::TimedOut(_) => Failure::runtime(
+            "Error: the connection attempt timed out.",
+            ci::CONNECT_TIMEOUT,
+        ),
     }
 }
 

@@ -41,9 +41,7 @@ pub fn run(mut config: RrConfig, prog: &str) -> Result<(), Failure> {
     };
     let client_id = super::resolve_client_id(&config.common);
     // No signal watching: mosquitto_rr has no SIGINT/SIGTERM handler, so either ends it at once.
-    let link = super::start(&config.common, &client_id, false)?;
-    let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace);
+    let mut session = super::start_session(&config.common, &client_id, false)?;
     // mosquitto_rr arms the -W alarm once the TCP connection is made, before CONNACK.
     let mut requester = Requester::new(config, payload, prog, session.now());
     session.run(&mut requester)

@@ -51,6 +51,9 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...]",
+                "[<--connect-timeout>] [<--timeout>] [<--wait-for-broker>]",
+                "[<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--check> [<--check-format>] [<--check-warn>] [<--check-crit>]]",
                 "[<-d>] [<--quiet>] [<-o>]",
             ],
             &["<--help>"],
@@ -66,6 +69,9 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...] [<--retain-as-published>] [<--retain-handling>]",
+                "[<--connect-timeout>] [<--timeout>] [<--idle-timeout>]",
+                "[<--wait-for-broker>] [<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--expect-payload> | <--expect-regex>] [<--expect-count>] [<--expect-none>]",
                 "[<-d>] [<--quiet>] [<-o>]",
             ],
             &["<--help>"],
@@ -184,6 +190,7 @@ const PARTS: &[Part] = &[
         title: "-F FORMAT (one newline is added after each message unless -N):",
         rows: FORMAT_ROWS,
     },
+    Part::Flags(Section::Ci),
     Part::Flags(Section::Output),
 ];
 
@@ -325,6 +332,12 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
         Tool::Rr => "MQTT 5 and 3.1.1",
         Tool::Pub | Tool::Sub => "MQTT 3.1.1",
     };
+    let exit_statuses = match tool {
+        Tool::Pub | Tool::Sub => {
+            "Exit statuses, those of the flags for scripts and CI included: docs/exit-codes.md (\"For CI\")."
+        }
+        Tool::Rr => "Exit statuses: docs/exit-codes.md (\"rrr\").",
+    };
     let mosquitto = tool.mosquitto_name();
     let differences = match tool {
         Tool::Pub => "",
@@ -356,6 +369,7 @@ Notes:
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
   Without -i or -I the client id is empty under {empty_id_versions} and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
+  {exit_statuses}
 {newer}  Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
     offers neither, so these are refused for good (see docs/tls.md);

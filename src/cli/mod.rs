@@ -1,5 +1,6 @@
 //! Command-line parsing with mosquitto's rules, resolved into plain config structs.
 
+mod ci;
 pub mod config;
 mod ctext;
 pub mod help;
@@ -16,6 +17,7 @@ use std::ffi::{OsStr, OsString};
 
 use crate::exit::Failure;
 use crate::tool::Tool;
+pub use ci::{DEFAULT_CHECK_PROBES, argv_secrets, password_from_env};
 use config::{MessageSource, PubConfig, RrConfig, SubConfig};
 use parse::{ArgProcessor, Stop};
 
@@ -56,12 +58,12 @@ fn read_all(
     defaults: &[Vec<OsString>],
     args: &[OsString],
 ) -> Result<Option<Stop>, Failure> {
-    for line in defaults.iter().map(Vec::as_slice).chain([args]) {
+    for line in defaults.iter().map(Vec::as_slice) {
         if let Some(stop) = processor.process(line)? {
             return Ok(Some(stop));
         }
     }
-    Ok(None)
+    processor.process(args)
 }
 
 /// Parses rpub's arguments (argv without `argv[0]`) with mosquitto_pub's rules and texts. `prog` is the

@@ -143,6 +143,8 @@ pub(super) struct Options {
     pub(super) watch: bool,
     /// `--message-rate` (mosquitto 2.1).
     pub(super) message_rate: bool,
+    /// The flags for scripts and CI (`cli::ci`).
+    pub(super) ci: super::ci::CiArgs,
 }
 
 /// The TLS options as given (checked after all arguments, as mosquitto does).
@@ -213,6 +215,7 @@ impl Default for Options {
             retain_handling: None,
             watch: false,
             message_rate: false,
+            ci: Default::default(),
         }
     }
 }
@@ -289,6 +292,7 @@ impl ArgProcessor {
                 }
             };
             self.apply(flag.opt, value)?;
+            self.note_secret(flag.opt, index, value);
             index += 1;
         }
         Ok(None)
@@ -435,6 +439,7 @@ impl ArgProcessor {
                     return Err(usage("Error: --repeat argument must be >0.\n\n"));
                 }
                 o.repeat = repeat.unsigned_abs();
+                o.ci.repeat_given = true;
             }
             Opt::RepeatDelay => {
                 // mosquitto keeps the value in a C float: -1e-46 rounds to -0.0 and is accepted.
@@ -529,6 +534,7 @@ impl ArgProcessor {
             }
             Opt::Watch => o.watch = true,
             Opt::MessageRate => o.message_rate = true,
+            Opt::Ci(arg) => self.apply_ci(arg, value)?,
         }
         Ok(())
     }

@@ -81,6 +81,30 @@ pub(crate) enum Opt {
     Watch,
     /// `--message-rate` (mosquitto 2.1, rsub): print the number of messages received each second.
     MessageRate,
+    /// One of the flags for scripts and CI (issue 14, see [`CiArg`]).
+    Ci(CiArg),
+}
+
+/// The flags for scripts and CI (issue 14): long options mosquitto does not have, read by
+/// `cli::ci`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CiArg {
+    ConnectTimeout,
+    Timeout,
+    IdleTimeout,
+    ExpectPayload,
+    ExpectRegex,
+    ExpectCount,
+    ExpectNone,
+    Check,
+    CheckFormat,
+    CheckWarn,
+    CheckCrit,
+    Strict,
+    PwFile,
+    WaitForBroker,
+    Reconnect,
+    ReconnectDelay,
 }
 
 /// Where a flag comes from: mosquitto_pub/sub 2.0.11, what mosquitto 2.1 added, or rpubsub itself.
@@ -165,6 +189,8 @@ pub(crate) enum Section {
     /// rsub: which messages are printed.
     Select,
     Output,
+    /// Time limits, assertions, probes and secrets for scripts and CI (issue 14).
+    Ci,
     /// mosquitto's flags that rustls cannot offer: refused with an error. `--help` does not list them
     /// one by one; its notes name them.
     Refused,
@@ -183,6 +209,7 @@ impl Section {
             Section::Receive => "What to receive and print:",
             Section::Select => "Which messages to print:",
             Section::Output => "Output and help:",
+            Section::Ci => "For scripts and CI (exit statuses: docs/exit-codes.md, \"For CI\"):",
             Section::Refused => "Not supported (refused with an error):",
         }
     }
@@ -278,6 +305,9 @@ impl Flag {
             .find(|name| name.starts_with("--"))
     }
 }
+
+/// The flags for scripts and CI that rpub and rsub share (rrr has none of them).
+const PUB_SUB: Tools = Tools::PUB.with(Tools::SUB);
 
 /// Every flag of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11 (`-S`, SRV lookups, is not compiled
 /// into the reference build, so it stays unknown), those mosquitto 2.1 added
@@ -488,6 +518,77 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
         "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["--connect-timeout"], PUB_SUB, Opt::Ci(CiArg::ConnectTimeout), Section::Ci,
+        "give up when name resolution, TCP, SOCKS, TLS and CONNACK take longer than DURATION\n\
+         (per attempt; 500ms, 2s, 1m30s, or seconds: 1.5) (exit 40)")
+        .value("DURATION", "duration", "Error: --connect-timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--timeout"], Tools::PUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "the whole run, every acknowledgement included, must end within DURATION (exit 27)")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--timeout"], Tools::SUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "-W with any DURATION (500ms, 1.5): print Timed out and exit 27 when it ends")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--idle-timeout"], Tools::SUB, Opt::Ci(CiArg::IdleTimeout), Section::Ci,
+        "exit 0 once no message has arrived for DURATION after the SUBACK")
+        .value("DURATION", "duration", "Error: --idle-timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-payload"], Tools::SUB, Opt::Ci(CiArg::ExpectPayload), Section::Ci,
+        "exit 0 as soon as a message with exactly this payload arrived; exit 41 if none\n\
+         did when the run ends (--timeout, --idle-timeout, -W, -C, a signal)")
+        .value("TEXT", "payload", "Error: --expect-payload argument given but no payload specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-regex"], Tools::SUB, Opt::Ci(CiArg::ExpectRegex), Section::Ci,
+        "the same for a payload matching REGEX (Rust regex syntax, searched in the payload)")
+        .value("REGEX", "regex", "Error: --expect-regex argument given but no regex specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-count"], Tools::SUB, Opt::Ci(CiArg::ExpectCount), Section::Ci,
+        "at least COUNT such messages (any message without --expect-payload/-regex)")
+        .value("COUNT", "count", "Error: --expect-count argument given but no count specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-none"], Tools::SUB, Opt::Ci(CiArg::ExpectNone), Section::Ci,
+        "succeed only if no message arrives before --timeout, --idle-timeout or -W (exit 42)")
+        .from(Origin::Rpubsub),
+    row(&["--check"], Tools::PUB, Opt::Ci(CiArg::Check), Section::Ci,
+        "probe the broker: subscribe to a private topic (-t, or rpubsub/check/<client id>),\n\
+         publish --repeat probes (default 5), receive them back, report times and losses")
+        .from(Origin::Rpubsub),
+    row(&["--check-format"], Tools::PUB, Opt::Ci(CiArg::CheckFormat), Section::Ci,
+        "text (default), json, or nagios (one status line, exit 0/1/2/3)")
+        .value("FORMAT", "format", "Error: --check-format argument given but no format specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--check-warn"], Tools::PUB, Opt::Ci(CiArg::CheckWarn), Section::Ci,
+        "warning (exit 45; nagios 1) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-warn argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--check-crit"], Tools::PUB, Opt::Ci(CiArg::CheckCrit), Section::Ci,
+        "critical (exit 46; nagios 2) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-crit argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--strict"], PUB_SUB, Opt::Ci(CiArg::Strict), Section::Ci,
+        "fail where mosquitto only warns: a refused publish (exit 43), a denied subscription,\n\
+         a lower QoS granted, a refused unsubscribe (exit 44)")
+        .from(Origin::Rpubsub),
+    row(&["--pw-file"], PUB_SUB, Opt::Ci(CiArg::PwFile), Section::Ci,
+        "the password is the first line of FILE (only its owner may read it, or a pipe);\n\
+         without -P and --pw-file, -u takes the password from MQTT_PASSWORD if it is set")
+        .value("FILE", "file", "Error: --pw-file argument given but no file specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--wait-for-broker"], PUB_SUB, Opt::Ci(CiArg::WaitForBroker), Section::Ci,
+        "while nothing listens at the broker's address yet, try again for up to DURATION")
+        .value("DURATION", "duration", "Error: --wait-for-broker argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--reconnect"], PUB_SUB, Opt::Ci(CiArg::Reconnect), Section::Ci,
+        "after a lost connection: never (exit 7), always, or at most N attempts in a row\n\
+         (default: rsub and rpub -l always, rpub never)")
+        .value("WHEN", "when", "Error: --reconnect argument given but no value specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--reconnect-delay"], PUB_SUB, Opt::Ci(CiArg::ReconnectDelay), Section::Ci,
+        "wait this long before each reconnect attempt (default: 1s)")
+        .value("DURATION", "duration", "Error: --reconnect-delay argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["-o"], Tools::ALL, Opt::OptionsFile, Section::Output,
         "read options from FILE (one per line) instead of the default options file (mosquitto 2.1)")
         .value("FILE", "options_file", "Error: -o argument given but no options file specified.\n\n")

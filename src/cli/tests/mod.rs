@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod accepted;
+mod ci;
 mod ctext;
 mod errors;
 mod help;
@@ -135,6 +136,7 @@ fn default_common() -> CommonConfig {
         connect_properties: Default::default(),
         disconnect_properties: Default::default(),
         session_expiry: None,
+        ci: Default::default(),
     }
 }
 
@@ -147,6 +149,7 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         repeat: 1,
         repeat_delay: Duration::ZERO,
         publish_properties: Default::default(),
+        check: None,
     }
 }
 
@@ -173,6 +176,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         message_rate: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
+        ci: Default::default(),
     }
 }
 
