@@ -280,15 +280,27 @@ pub fn publish_refused_line(error: &PublishError) -> Option<&'static str> {
     }
 }
 
-/// In `-l` mode mosquitto_pub leaves its loop when the broker's limits refuse a line: `Error:
-/// <strerror>`, that error's number as exit code, no DISCONNECT. `None` for the other refusals.
+/// In `-l` mode mosquitto_pub leaves its loop when a line cannot be published (the broker's limits,
+/// or a line too long for any packet: libmosquitto's MOSQ_ERR_PAYLOAD_SIZE): `Error: <strerror>`,
+/// that error's number as exit code, no DISCONNECT. `None` for the other refusals.
 pub fn publish_loop_failure(error: &PublishError) -> Option<Failure> {
     let (code, text) = match error {
         PublishError::QosNotSupported { .. } => MOSQ_ERR_QOS_NOT_SUPPORTED,
         PublishError::PacketTooLarge { .. } => MOSQ_ERR_OVERSIZE_PACKET,
-        PublishError::Command(_) => return None,
+        PublishError::Command(CommandError::TooLarge) => MOSQ_ERR_PAYLOAD_SIZE,
+        PublishError::Command(CommandError::NotConnected | CommandError::InflightWindowFull) => {
+            return None;
+        }
     };
     Some(Failure::runtime(format!("Error: {text}"), code))
+}
+
+/// `-l` read a line longer than the largest payload. mosquitto_pub reads all of it (without bound),
+/// then libmosquitto refuses it (MOSQ_ERR_PAYLOAD_SIZE) and the loop ends as for
+/// [`publish_loop_failure`]; we stop reading as soon as the line is too long.
+pub fn line_too_long() -> Failure {
+    let (code, text) = MOSQ_ERR_PAYLOAD_SIZE;
+    Failure::runtime(format!("Error: {text}"), code)
 }
 
 /// `-l` mode when libmosquitto refuses a publish as MOSQ_ERR_NOT_SUPPORTED (MQTT 5 properties on a
@@ -402,6 +414,13 @@ pub const INVALID_PUBLISH_INPUT: &str = "Error: Invalid input. Does your topic c
 /// Reading stdin failed (`-l`, `-s`).
 pub const STDIN_LOAD_FAILED: &str = "Error loading input from stdin.";
 
+/// `-l`: reading stdin failed (e.g. stdin is a directory), printed once every line read before was
+/// delivered and the DISCONNECT sent. mosquitto_pub 2.0.11 retries the failing read forever at
+/// 100% CPU; this is its text and exit code for stdin that cannot be loaded (`-s`).
+pub fn stdin_lines_unreadable() -> Failure {
+    Failure::runtime(STDIN_LOAD_FAILED, 1)
+}
+
 /// The largest message mosquitto_pub reads from a file or stdin.
 pub const MAX_INPUT_LEN: usize = crate::proto::codec::MAX_REMAINING_LENGTH;
 
@@ -411,6 +430,19 @@ pub fn input_file_unopenable(path: &std::path::Path) -> Failure {
     Failure::Runtime {
         text: format!(
             "Error: Unable to open file \"{shown}\".\nError loading input file \"{shown}\".\n"
+        ),
+        code: 1,
+    }
+}
+
+/// `-f FILE` could not be read (an I/O error; mosquitto_pub 2.0.11 ignores read errors and 2.1.2
+/// prints this line).
+pub fn input_file_unreadable(path: &std::path::Path, err: &std::io::Error) -> Failure {
+    let shown = path.display();
+    Failure::Runtime {
+        text: format!(
+            "Error: Unable to read file \"{shown}\": {}.\nError loading input file \"{shown}\".\n",
+            crate::sys::os_error_text(err)
         ),
         code: 1,
     }

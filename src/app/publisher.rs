@@ -83,6 +83,8 @@ pub struct Publisher<S: ChunkSource> {
     /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
     /// connection, so the next ones are sent without the topic.
     topic_alias_set: bool,
+    /// `-l`: reading stdin failed. The lines read before are delivered, then the run fails.
+    input_failed: bool,
     /// `--timeout`: the run must be over by then.
     timeout_at: Option<Instant>,
     /// Messages whose flow completed (acknowledged, refused or, at QoS 0, written).
@@ -116,6 +118,7 @@ impl<S: ChunkSource> Publisher<S> {
             mode,
             phase: Phase::Connecting,
             topic_alias_set: false,
+            input_failed: false,
             timeout_at: None,
             completed: 0,
             refused: 0,
@@ -232,6 +235,7 @@ impl<S: ChunkSource> Publisher<S> {
             );
         }
         let outcome = match exit::publisher_connection_end(error) {
+            None if self.input_failed => Err(exit::stdin_lines_unreadable()),
             None => self.success(),
             Some(failure) => Err(failure),
         };
@@ -304,9 +308,12 @@ impl<S: ChunkSource> Publisher<S> {
                     }
                     return progressed;
                 }
-                NextLine::Failed => {
-                    s.print_error(exit::STDIN_LOAD_FAILED, self.config.common.quiet);
-                    self.disconnect(s);
+                // The reader returns `Eof` from now on: what was read is delivered as at the end of
+                // input, then the run ends with the error (exit 1).
+                NextLine::Failed => self.input_failed = true,
+                NextLine::TooLong => {
+                    // As when a line is refused in `-l` mode: the loop ends, no DISCONNECT.
+                    s.finish(Err(exit::line_too_long()));
                     return true;
                 }
             }

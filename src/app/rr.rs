@@ -18,7 +18,7 @@ use super::session::{Link, Role, Session, is_lost};
 use super::subscriber::v5_properties;
 use crate::cli::config::{MessageSource, RrConfig};
 use crate::exit::{self, Failure};
-use crate::output::{MessageView, OutputMode, Printer, SystemClock};
+use crate::output::{MessageView, OutputMode, OutputSink, Printer, SystemClock};
 use crate::proto::codec::{
     Properties, Property, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
 };
@@ -237,16 +237,24 @@ impl Requester {
             mid: message.packet_id,
             properties: properties.as_ref(),
         };
-        let start = s.output().buffer().len();
         self.errors.clear();
+        // Streamed, as rsub's: a huge `-F` width or payload is never held whole.
+        let mut sink = OutputSink::new(s.output());
         self.printer
-            .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
+            .write_message(&view, &SystemClock, &mut sink, &mut self.errors);
+        let start = sink.unwritten_start();
         if !self.errors.is_empty() && !self.config.common.quiet {
             // What came before the response first, then the error, then the response: the order
-            // mosquitto's line-buffered stdout and unbuffered stderr show on a terminal.
+            // mosquitto's line-buffered stdout and unbuffered stderr show on a terminal. (Part of
+            // a response larger than the output buffer is written already: the error follows it.)
             let output = s.output();
-            let response = output.buffer().split_off(start);
-            output.flush();
+            let response = match start {
+                Some(start) => output.buffer().split_off(start),
+                None => Vec::new(),
+            };
+            if start.is_some() {
+                output.flush();
+            }
             let _ = std::io::stderr().lock().write_all(&self.errors);
             output.buffer().extend_from_slice(&response);
         }

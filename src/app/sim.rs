@@ -362,6 +362,18 @@ impl ChunkSource for ScriptedInput {
     }
 }
 
+/// Lines for `rpub -l`, then a read error (stdin is a directory: every read fails with EISDIR).
+struct FailingInput(VecDeque<Vec<u8>>);
+
+impl ChunkSource for FailingInput {
+    fn try_next(&mut self) -> StdinChunk {
+        match self.0.pop_front() {
+            Some(chunk) => StdinChunk::Data(chunk),
+            None => StdinChunk::Failed(io::Error::from_raw_os_error(libc::EISDIR)),
+        }
+    }
+}
+
 pub(super) fn args(list: &[&str]) -> Vec<OsString> {
     list.iter().map(OsString::from).collect()
 }
@@ -595,6 +607,39 @@ fn keepalive_pings_follow_the_keepalive_interval() {
     assert_eq!(outcome, Ok(()));
     let pings = link.sent_times(|packet| matches!(packet, Packet::PingReq));
     assert_eq!(pings, [seconds(10.0), seconds(20.0)]);
+}
+
+#[test]
+fn rpub_l_delivers_the_lines_read_before_stdin_fails_then_exits_1() {
+    // mosquitto_pub 2.0.11 retries the failing read forever at 100% CPU; we deliver what was read,
+    // disconnect, and fail with its text and code for stdin that cannot be loaded.
+    let Ok(Parsed::Run(config)) = cli::parse_pub("rpub", &args(&["-t", "a", "-l", "-q", "1"]))
+    else {
+        panic!("not a run");
+    };
+    let client = Client::new(super::client_options(&config.common, String::new()));
+    let mut link = SimLink::new(client, Vec::new());
+    link.connect().expect("connects");
+    let mut session = Session::new(link, "", None);
+    let input = FailingInput(vec![b"one\ntw".to_vec(), b"o\n".to_vec()].into());
+    let outcome = session.run(&mut Publisher::lines(config, input));
+    assert_eq!(outcome, Err(exit::stdin_lines_unreadable()));
+    let link = session.link;
+    assert_eq!(link.sent_times(is_publish).len(), 2);
+    assert_eq!(link.sent_times(is_disconnect).len(), 1);
+    let disconnect_at = link
+        .sent
+        .iter()
+        .position(|(_, p)| is_disconnect(p))
+        .expect("a DISCONNECT");
+    assert!(
+        link.sent[..disconnect_at]
+            .iter()
+            .filter(|(_, p)| is_publish(p))
+            .count()
+            == 2,
+        "both lines were published before the DISCONNECT"
+    );
 }
 
 #[test]

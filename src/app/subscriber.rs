@@ -20,7 +20,7 @@ mod filter;
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::output::{
-    MessageView, OutputMode, PlainParts, Printer, SystemClock, V5Properties, V5Property,
+    MessageView, OutputMode, OutputSink, PlainParts, Printer, SystemClock, V5Properties, V5Property,
 };
 use crate::proto::client::CommandError;
 use crate::proto::codec::{
@@ -371,10 +371,13 @@ impl Subscriber {
             self.watch_after(s);
             return;
         }
-        let start = s.output().buffer().len();
         self.errors.clear();
+        // Streamed: a message larger than the output buffer (a huge `-F` width, `%x` of a large
+        // payload) is written out piece by piece, never held whole.
+        let mut sink = OutputSink::new(s.output());
         self.printer
-            .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
+            .write_message(&view, &SystemClock, &mut sink, &mut self.errors);
+        let start = sink.unwritten_start();
         if !self.errors.is_empty() && !self.config.common.quiet {
             self.report_errors(s, start);
         }
@@ -398,11 +401,18 @@ impl Subscriber {
     /// Writes the runtime errors of the message that starts at `start` in the output buffer:
     /// everything printed before that message first, then the errors, so a terminal shows them in
     /// the order mosquitto_sub's line-buffered stdout and unbuffered stderr do. The message
-    /// itself stays buffered.
-    fn report_errors<L: Link>(&mut self, s: &mut Session<L>, start: usize) {
+    /// itself stays buffered. (`None`: part of the message is written already, as mosquitto's
+    /// stdio buffer would have written part of so long a line; the errors follow that part and
+    /// precede the rest.)
+    fn report_errors<L: Link>(&mut self, s: &mut Session<L>, start: Option<usize>) {
         let output = s.output();
-        let message = output.buffer().split_off(start);
-        output.flush();
+        let message = match start {
+            Some(start) => output.buffer().split_off(start),
+            None => Vec::new(),
+        };
+        if start.is_some() {
+            output.flush();
+        }
         let _ = std::io::stderr().lock().write_all(&self.errors);
         output.buffer().extend_from_slice(&message);
     }
