@@ -112,6 +112,27 @@ pub fn print_error(output: &mut crate::output::stdout::Output, line: &str, quiet
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Writes the runtime errors of a message being printed (an `-F` `%J` payload that is not JSON) in
+/// the order a terminal shows mosquitto's line-buffered stdout and unbuffered stderr: what stdout
+/// holds before the message (which starts at `start` in the buffer) first, then the errors, then the
+/// message, which stays buffered. `start` is `None` when part of the message was written already (as
+/// mosquitto's stdio buffer writes part of so long a line): the errors follow that part.
+pub fn print_message_errors(
+    output: &mut crate::output::stdout::Output,
+    start: Option<usize>,
+    errors: &[u8],
+) {
+    let message = match start {
+        Some(start) => output.buffer().split_off(start),
+        None => Vec::new(),
+    };
+    if start.is_some() {
+        output.flush();
+    }
+    let _ = std::io::stderr().lock().write_all(errors);
+    output.buffer().extend_from_slice(&message);
+}
+
 /// Opening the transport failed: mosquitto exits 1 with the resolver's or the OS's message.
 pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
     match failure {

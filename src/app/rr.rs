@@ -10,7 +10,6 @@
 //! retained messages (mosquitto_rr 2.1), and `--latency` prints the time from request to response
 //! (mosquitto_rr 2.1's format).
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::input::{load_file, load_stdin};
@@ -247,16 +246,7 @@ impl Requester {
             // What came before the response first, then the error, then the response: the order
             // mosquitto's line-buffered stdout and unbuffered stderr show on a terminal. (Part of
             // a response larger than the output buffer is written already: the error follows it.)
-            let output = s.output();
-            let response = match start {
-                Some(start) => output.buffer().split_off(start),
-                None => Vec::new(),
-            };
-            if start.is_some() {
-                output.flush();
-            }
-            let _ = std::io::stderr().lock().write_all(&self.errors);
-            output.buffer().extend_from_slice(&response);
+            exit::print_message_errors(s.output(), start, &self.errors);
         }
     }
 

@@ -8,7 +8,6 @@
 //! retained message; `--random-filter` may skip the print; `-C` counts what got this far.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::expect::{Expect, Verdict, suback_problems, unsuback_problems};
@@ -405,16 +404,7 @@ impl Subscriber {
     /// stdio buffer would have written part of so long a line; the errors follow that part and
     /// precede the rest.)
     fn report_errors<L: Link>(&mut self, s: &mut Session<L>, start: Option<usize>) {
-        let output = s.output();
-        let message = match start {
-            Some(start) => output.buffer().split_off(start),
-            None => Vec::new(),
-        };
-        if start.is_some() {
-            output.flush();
-        }
-        let _ = std::io::stderr().lock().write_all(&self.errors);
-        output.buffer().extend_from_slice(&message);
+        exit::print_message_errors(s.output(), start, &self.errors);
     }
 
     /// `--remove-retained`: an empty retained QoS 1 message to `topic` clears it on the broker.
