@@ -1,11 +1,14 @@
 //! The programs' behaviour on top of the driver: what rpub publishes, what rsub prints and what rrr
 //! asks and prints.
 
+mod check;
+mod expect;
 pub mod input;
 mod json_fast;
 mod json_input;
 mod monitor;
 mod pacing;
+pub mod policy;
 pub mod publisher;
 pub mod rr;
 pub mod session;
@@ -21,16 +24,17 @@ mod tracing;
 
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
+use std::time::Instant;
 
 use crate::cli::config::{ClientIdChoice, CommonConfig};
 use crate::cli::{self, Parsed};
 use crate::exit::{self, Failure};
-use crate::net::Driver;
+use crate::net::{ConnectFailure, Driver};
 use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
-use session::{Link, NetLink};
+use session::{FirstAttempt, Link, NetLink, Session};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -114,11 +118,43 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
     properties
 }
 
-/// Creates the driver, ready to open the first connection (`Session::open`). With
+/// Builds the trace sink (the `-d` lines, `--trace`'s JSON lines: `tool_options` gives the tool's
+/// own options for its first line), creates the driver and opens the first connection (CONNECT
+/// queued), then the session over it with the connection policies of the CI flags. With
 /// `watch_signals`, SIGINT/SIGTERM are reported by the driver from before the connection attempt
-/// on. With `--trace`, the client reports every packet with its contents and the driver the
-/// connection stages.
-fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<NetLink, Failure> {
+/// on. A failure before the session runs is traced as the outcome (with the attempt's stages when
+/// the first connection failed).
+fn start_session(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+    tool: Tool,
+    tool_options: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+) -> Result<Session<NetLink>, Failure> {
+    let mut trace = tracing::sink(config, tool, tool_options)?;
+    let (link, started, first) = match start(config, client_id, watch_signals) {
+        Ok(opened) => opened,
+        Err(failure) => return Err(traced_failure(&mut trace, failure)),
+    };
+    let mut session = Session::new(link, client_id, trace);
+    let first = match first {
+        Ok(first) => first,
+        Err(failure) => return Err(session.opening_failed(config.ci.connect_timeout, &failure)),
+    };
+    let policy = policy::ConnectPolicy::from_options(&config.ci);
+    Ok(session.with_policy(policy, started, first))
+}
+
+/// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt
+/// began and how it went (with `--wait-for-broker`, a broker not listening yet is not a failure;
+/// any other failure is handed back with the link, whose stages the trace records). With
+/// `--trace`, the client reports every packet with its contents and the driver the connection
+/// stages.
+fn start(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+) -> Result<(NetLink, Instant, Result<FirstAttempt, ConnectFailure>), Failure> {
     let mut client = Client::new(client_options(config, client_id.to_string()));
     if let Some(trace) = &config.trace {
         client.set_packet_detail(Some(trace.payload_bytes));
@@ -135,12 +171,23 @@ fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<
         None => None,
     };
     driver.set_tls(tls);
+    driver.set_connect_limit(config.ci.connect_timeout);
     let mut link = NetLink {
         driver,
         spec: config.connect.clone(),
     };
     link.report_stages(config.trace.is_some());
-    Ok(link)
+    let started = link.now();
+    let first = match link.connect() {
+        Ok(()) => Ok(FirstAttempt::Opened),
+        Err(failure)
+            if config.ci.wait_for_broker.is_some() && policy::broker_not_listening(&failure) =>
+        {
+            Ok(FirstAttempt::NotListening(failure))
+        }
+        Err(failure) => Err(failure),
+    };
+    Ok((link, started, first))
 }
 
 /// Records `failure` as the outcome in `trace` (for a run that ends before its session starts)
@@ -172,6 +219,13 @@ fn io_failure(err: &std::io::Error) -> Failure {
     exit::os_failure(err)
 }
 
+/// Right after parsing: passwords given on the command line are masked in the process's own argument
+/// memory (`ps`, `/proc/PID/cmdline`), and `-u` without a password takes `MQTT_PASSWORD`.
+fn keep_secrets_off_argv(tool: Tool, args: &[std::ffi::OsString], common: &mut CommonConfig) {
+    crate::sys::mask_args(&cli::argv_secrets(tool, args));
+    cli::password_from_env(common, || std::env::var_os("MQTT_PASSWORD"));
+}
+
 /// rpub from its arguments to its exit code (the binary only sets up the process and exits).
 pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
@@ -182,15 +236,21 @@ pub fn rpub_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Pub, &args, &mut config.common);
             let quiet = config.common.quiet;
-            match publisher::run(config) {
+            let outcome = match config.check {
+                Some(_) => check::run(config),
+                None => publisher::run(config),
+            };
+            match outcome {
                 Ok(()) => 0,
                 Err(failure) => exit::report(&failure, &prog, quiet),
             }
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Pub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Pub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Pub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }
@@ -205,7 +265,8 @@ pub fn rsub_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_sub_with(&prog, &defaults, &args) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Sub, &args, &mut config.common);
             let quiet = config.common.quiet;
             match subscriber::run(config) {
                 Ok(()) => 0,
@@ -214,6 +275,7 @@ pub fn rsub_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Sub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Sub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Sub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }
@@ -228,7 +290,8 @@ pub fn rrr_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_rr_with(&prog, &defaults, &args, input::load_input) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Rr, &args, &mut config.common);
             let quiet = config.common.quiet;
             match rr::run(config, &prog) {
                 Ok(()) => 0,
@@ -237,6 +300,7 @@ pub fn rrr_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Rr, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Rr, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Rr, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::input::{LineReader, NextLine, load_file, load_stdin};
 use super::json_input::{LineError, Outgoing, parse_json_line, split_topic_line};
 use super::pacing::Pacer;
-use super::session::{Link, Role, Session, is_lost};
+use super::session::{AfterLoss, Link, Role, Session, is_lost};
 use super::subscriber::Random;
 use super::template::Template;
 use crate::cli::config::{MessageSource, PubConfig};
@@ -67,22 +67,19 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         _ => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let mut trace =
-        super::tracing::sink(&config.common, Tool::Pub, || options.unwrap_or_default())?;
-    let link = match super::start(&config.common, &client_id, false) {
-        Ok(link) => link,
-        Err(failure) => return Err(super::traced_failure(&mut trace, failure)),
-    };
-    let mut session = Session::new(link, &client_id, trace);
-    let outcome = session.open().and_then(|()| match (single_payload, kind) {
+    let mut session = super::start_session(&config.common, &client_id, false, Tool::Pub, || {
+        options.unwrap_or_default()
+    })?;
+    let started = session.started();
+    let outcome = match (single_payload, kind) {
         (Some(payload), _) => {
-            let mut publisher = Publisher::<StdinFeed>::repeating_with(
+            let publisher = Publisher::<StdinFeed>::repeating_with(
                 config,
                 payload,
                 template,
                 Random::from_clock(),
             );
-            session.run(&mut publisher)
+            session.run(&mut publisher.timed_from(started))
         }
         (None, kind) => {
             let kind = kind.unwrap_or(LineKind::Plain);
@@ -91,9 +88,9 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
                 LineKind::Json => StdinFeed::start_with_chunk(waker, JSON_STDIN_CHUNK),
                 LineKind::Plain | LineKind::Split(_) => StdinFeed::start(waker),
             };
-            session.run(&mut Publisher::reading(config, feed, kind))
+            session.run(&mut Publisher::reading(config, feed, kind).timed_from(started))
         }
-    });
+    };
     session.record_outcome(&outcome);
     outcome
 }
@@ -184,6 +181,7 @@ enum Read {
     Pending,
     Eof,
     Failed,
+    TooLong,
 }
 
 /// What is published.
@@ -233,6 +231,14 @@ pub struct Publisher<S: ChunkSource> {
     input_failure: Option<Failure>,
     /// For `--template`'s `{rand}` and `{uuid}`.
     random: Random,
+    /// `-l`: reading stdin failed. The lines read before are delivered, then the run fails.
+    input_failed: bool,
+    /// `--timeout`: the run must be over by then.
+    timeout_at: Option<Instant>,
+    /// Messages whose flow completed (acknowledged, refused or, at QoS 0, written).
+    completed: u64,
+    /// Messages the broker (or its limits) refused: `--strict` fails the run for them.
+    refused: u64,
 }
 
 impl<S: ChunkSource> Publisher<S> {
@@ -300,6 +306,45 @@ impl<S: ChunkSource> Publisher<S> {
             wake_at: None,
             input_failure: None,
             random: Random::seeded(1),
+            input_failed: false,
+            timeout_at: None,
+            completed: 0,
+            refused: 0,
+        }
+    }
+
+    /// `--timeout` counts from `started`, the first connection attempt.
+    pub fn timed_from(mut self, started: Instant) -> Publisher<S> {
+        self.timeout_at = self.config.common.ci.timeout.map(|limit| started + limit);
+        self
+    }
+
+    /// A run that ends well in mosquitto's terms: with `--strict`, refused messages fail it.
+    fn success(&self) -> Result<(), Failure> {
+        if self.config.common.ci.strict && self.refused > 0 {
+            Err(exit::ci::strict_publish_refused(self.refused))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `--timeout` ran out: disconnect if connected, and end with exit 27 saying how far it got.
+    fn time_is_up<L: Link>(&mut self, s: &mut Session<L>) {
+        let limit = self.config.common.ci.timeout.unwrap_or_default();
+        let progress = if s.client_ref().is_connected() {
+            exit::ci::PublishProgress::Publishing {
+                done: self.completed,
+                waiting: s.client_ref().inflight_count(),
+            }
+        } else {
+            exit::ci::PublishProgress::Connecting
+        };
+        let failure = exit::ci::publish_timed_out(limit, progress);
+        if s.client_ref().is_connected() {
+            self.disconnect(s);
+            s.finish(Err(failure));
+        } else {
+            s.abort(Err(failure));
         }
     }
 
@@ -322,6 +367,7 @@ impl<S: ChunkSource> Publisher<S> {
 
     /// A message completed its flow (acknowledged or refused by the broker).
     fn message_done(&mut self, now: Instant) {
+        self.completed = self.completed.saturating_add(1);
         if let Mode::Repeat {
             remaining, next_at, ..
         } = &mut self.mode
@@ -357,23 +403,28 @@ impl<S: ChunkSource> Publisher<S> {
                 &self.mode,
                 exit::publisher_server_disconnect(disconnect.reason_code),
             ) {
-                (Mode::Lines(_), _) | (_, None) => Ok(()),
+                (Mode::Lines(_), _) | (_, None) => self.success(),
                 (Mode::Repeat { .. }, Some(failure)) => Err(failure),
             };
             s.finish(outcome);
             return;
         }
-        if is_lost(error)
-            && s.ever_connected()
-            && !was_disconnecting
-            && matches!(self.mode, Mode::Lines(_))
-        {
+        if is_lost(error) && s.ever_connected() && !was_disconnecting {
             // Unlike mosquitto_pub (which hangs forever here), `-l` reconnects: stdin is not read
             // while the connection is down (back-pressure, nothing is dropped) and the client resends
-            // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK.
-            self.phase = Phase::Connecting;
-            s.reconnect_later();
-            return;
+            // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK. `--reconnect`
+            // chooses for every mode.
+            match s.reconnect_after_loss(matches!(self.mode, Mode::Lines(_))) {
+                AfterLoss::Reconnecting => {
+                    self.phase = Phase::Connecting;
+                    return;
+                }
+                AfterLoss::Stop { failed_attempts } if failed_attempts > 0 => {
+                    s.finish(Err(exit::ci::connection_lost(failed_attempts)));
+                    return;
+                }
+                AfterLoss::Stop { .. } => {}
+            }
         }
         let version = self.config.common.version;
         if let ConnectionError::Refused(code) = error {
@@ -383,7 +434,8 @@ impl<S: ChunkSource> Publisher<S> {
             );
         }
         let outcome = match exit::publisher_connection_end(error) {
-            None => Ok(()),
+            None if self.input_failed => Err(exit::stdin_lines_unreadable()),
+            None => self.success(),
             Some(failure) => Err(failure),
         };
         s.finish(outcome);
@@ -461,9 +513,15 @@ impl<S: ChunkSource> Publisher<S> {
                     }
                     return progressed;
                 }
+                // The reader returns `Eof` from now on: what was read is delivered as at the end of
+                // input, then the run ends with the error (exit 1).
                 Read::Failed => {
-                    s.print_error(exit::STDIN_LOAD_FAILED, self.config.common.quiet);
-                    self.disconnect(s);
+                    self.input_failed = true;
+                    continue;
+                }
+                Read::TooLong => {
+                    // As when a line is refused in `-l` mode: the loop ends, no DISCONNECT.
+                    s.finish(Err(exit::line_too_long()));
                     return true;
                 }
                 Read::Bad(number, error) => {
@@ -533,6 +591,7 @@ impl<S: ChunkSource> Publisher<S> {
                 return Read::Eof;
             }
             NextLine::Failed => return Read::Failed,
+            NextLine::TooLong => return Read::TooLong,
         };
         input.number += 1;
         let message = match &input.kind {
@@ -578,6 +637,7 @@ impl<S: ChunkSource> Publisher<S> {
         if topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             s.print_error(exit::INVALID_PUBLISH_INPUT, common.quiet);
+            self.refused = self.refused.saturating_add(1);
             self.disconnect(s);
             return;
         }
@@ -622,6 +682,7 @@ impl<S: ChunkSource> Publisher<S> {
         if let Some(line) = exit::publish_refused_line(&error) {
             s.print_error(line, common.quiet);
         }
+        self.refused = self.refused.saturating_add(1);
         match error {
             PublishError::Command(CommandError::TooLarge)
             | PublishError::QosNotSupported { .. }
@@ -658,7 +719,8 @@ impl<S: ChunkSource> Role for Publisher<S> {
                     self.config.common.quiet,
                 );
                 // The flow is over: mosquitto_pub goes on (repeats, disconnects) as after a
-                // success, and still exits 0.
+                // success, and still exits 0 (not with --strict).
+                self.refused = self.refused.saturating_add(1);
                 self.message_done(s.now());
             }
             Event::Closed(error) => self.closed(s, &error),
@@ -667,6 +729,11 @@ impl<S: ChunkSource> Role for Publisher<S> {
     }
 
     fn poll<L: Link>(&mut self, s: &mut Session<L>) -> bool {
+        if self.timeout_at.is_some_and(|at| s.now() >= at) && !s.is_leaving() {
+            self.timeout_at = None;
+            self.time_is_up(s);
+            return true;
+        }
         if self.is_connected() && self.feed(s) {
             return true;
         }
@@ -682,9 +749,10 @@ impl<S: ChunkSource> Role for Publisher<S> {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        match &self.mode {
+        let next = match &self.mode {
             Mode::Repeat { next_at, .. } => *next_at,
             Mode::Lines(_) => self.wake_at,
-        }
+        };
+        super::session::earliest(next, self.timeout_at)
     }
 }

@@ -19,9 +19,13 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use super::policy::{BrokerWait, ConnectPolicy, ReconnectBudget, broker_not_listening};
+use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
 use crate::net::WsFailure;
-use crate::net::{ConnectFailure, ConnectSpec, ConnectStage, Driver, Turn};
+use crate::net::{
+    ConnectFailure, ConnectSpec, ConnectStage, ConnectTimes, Driver, Endpoint, IoTimes, Turn,
+};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::event::{ConnectionError, Event};
@@ -30,8 +34,38 @@ use crate::trace::{self, TraceRecord, TraceSink};
 
 /// How long the final DISCONNECT may take to be written.
 const FINISH_LIMIT: Duration = Duration::from_secs(5);
-/// mosquitto_sub retries a lost connection after this fixed delay (and `rpub -l` does the same).
-pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+pub use super::policy::RECONNECT_DELAY;
+
+/// Where the current connection attempt is, for `--connect-timeout`'s message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptInfo {
+    /// `host:port` or the socket path.
+    pub broker: String,
+    /// The first stage not finished yet.
+    pub pending: PendingStage,
+    /// The attempt goes through a SOCKS5 proxy.
+    pub proxy: bool,
+    /// The attempt uses TLS.
+    pub tls: bool,
+}
+
+/// How the first connection attempt went (see `app::start`).
+#[derive(Debug)]
+pub enum FirstAttempt {
+    /// The transport is open, CONNECT is queued.
+    Opened,
+    /// Nothing listened at the broker's address; `--wait-for-broker` tries again.
+    NotListening(ConnectFailure),
+}
+
+/// What happens after a lost connection ([`Session::reconnect_after_loss`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterLoss {
+    /// A new attempt is scheduled.
+    Reconnecting,
+    /// The run ends; `failed_attempts` reconnect attempts were made since the last CONNACK.
+    Stop { failed_attempts: u32 },
+}
 
 /// What the session loop needs from the I/O side: the mio driver in production, a simulated broker
 /// and clock in the tests.
@@ -59,6 +93,16 @@ pub trait Link {
     /// The connection stages reached since the last call, in order (empty unless reported).
     fn stages(&mut self) -> Vec<ConnectStage> {
         Vec::new()
+    }
+    /// Where the current connection attempt is.
+    fn attempt_info(&self) -> AttemptInfo;
+    /// The last socket write and read.
+    fn io_times(&self) -> IoTimes {
+        IoTimes::default()
+    }
+    /// When the current connection's transport was opened and its TLS handshake done.
+    fn connect_times(&self) -> ConnectTimes {
+        ConnectTimes::default()
     }
     /// Why the WebSocket layer ended the last connection, once.
     fn take_ws_failure(&mut self) -> Option<WsFailure> {
@@ -109,8 +153,60 @@ impl Link for NetLink {
     fn stages(&mut self) -> Vec<ConnectStage> {
         self.driver.stages.take()
     }
+    fn attempt_info(&self) -> AttemptInfo {
+        let broker = broker_label(&self.spec);
+        let pending = if !self.driver.has_stream() {
+            PendingStage::Tcp
+        } else if self.driver.tls_handshaking() {
+            PendingStage::Tls
+        } else {
+            PendingStage::Connack
+        };
+        AttemptInfo {
+            broker,
+            pending,
+            proxy: self.spec.proxy.is_some(),
+            tls: self.spec.tls.is_some(),
+        }
+    }
+    fn io_times(&self) -> IoTimes {
+        self.driver.io_times()
+    }
+    fn connect_times(&self) -> ConnectTimes {
+        self.driver.connect_times()
+    }
     fn take_ws_failure(&mut self) -> Option<WsFailure> {
         self.driver.take_ws_failure()
+    }
+}
+
+/// What the user is told when a connection attempt could not be opened: a `--connect-timeout` that
+/// ran out names the broker, the limit and the stage (as when it runs out later, before CONNACK).
+pub fn connect_failure<L: Link>(
+    link: &L,
+    limit: Option<Duration>,
+    failure: &ConnectFailure,
+) -> Failure {
+    match failure {
+        ConnectFailure::TimedOut(pending) => {
+            let info = link.attempt_info();
+            exit::ci::connect_timed_out(
+                &info.broker,
+                limit.unwrap_or_default(),
+                *pending,
+                info.proxy,
+                info.tls,
+            )
+        }
+        other => exit::connect_failure(other),
+    }
+}
+
+/// The broker as messages name it: `host:port`, or the unix socket's path.
+pub fn broker_label(spec: &ConnectSpec) -> String {
+    match &spec.endpoint {
+        Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+        Endpoint::Unix { path } => path.display().to_string(),
     }
 }
 
@@ -166,12 +262,25 @@ pub struct Session<L: Link> {
     leave: Option<Leave>,
     /// Reconnect attempts made so far (for the trace).
     reconnects: u32,
+    /// The CI flags' connection policies (issue 14).
+    policy: ConnectPolicy,
+    /// `--reconnect`: attempts since the last CONNACK.
+    budget: ReconnectBudget,
+    /// `--wait-for-broker`: the first connection has not been accepted by TCP yet.
+    broker_wait: Option<BrokerWait>,
+    /// `--connect-timeout`: the current attempt must have its CONNACK by then.
+    connect_deadline: Option<Instant>,
+    /// The current attempt reconnects after a loss (rather than opening the first connection).
+    reconnecting: bool,
+    /// When the first connection attempt began.
+    started: Instant,
 }
 
 impl<L: Link> Session<L> {
     /// A session over `link`, whose first connection is already being opened; `client_id` is the
     /// id CONNECT carries.
     pub fn new(link: L, client_id: &str, trace: Option<Box<dyn TraceSink>>) -> Session<L> {
+        let link_now = link.now();
         Session {
             link,
             trace,
@@ -179,25 +288,76 @@ impl<L: Link> Session<L> {
             reconnect_at: None,
             ever_connected: false,
             leave: None,
+            policy: ConnectPolicy::default(),
+            budget: ReconnectBudget::default(),
+            broker_wait: None,
+            connect_deadline: None,
+            reconnecting: false,
+            started: link_now,
             reconnects: 0,
         }
     }
 
-    /// Opens the first connection (CONNECT queued). A failure is traced and returned as what the
-    /// user is told.
-    pub fn open(&mut self) -> Result<(), Failure> {
-        let result = self.link.connect();
-        self.record_stages();
-        result.map_err(|failure| {
-            let failure = exit::connect_failure(&failure);
-            if self.trace.is_some() {
-                let message = failure_text(&failure);
-                self.record(TraceRecord::ConnectFailed {
-                    message: message.as_deref().unwrap_or("connection failed"),
-                });
+    /// When the first connection attempt began.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Applies the CI flags' connection policies: `started` is when the first attempt began, `first`
+    /// how it went.
+    pub fn with_policy(
+        mut self,
+        policy: ConnectPolicy,
+        started: Instant,
+        first: FirstAttempt,
+    ) -> Session<L> {
+        self.budget = ReconnectBudget::new(policy.reconnect);
+        self.policy = policy;
+        self.started = started;
+        match first {
+            FirstAttempt::Opened => self.arm_connect_deadline(started),
+            FirstAttempt::NotListening(failure) => {
+                let limit = self.policy.wait_for_broker.unwrap_or_default();
+                let mut wait = BrokerWait::new(started, limit);
+                let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+                self.record_stages();
+                self.record_failed_attempt(&shown);
+                match wait.retry_at(self.now()) {
+                    Some(at) => {
+                        self.retry_at(at);
+                        self.broker_wait = Some(wait);
+                    }
+                    None => self.abort(Err(shown)),
+                }
             }
-            failure
-        })
+        }
+        self
+    }
+
+    fn arm_connect_deadline(&mut self, started: Instant) {
+        self.connect_deadline = self.policy.connect_timeout.map(|limit| started + limit);
+    }
+
+    /// The first connection attempt failed before the session could run: traced (the stages it
+    /// reached, `connect_failed`, the outcome) and turned into what the user is told.
+    pub fn opening_failed(&mut self, limit: Option<Duration>, failure: &ConnectFailure) -> Failure {
+        let failure = connect_failure(&self.link, limit, failure);
+        if self.trace.is_some() {
+            self.record_stages();
+            self.record_failed_attempt(&failure);
+            self.record_outcome(&Err(failure.clone()));
+        }
+        failure
+    }
+
+    /// Traces an attempt that failed with `failure` (what the user is, or would be, told).
+    fn record_failed_attempt(&mut self, failure: &Failure) {
+        if self.trace.is_some() {
+            let text = failure_text(failure);
+            self.record(TraceRecord::ConnectFailed {
+                message: text.as_deref().unwrap_or("connection failed"),
+            });
+        }
     }
 
     /// Traces the end of the run (exit code and the error text printed) and writes out what the
@@ -255,8 +415,16 @@ impl<L: Link> Session<L> {
             }
             if self.reconnect_at.is_some_and(|at| self.now() >= at) {
                 self.reconnect();
+                continue;
             }
-            let mut deadline = earliest(role.deadline(), self.reconnect_at);
+            if self.connect_deadline.is_some_and(|at| self.now() >= at) {
+                self.connect_timed_out();
+                continue;
+            }
+            let mut deadline = earliest(
+                earliest(role.deadline(), self.reconnect_at),
+                self.connect_deadline,
+            );
             if self.trace.is_some() {
                 deadline = earliest(deadline, self.trace_deadline());
             }
@@ -293,6 +461,9 @@ impl<L: Link> Session<L> {
             }
             if let Event::Connected { .. } = event {
                 self.ever_connected = true;
+                self.budget.connected();
+                self.connect_deadline = None;
+                self.reconnecting = false;
             }
             role.on_event(self, event);
         }
@@ -351,13 +522,28 @@ impl<L: Link> Session<L> {
         self.leave.is_some()
     }
 
-    /// The connection was lost: drop it and try again after [`RECONNECT_DELAY`].
+    /// The connection was lost: drop it and try again after the reconnect delay ([`RECONNECT_DELAY`]
+    /// unless `--reconnect-delay`).
     pub fn reconnect_later(&mut self) {
         self.link.close_stream();
-        self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
-        self.record(TraceRecord::ReconnectScheduled {
-            delay: RECONNECT_DELAY,
-        });
+        self.connect_deadline = None;
+        let delay = self.policy.reconnect_delay;
+        self.reconnect_at = Some(self.now() + delay);
+        self.record(TraceRecord::ReconnectScheduled { delay });
+    }
+
+    /// The connection was lost: reconnect if `--reconnect` allows it, or without that flag if the
+    /// tool does (`tool_default`).
+    pub fn reconnect_after_loss(&mut self, tool_default: bool) -> AfterLoss {
+        if self.budget.allows(tool_default) {
+            self.reconnect_later();
+            AfterLoss::Reconnecting
+        } else {
+            self.connect_deadline = None;
+            AfterLoss::Stop {
+                failed_attempts: self.budget.attempts(),
+            }
+        }
     }
 
     /// No more reconnect attempts.
@@ -379,27 +565,75 @@ impl<L: Link> Session<L> {
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one
-    /// follows after the delay.
+    /// follows after the delay, unless `--reconnect N` has no attempt left. While
+    /// `--wait-for-broker` waits for the first connection, only a broker that is not listening yet
+    /// is tried again, with its own steps, and the last failure is reported as without the flag.
     fn reconnect(&mut self) {
         self.reconnect_at = None;
+        let waiting = self.broker_wait.is_some();
+        if !waiting {
+            self.budget.attempt();
+        }
         self.reconnects = self.reconnects.saturating_add(1);
         self.record(TraceRecord::Reconnecting {
             attempt: self.reconnects,
         });
+        let started = self.now();
         let result = self.link.connect();
         self.record_stages();
-        if let Err(failure) = result {
-            if self.trace.is_some() {
-                let text = failure_text(&exit::connect_failure(&failure));
-                self.record(TraceRecord::ConnectFailed {
-                    message: text.as_deref().unwrap_or("connection failed"),
-                });
+        match result {
+            Ok(()) => {
+                self.broker_wait = None;
+                self.reconnecting = !waiting;
+                self.arm_connect_deadline(started);
             }
-            self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
-            self.record(TraceRecord::ReconnectScheduled {
-                delay: RECONNECT_DELAY,
-            });
+            Err(failure) => {
+                let now = self.now();
+                let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+                self.record_failed_attempt(&shown);
+                if let Some(wait) = self.broker_wait.as_mut() {
+                    match wait.retry_at(now) {
+                        Some(at) if broker_not_listening(&failure) => self.retry_at(at),
+                        _ => self.abort(Err(shown)),
+                    }
+                } else if self.budget.allows(true) {
+                    self.retry_at(now + self.policy.reconnect_delay);
+                } else {
+                    self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
+                }
+            }
         }
+    }
+
+    /// Schedules the next connection attempt (traced with its delay).
+    fn retry_at(&mut self, at: Instant) {
+        let delay = at.saturating_duration_since(self.now());
+        self.reconnect_at = Some(at);
+        self.record(TraceRecord::ReconnectScheduled { delay });
+    }
+
+    /// `--connect-timeout` ran out before CONNACK. The first connection ends the run with a message
+    /// naming the stage that did not finish; an attempt to reconnect after a loss is dropped like a
+    /// lost connection, and the tool's reconnect policy decides what follows.
+    fn connect_timed_out(&mut self) {
+        self.connect_deadline = None;
+        let limit = self.policy.connect_timeout.unwrap_or_default();
+        let info = self.link.attempt_info();
+        self.link.close_stream();
+        let failure =
+            exit::ci::connect_timed_out(&info.broker, limit, info.pending, info.proxy, info.tls);
+        self.record_stages();
+        self.record_failed_attempt(&failure);
+        if self.reconnecting {
+            self.link.client().handle_eof();
+            return;
+        }
+        self.abort(Err(failure));
+    }
+
+    /// The driver's last socket write and read.
+    pub fn io_times(&self) -> IoTimes {
+        self.link.io_times()
     }
 
     fn leave_with(&mut self, leave: Leave) -> Result<(), Failure> {

@@ -303,6 +303,7 @@ impl ArgProcessor {
                 },
                 payload_bytes: o.trace_payload.unwrap_or(0),
             }),
+            ci: self.ci_options(),
         }
     }
 
@@ -361,6 +362,8 @@ impl ArgProcessor {
     ) -> Result<PubConfig, Failure> {
         self.check_loaded()?;
         self.check_new_flags()?;
+        self.check_ci()?;
+        self.prepare_check();
         let quiet = self.options.quiet;
         let loaded = match &self.options.source {
             // Loading errors are err_printf texts: hidden by --quiet like any runtime error.
@@ -408,11 +411,12 @@ impl ArgProcessor {
                 .rate
                 .map(|rate| std::time::Duration::from_secs_f64((1.0 / rate).min(1.0e9))),
             template: self.options.template,
+            check: self.check_config(),
         })
     }
 
     /// Final checks and resolution for rsub.
-    pub(crate) fn finish_sub(self) -> Result<SubConfig, Failure> {
+    pub(crate) fn finish_sub(mut self) -> Result<SubConfig, Failure> {
         self.check_loaded()?;
         self.check_new_flags()?;
         // mosquitto_sub's own check, right after the shared ones: its text starts with an empty
@@ -422,8 +426,10 @@ impl ArgProcessor {
                 text: RETAINED_ONLY_AND_R.to_string(),
             });
         }
+        self.check_ci()?;
         self.check_client_setup()?;
         let mut common = self.common();
+        let ci = self.sub_ci_options();
         let o = self.options;
         // mosquitto_sub sets libmosquitto's receive maximum to a `-C` count below its default of
         // 20, so that no more messages arrive before it stops; a `-D connect receive-maximum` wins.
@@ -459,6 +465,7 @@ impl ArgProcessor {
             subscribe_properties: o.v5.subscribe,
             unsubscribe_properties: o.v5.unsubscribe,
             json_lines: o.json_lines,
+            ci,
         })
     }
 }

@@ -2,12 +2,13 @@
 //! proxy, a unix socket, TLS on top, and a WebSocket on top of that.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::limit::{ConnectTimes, PendingStage, remaining, resolve_within};
 use super::spec::{ConnectSpec, Endpoint};
 use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
@@ -25,6 +26,8 @@ pub enum ConnectFailure {
     TlsSetup(TlsSetupError),
     /// The SOCKS5 proxy did not connect us to the broker.
     Proxy(SocksError),
+    /// `--connect-timeout` ran out before this stage was done.
+    TimedOut(PendingStage),
 }
 
 /// How long the SOCKS5 handshake may take.
@@ -34,13 +37,37 @@ const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// connection is reported at once), trying every resolved address in order, then non-blocking;
 /// with TLS on top of the TCP connection when `tls` is given (the certificate is
 /// checked against the host name given with `-h`).
-/// Each stage reached goes to `stages` (when it is on).
-pub fn open_stream(
+pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
+    open_stream_within(
+        spec,
+        tls,
+        None,
+        &mut ConnectTimes::default(),
+        &mut StageLog::default(),
+    )
+}
+
+/// [`open_stream`], given up with [`ConnectFailure::TimedOut`] at `deadline` (`--connect-timeout`):
+/// name resolution, the TCP connection and the SOCKS5 handshake each get the time that is left.
+/// `times` gets when each stage finished; each stage reached also goes to `stages` (when it is on:
+/// `--trace`), with what it found (addresses, the proxy's target, the socket's path).
+pub fn open_stream_within(
     spec: &ConnectSpec,
     tls: Option<&TlsConfig>,
+    deadline: Option<Instant>,
+    times: &mut ConnectTimes,
     stages: &mut StageLog,
 ) -> Result<Stream, ConnectFailure> {
-    let stream = open_mqtt_stream(spec, tls, stages)?;
+    stages.new_attempt();
+    let stream = open_mqtt_stream(
+        spec,
+        tls,
+        Limits {
+            deadline,
+            times,
+            stages,
+        },
+    )?;
     match &spec.websocket {
         Some(websocket) => Ok(super::ws::upgrade(stream, spec, websocket)),
         None => Ok(stream),
@@ -51,20 +78,21 @@ pub fn open_stream(
 fn open_mqtt_stream(
     spec: &ConnectSpec,
     tls: Option<&TlsConfig>,
-    stages: &mut StageLog,
+    limits: Limits<'_>,
 ) -> Result<Stream, ConnectFailure> {
-    stages.new_attempt();
     match &spec.endpoint {
         Endpoint::Unix { path } => {
             let stream = open_unix(path)?;
-            stages.push_with(|| ConnectStage::UnixConnected { path: path.clone() });
+            limits
+                .stages
+                .push_with(|| ConnectStage::UnixConnected { path: path.clone() });
             Ok(stream)
         }
         Endpoint::Tcp { host, port } => {
             let bind = spec.bind_address.as_deref();
             let stream = match &spec.proxy {
-                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay, stages)?,
-                None => open_tcp(host, *port, bind, spec.nodelay, stages)?,
+                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay, limits)?,
+                None => open_tcp(host, *port, bind, spec.nodelay, limits)?,
             };
             match (tls, stream) {
                 (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
@@ -82,7 +110,11 @@ fn open_unix(path: &Path) -> Result<Stream, ConnectFailure> {
     Ok(Stream::Unix(mio::net::UnixStream::from_std(stream)))
 }
 
-fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
+fn resolve(
+    host: &str,
+    port: u16,
+    deadline: Option<Instant>,
+) -> Result<Vec<SocketAddr>, ConnectFailure> {
     // A literal address resolves to itself: getaddrinfo would say the same, after reading
     // nsswitch.conf, host.conf and resolv.conf (an eighth of a one-shot publish's instructions).
     // Anything Rust does not parse (`127.1`, `fe80::1%eth0`, names) still goes to getaddrinfo.
@@ -91,10 +123,11 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
     }
     // ToSocketAddrs goes through getaddrinfo (AF_UNSPEC, SOCK_STREAM) like libmosquitto, so `localhost`
     // and the address order are the system's.
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|_| ConnectFailure::Lookup)?
-        .collect();
+    let timed_out = ConnectFailure::TimedOut(PendingStage::Resolution);
+    let addrs: Vec<SocketAddr> = resolve_within(host, port, deadline)
+        .map_err(|()| ConnectFailure::TimedOut(PendingStage::Resolution))?
+        .ok_or(timed_out)?
+        .map_err(|_| ConnectFailure::Lookup)?;
     if addrs.is_empty() {
         Err(ConnectFailure::Lookup)
     } else {
@@ -107,10 +140,18 @@ fn open_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    stages: &mut StageLog,
+    limits: Limits<'_>,
 ) -> Result<Stream, ConnectFailure> {
-    let socket = connect_tcp(host, port, bind_address, nodelay, stages)?;
+    let socket = connect_tcp(host, port, bind_address, nodelay, limits)?;
     into_stream(socket)
+}
+
+/// `--connect-timeout`'s deadline for an attempt, and where its stage times and (for `--trace`)
+/// its stages go.
+struct Limits<'a> {
+    deadline: Option<Instant>,
+    times: &'a mut ConnectTimes,
+    stages: &'a mut StageLog,
 }
 
 /// The connected socket, non-blocking, as the event loop's stream.
@@ -127,16 +168,41 @@ fn open_via_proxy(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    stages: &mut StageLog,
+    limits: Limits<'_>,
 ) -> Result<Stream, ConnectFailure> {
-    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay, stages)?;
+    let Limits {
+        deadline,
+        times,
+        stages,
+    } = limits;
+    let mut socket = connect_tcp(
+        &proxy.host,
+        proxy.port,
+        bind_address,
+        nodelay,
+        Limits {
+            deadline,
+            times: &mut *times,
+            stages: &mut *stages,
+        },
+    )?;
     // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
-    let limit = Some(PROXY_HANDSHAKE_TIMEOUT);
+    let left = remaining(deadline).map_err(|()| ConnectFailure::TimedOut(PendingStage::Proxy))?;
+    let limit = Some(left.map_or(PROXY_HANDSHAKE_TIMEOUT, |left| {
+        left.min(PROXY_HANDSHAKE_TIMEOUT)
+    }));
     socket.set_read_timeout(limit).map_err(ConnectFailure::Io)?;
     socket
         .set_write_timeout(limit)
         .map_err(ConnectFailure::Io)?;
-    socks::handshake(&mut socket, proxy, host, port).map_err(ConnectFailure::Proxy)?;
+    socks::handshake(&mut socket, proxy, host, port).map_err(|err| {
+        if deadline.is_some_and(|at| Instant::now() >= at) {
+            ConnectFailure::TimedOut(PendingStage::Proxy)
+        } else {
+            ConnectFailure::Proxy(err)
+        }
+    })?;
+    times.proxy = Some(Instant::now());
     stages.push_with(|| ConnectStage::ProxyConnected {
         host: host.to_string(),
         port,
@@ -153,18 +219,24 @@ fn connect_tcp(
     port: u16,
     bind_address: Option<&str>,
     nodelay: bool,
-    stages: &mut StageLog,
+    limits: Limits<'_>,
 ) -> Result<Socket, ConnectFailure> {
-    let addrs = resolve(host, port)?;
+    let Limits {
+        deadline,
+        times,
+        stages,
+    } = limits;
+    let addrs = resolve(host, port, deadline)?;
     stages.push_with(|| ConnectStage::Resolved {
         host: host.to_string(),
         port,
         addresses: addrs.clone(),
     });
     let bind_addrs = match bind_address {
-        Some(bind) => Some(resolve(bind, 0)?),
+        Some(bind) => Some(resolve(bind, 0, deadline)?),
         None => None,
     };
+    times.resolved = Some(Instant::now());
     let mut last_error = None;
     for addr in addrs {
         let domain = Domain::for_address(addr);
@@ -189,8 +261,20 @@ fn connect_tcp(
                 continue;
             }
         }
-        match socket.connect(&SockAddr::from(addr)) {
+        let connected = match remaining(deadline) {
+            Ok(None) => socket.connect(&SockAddr::from(addr)),
+            // A connect that blocks (a full listen queue, a host that drops SYNs) gives up in time.
+            Ok(Some(left)) => match socket.connect_timeout(&SockAddr::from(addr), left) {
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => {
+                    return Err(ConnectFailure::TimedOut(PendingStage::Tcp));
+                }
+                other => other,
+            },
+            Err(()) => return Err(ConnectFailure::TimedOut(PendingStage::Tcp)),
+        };
+        match connected {
             Ok(()) => {
+                times.tcp = Some(Instant::now());
                 if nodelay {
                     // mosquitto only warns when this fails; a slower socket still works.
                     let _ = socket.set_tcp_nodelay(true);

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
-use super::connect::{ConnectFailure, open_stream};
+use super::connect::{ConnectFailure, open_stream_within};
+use super::limit::ConnectTimes;
 use super::spec::ConnectSpec;
 use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
@@ -42,6 +43,14 @@ pub struct Turn {
     pub signalled: bool,
 }
 
+/// The driver's own timestamps of its last socket write and read (`rpub --check` measures latency
+/// with them, so the loop's own work is not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IoTimes {
+    pub last_write: Option<Instant>,
+    pub last_read: Option<Instant>,
+}
+
 pub struct Driver {
     poll: Poll,
     events: Events,
@@ -69,6 +78,13 @@ pub struct Driver {
     pub stages: StageLog,
     /// The current TLS connection's finished handshake was logged.
     tls_done_logged: bool,
+    /// When the last write to the socket that took bytes began, and when the last read that
+    /// brought bytes returned (`rpub --check` measures latency from these).
+    last_write: Option<Instant>,
+    last_read: Option<Instant>,
+    connect_times: ConnectTimes,
+    /// `--connect-timeout`: how long opening each transport may take.
+    connect_limit: Option<Duration>,
 }
 
 impl Driver {
@@ -94,6 +110,10 @@ impl Driver {
             batching: ReadBatching::default(),
             stages: StageLog::default(),
             tls_done_logged: false,
+            last_write: None,
+            last_read: None,
+            connect_times: ConnectTimes::default(),
+            connect_limit: None,
         })
     }
 
@@ -127,8 +147,32 @@ impl Driver {
 
     /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
-        let stream = open_stream(spec, self.tls.as_ref(), &mut self.stages)?;
+        let started = self.now();
+        self.connect_times = ConnectTimes {
+            started: Some(started),
+            ..ConnectTimes::default()
+        };
+        let deadline = self.connect_limit.map(|limit| started + limit);
+        let stream = open_stream_within(
+            spec,
+            self.tls.as_ref(),
+            deadline,
+            &mut self.connect_times,
+            &mut self.stages,
+        )?;
+        self.connect_times.opened = Some(self.now());
         self.attach(stream).map_err(ConnectFailure::Io)
+    }
+
+    /// `--connect-timeout`: every transport opened by [`Driver::connect`] from now on must be open
+    /// within `limit` (the session keeps the same limit for the TLS handshake and CONNACK).
+    pub fn set_connect_limit(&mut self, limit: Option<Duration>) {
+        self.connect_limit = limit;
+    }
+
+    /// When the current connection's transport was opened and its TLS handshake done.
+    pub fn connect_times(&self) -> ConnectTimes {
+        self.connect_times
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
@@ -147,6 +191,24 @@ impl Driver {
         let now = self.now();
         self.client.connect(now);
         Ok(())
+    }
+
+    /// A transport is open.
+    pub fn has_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The TLS handshake of the open transport is still going on.
+    pub fn tls_handshaking(&self) -> bool {
+        matches!(&self.stream, Some(Stream::Tls(tls)) if tls.is_handshaking())
+    }
+
+    /// When the last socket write returned and the last read brought bytes.
+    pub fn io_times(&self) -> IoTimes {
+        IoTimes {
+            last_write: self.last_write,
+            last_read: self.last_read,
+        }
     }
 
     /// Nothing is waiting to be written to the socket.
@@ -281,6 +343,11 @@ impl Driver {
         if readable {
             self.read_some(timed_out);
         }
+        if self.connect_times.tls_done.is_none()
+            && matches!(&self.stream, Some(Stream::Tls(tls)) if !tls.is_handshaking())
+        {
+            self.connect_times.tls_done = Some(self.now());
+        }
         let now = self.now();
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
@@ -369,6 +436,7 @@ impl Driver {
                         self.tls_failure = Some(failure);
                     }
                     let now = Instant::now();
+                    self.last_read = Some(now);
                     self.client.handle_input(&self.read_chunk[..n], now);
                     total += n;
                     if n == self.read_chunk.len() && n < READ_CHUNK {
@@ -433,12 +501,18 @@ impl Driver {
                 *slot = IoSlice::new(bytes);
                 count += 1;
             }
+            // Taken before the write: the bytes cannot have left earlier, and a pause of this
+            // process between the write and the clock cannot make a measured latency shorter.
+            let before_write = Instant::now();
             match stream.write_vectored(&slices[..count]) {
                 Ok(0) => {
                     self.fail_transport();
                     return false;
                 }
-                Ok(n) => self.write_queue.advance(n),
+                Ok(n) => {
+                    self.last_write = Some(before_write);
+                    self.write_queue.advance(n);
+                }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     return self.set_writable_interest(true);
                 }

@@ -17,14 +17,16 @@
 mod batching;
 mod connect;
 mod driver;
+mod limit;
 mod spec;
 mod stage;
 mod stdin;
 mod transport;
 mod ws;
 
-pub use connect::{ConnectFailure, open_stream};
-pub use driver::{Driver, Turn};
+pub use connect::{ConnectFailure, open_stream, open_stream_within};
+pub use driver::{Driver, IoTimes, Turn};
+pub use limit::{ConnectTimes, PendingStage};
 pub use spec::{ConnectSpec, Endpoint, WebSocketSpec};
 pub use stage::{ConnectStage, StageLog};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};

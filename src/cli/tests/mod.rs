@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod accepted;
+mod ci;
 mod ctext;
 mod errors;
 mod help;
@@ -54,6 +55,7 @@ fn without_config<C>(parsed: Parsed<C>) -> Parsed<()> {
         Parsed::Run(_) => Parsed::Run(()),
         Parsed::Help => Parsed::Help,
         Parsed::Version => Parsed::Version,
+        Parsed::Generate(kind) => Parsed::Generate(kind),
     }
 }
 
@@ -137,6 +139,7 @@ fn default_common() -> CommonConfig {
         disconnect_properties: Default::default(),
         session_expiry: None,
         trace: None,
+        ci: Default::default(),
     }
 }
 
@@ -154,6 +157,7 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         topic_separator: None,
         rate_interval: None,
         template: false,
+        check: None,
     }
 }
 
@@ -181,6 +185,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
         json_lines: false,
+        ci: Default::default(),
     }
 }
 
