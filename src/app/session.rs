@@ -322,9 +322,10 @@ impl<L: Link> Session<L> {
                 let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
                 self.record_stages();
                 self.record_failed_attempt(&shown);
-                match wait.retry_at(self.now()) {
+                let now = self.now();
+                match wait.retry_at(now) {
                     Some(at) => {
-                        self.retry_at(at);
+                        self.retry_at(now, at);
                         self.broker_wait = Some(wait);
                     }
                     None => self.abort(Err(shown)),
@@ -593,11 +594,11 @@ impl<L: Link> Session<L> {
                 self.record_failed_attempt(&shown);
                 if let Some(wait) = self.broker_wait.as_mut() {
                     match wait.retry_at(now) {
-                        Some(at) if broker_not_listening(&failure) => self.retry_at(at),
+                        Some(at) if broker_not_listening(&failure) => self.retry_at(now, at),
                         _ => self.abort(Err(shown)),
                     }
                 } else if self.budget.allows(true) {
-                    self.retry_at(now + self.policy.reconnect_delay);
+                    self.retry_at(now, now + self.policy.reconnect_delay);
                 } else {
                     self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
                 }
@@ -605,9 +606,9 @@ impl<L: Link> Session<L> {
         }
     }
 
-    /// Schedules the next connection attempt (traced with its delay).
-    fn retry_at(&mut self, at: Instant) {
-        let delay = at.saturating_duration_since(self.now());
+    /// Schedules the next connection attempt at `at` (traced with its delay from `now`).
+    fn retry_at(&mut self, now: Instant, at: Instant) {
+        let delay = at.saturating_duration_since(now);
         self.reconnect_at = Some(at);
         self.record(TraceRecord::ReconnectScheduled { delay });
     }

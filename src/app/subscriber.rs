@@ -75,6 +75,11 @@ fn trace_options(config: &SubConfig) -> serde_json::Map<String, serde_json::Valu
     put("remove_retained", serde_json::json!(config.remove_retained));
     put("filter_out", serde_json::json!(config.filter_outs));
     put("unsubscribe", serde_json::json!(config.unsubscribe));
+    put(
+        "idle_timeout",
+        serde_json::json!(config.ci.idle_timeout.map(|idle| idle.as_secs_f64())),
+    );
+    put("expect", super::expect::describe(config.ci.expect.as_ref()));
     options
 }
 

@@ -3,10 +3,13 @@
 
 use std::fs::File;
 use std::io::BufWriter;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::cli::config::{ClientIdChoice, CommonConfig, Endpoint, TraceTarget};
+use crate::cli::config::{
+    CiOptions, ClientIdChoice, CommonConfig, Endpoint, Reconnect, TraceTarget,
+};
 use crate::exit::{self, Failure};
 use crate::tool::Tool;
 use crate::trace::json::{JsonTrace, StartInfo};
@@ -116,7 +119,28 @@ pub fn common_options(common: &CommonConfig) -> Map<String, Value> {
     if let Some(trace) = &common.trace {
         options.insert("trace_payload".into(), json!(trace.payload_bytes));
     }
+    options.insert("ci".into(), ci_options(&common.ci));
     options
+}
+
+/// The flags for scripts and CI both tools take (issue 14); durations in seconds, `null` when not
+/// given.
+fn ci_options(ci: &CiOptions) -> Value {
+    let seconds = |duration: Option<Duration>| duration.map(|d| d.as_secs_f64());
+    let reconnect = match ci.reconnect {
+        None => Value::Null,
+        Some(Reconnect::Never) => json!("never"),
+        Some(Reconnect::Always) => json!("always"),
+        Some(Reconnect::Attempts(count)) => json!(count),
+    };
+    json!({
+        "connect_timeout": seconds(ci.connect_timeout),
+        "timeout": seconds(ci.timeout),
+        "strict": ci.strict,
+        "wait_for_broker": seconds(ci.wait_for_broker),
+        "reconnect": reconnect,
+        "reconnect_delay": seconds(ci.reconnect_delay),
+    })
 }
 
 #[cfg(test)]
@@ -144,5 +168,34 @@ mod tests {
         assert_eq!(options["keepalive"], 30);
         assert_eq!(options["client_id"], "c1");
         assert_eq!(options["host"], "localhost");
+    }
+
+    #[test]
+    fn the_ci_flags_are_shown_in_seconds_and_absent_ones_as_null() {
+        let args: Vec<OsString> = [
+            "-t",
+            "a",
+            "--connect-timeout",
+            "1500ms",
+            "--reconnect",
+            "3",
+            "--reconnect-delay",
+            "0.25",
+            "--strict",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let Ok(Parsed::Run(config)) = cli::parse_sub("rsub", &args) else {
+            panic!("parses");
+        };
+        let options = Value::Object(common_options(&config.common));
+        let ci = &options["ci"];
+        assert_eq!(ci["connect_timeout"], 1.5);
+        assert_eq!(ci["reconnect"], 3);
+        assert_eq!(ci["reconnect_delay"], 0.25);
+        assert_eq!(ci["strict"], true);
+        assert_eq!(ci["timeout"], Value::Null);
+        assert_eq!(ci["wait_for_broker"], Value::Null);
     }
 }
