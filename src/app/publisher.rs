@@ -280,10 +280,26 @@ impl<S: ChunkSource> Publisher<S> {
 
     /// One message per line of `input`, read as `kind` says.
     pub fn reading(config: PubConfig, input: S, kind: LineKind) -> Publisher<S> {
+        Publisher::reading_lines(config, LineReader::new(input), kind)
+    }
+
+    /// [`Publisher::reading`] with lines of at most `limit` bytes (the largest payload otherwise;
+    /// tests use small limits).
+    #[cfg(test)]
+    pub fn reading_limited(
+        config: PubConfig,
+        input: S,
+        kind: LineKind,
+        limit: usize,
+    ) -> Publisher<S> {
+        Publisher::reading_lines(config, LineReader::with_limit(input, limit), kind)
+    }
+
+    fn reading_lines(config: PubConfig, reader: LineReader<S>, kind: LineKind) -> Publisher<S> {
         Publisher::new(
             config,
             Mode::Lines(LineInput {
-                reader: LineReader::new(input),
+                reader,
                 kind,
                 number: 0,
                 pending: None,

@@ -23,6 +23,7 @@ use crate::tls::TlsFailure;
 
 #[cfg(test)]
 mod ci;
+mod lines;
 
 /// How the simulated broker is called in messages.
 const SIM_BROKER: &str = "sim:1883";
@@ -351,7 +352,7 @@ impl Link for SimLink {
 }
 
 /// Lines for `rpub -l`, all there from the start, then the end of input.
-struct ScriptedInput(VecDeque<Vec<u8>>);
+pub(super) struct ScriptedInput(pub(super) VecDeque<Vec<u8>>);
 
 impl ChunkSource for ScriptedInput {
     fn try_next(&mut self) -> StdinChunk {
@@ -363,7 +364,7 @@ impl ChunkSource for ScriptedInput {
 }
 
 /// Lines for `rpub -l`, then a read error (stdin is a directory: every read fails with EISDIR).
-struct FailingInput(VecDeque<Vec<u8>>);
+pub(super) struct FailingInput(pub(super) VecDeque<Vec<u8>>);
 
 impl ChunkSource for FailingInput {
     fn try_next(&mut self) -> StdinChunk {
