@@ -384,7 +384,7 @@ pub(super) fn seconds(value: f64) -> Duration {
 }
 
 /// rsub with `arguments`, against the simulated broker doing `script`.
-fn run_rsub(
+pub(super) fn run_rsub(
     arguments: &[&str],
     script: Vec<(Duration, Happening)>,
 ) -> (Result<(), Failure>, SimLink) {

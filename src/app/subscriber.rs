@@ -389,6 +389,9 @@ impl Subscriber {
             };
             json_lines::write_message(&line, SystemClock.now(), s.output().buffer());
             self.watch_after(s);
+            // Written out at 64 KiB as `-F` output is (a read batch of thousands of messages
+            // would otherwise gather all their lines first).
+            s.output().flush_if_large();
             return;
         }
         // MQTT 5 properties for %A..%S and the JSON `properties`, in packet order.

@@ -11,6 +11,9 @@ pub struct Output {
     buffer: Vec<u8>,
     broken: bool,
     sink: Sink,
+    /// The most bytes written at once (tests check how much output is held back).
+    #[cfg(test)]
+    largest_write: usize,
 }
 
 /// Where flushed bytes go.
@@ -26,6 +29,8 @@ impl Output {
             buffer: Vec::with_capacity(OUTPUT_HIGH_WATER),
             broken: false,
             sink: Sink::Stdout,
+            #[cfg(test)]
+            largest_write: 0,
         }
     }
 
@@ -35,6 +40,8 @@ impl Output {
             buffer: Vec::new(),
             broken: false,
             sink: Sink::Memory(Vec::new()),
+            #[cfg(test)]
+            largest_write: 0,
         }
     }
 
@@ -46,8 +53,18 @@ impl Output {
         }
     }
 
+    /// The most bytes written at once so far (how much output was held in the buffer).
+    #[cfg(test)]
+    pub fn largest_write(&self) -> usize {
+        self.largest_write
+    }
+
     /// Writes `bytes` in full; false if that failed (e.g. a closed pipe).
     fn write(&mut self, bytes: &[u8]) -> bool {
+        #[cfg(test)]
+        {
+            self.largest_write = self.largest_write.max(bytes.len());
+        }
         match &mut self.sink {
             Sink::Stdout => write_stdout(bytes),
             Sink::Memory(kept) => {

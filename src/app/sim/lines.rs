@@ -1,11 +1,15 @@
-//! `rpub --json-lines` and `-l --topic-separator` with the input bounds of `-l` (issue 13) under
-//! simulated time: a line longer than the largest payload ends the run as `-l`'s does (exit 9, no
-//! DISCONNECT, after the lines before it were published), and stdin that fails after some lines
-//! delivers them, disconnects, then exits 1.
+//! JSON lines with the bounds of issue 13, under simulated time. `rpub --json-lines` and
+//! `-l --topic-separator` read stdin as `-l` does: a line longer than the largest payload ends the
+//! run as `-l`'s does (exit 9, no DISCONNECT, after the lines before it were published), and stdin
+//! that fails after some lines delivers them, disconnects, then exits 1. `rsub --json-lines`
+//! writes its output out at 64 KiB, as `-F` does, however many messages one read brings.
 
 use super::super::publisher::{LineKind, Publisher};
 use super::super::session::{Link, Session};
-use super::{FailingInput, ScriptedInput, SimLink, args, is_disconnect, is_publish};
+use super::{
+    FailingInput, Happening, ScriptedInput, SimLink, args, is_disconnect, is_publish, run_rsub,
+    seconds,
+};
 use crate::cli::config::PubConfig;
 use crate::cli::{self, Parsed};
 use crate::exit;
@@ -96,4 +100,18 @@ fn json_lines_read_before_stdin_fails_are_delivered_then_the_run_exits_1() {
         "both published, then a DISCONNECT: {:?}",
         link.sent
     );
+}
+
+#[test]
+fn rsub_json_lines_output_is_written_out_at_64_kib_within_a_burst() {
+    // 3,000 messages arriving at once are handled in one drain: without the write-out the buffer
+    // would hold all their lines (over 250 KB) before the first write.
+    let script = vec![(seconds(1.0), Happening::Message("a", b"0123456789")); 3_000];
+    let (outcome, link) = run_rsub(&["-t", "a", "--json-lines", "-C", "3000"], script);
+    assert_eq!(outcome, Ok(()));
+    let written = link.output.written();
+    assert_eq!(written.iter().filter(|&&byte| byte == b'\n').count(), 3_000);
+    assert!(written.len() > 200_000, "{}", written.len());
+    let largest = link.output.largest_write();
+    assert!(largest < 64 * 1024 + 200, "{largest} bytes written at once");
 }
