@@ -222,6 +222,14 @@ pub fn publisher_connection_end(error: &ConnectionError) -> Option<Failure> {
     Some(Failure::runtime(format!("Error: {text}"), code))
 }
 
+/// The broker broke the protocol (malformed bytes, a packet wrong where it came, an acknowledgement
+/// of the wrong kind): `Error: A network protocol error occurred when communicating with the
+/// broker.`, exit 2, for rsub as for rpub (mosquitto_sub leaves its loop on MOSQ_ERR_PROTOCOL).
+pub fn protocol_violation() -> Failure {
+    let (code, text) = MOSQ_ERR_PROTOCOL;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
 /// How rpub ends after an MQTT 5 server's DISCONNECT (`-m`/`-f`/`-s`/`-n`; `-l` always exits 0):
 /// mosquitto_pub's disconnect callback takes reason 0 as a normal end; with any other reason its loop
 /// ends with MOSQ_ERR_NO_CONN.

@@ -93,6 +93,17 @@ pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
         );
         return true;
     }
+    if let Event::Closed(error @ (ConnectionError::Decode(_) | ConnectionError::Protocol(_))) =
+        event
+        && !matches!(
+            error,
+            ConnectionError::Protocol(ProtocolError::ServerOnlyPacket { .. })
+        )
+    {
+        // Our addition (mosquitto says nothing under -d): what the broker did wrong.
+        violation_line(client_id, error, out);
+        return true;
+    }
     let start = out.len();
     let (start, format_len) = match event {
         Event::Sent(info) => sent(client_id, info, out, start),
@@ -109,6 +120,23 @@ pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
     };
     finish_line(out, start, format_len);
     true
+}
+
+/// `Client <id> protocol violation by the broker: <what>`: why the connection ended, for a broker
+/// that sent malformed bytes or a packet that is wrong where it came. Not one of mosquitto's lines
+/// (it prints none there); the run ends with its `Error: A network protocol error ...`.
+fn violation_line(client_id: &str, error: &ConnectionError, out: &mut Vec<u8>) {
+    let _ = match error {
+        ConnectionError::Decode(err) => writeln!(
+            out,
+            "Client {client_id} protocol violation by the broker: malformed packet: {err}"
+        ),
+        ConnectionError::Protocol(err) => writeln!(
+            out,
+            "Client {client_id} protocol violation by the broker: {err}"
+        ),
+        _ => Ok(()),
+    };
 }
 
 /// `Subscribed (mid: 1): 0, 1`: printed by mosquitto_sub itself (not libmosquitto) after SUBACK.
@@ -685,6 +713,38 @@ mod tests {
         out.clear();
         // A 3.1.1 server's DISCONNECT is a protocol error without a line.
         assert!(!event_line("p", &closed(PacketType::Disconnect), &mut out));
+        assert!(out.is_empty());
+    }
+
+    // Our addition: mosquitto prints nothing under -d before its `Error: A network protocol error`.
+    #[test]
+    fn protocol_violations_get_a_line_saying_what_was_wrong() {
+        let cases = [
+            (
+                ConnectionError::Decode(crate::proto::codec::DecodeError::PublishQoS3),
+                "Client p protocol violation by the broker: malformed packet: PUBLISH with QoS 3: \
+                 both QoS bits must not be set (MQTT 3.1.1 §3.3.1.2)\n",
+            ),
+            (
+                ConnectionError::Protocol(ProtocolError::WrongAcknowledgement {
+                    ack: PacketType::PubRec,
+                    mid: 1,
+                    qos: QoS::AtLeastOnce,
+                }),
+                "Client p protocol violation by the broker: PUBREC for packet identifier 1, a QoS 1 \
+                 message: PUBACK expected\n",
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(line("p", Event::Closed(error)), expected);
+        }
+        // Other ends of a connection have no line.
+        let mut out = Vec::new();
+        assert!(!event_line(
+            "p",
+            &Event::Closed(ConnectionError::Lost),
+            &mut out
+        ));
         assert!(out.is_empty());
     }
 }

@@ -308,13 +308,21 @@ pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     }
 }
 
-/// Whether a connection that ended with `error` was lost (rather than closed by us or refused).
+/// Whether a connection that ended with `error` was lost (rather than closed by us, refused, or
+/// ended by a protocol violation of the broker): rsub and `rpub -l` try again after a loss.
 pub fn is_lost(error: &ConnectionError) -> bool {
     matches!(
         error,
-        ConnectionError::Lost
-            | ConnectionError::KeepaliveTimeout
-            | ConnectionError::Decode(_)
-            | ConnectionError::Protocol(_)
+        ConnectionError::Lost | ConnectionError::KeepaliveTimeout
+    )
+}
+
+/// Whether the broker broke the protocol (malformed bytes, or a packet that is wrong where it
+/// came): final for both tools, exit 2, as mosquitto's clients end after MOSQ_ERR_PROTOCOL instead
+/// of reconnecting.
+pub fn is_protocol_violation(error: &ConnectionError) -> bool {
+    matches!(
+        error,
+        ConnectionError::Decode(_) | ConnectionError::Protocol(_)
     )
 }

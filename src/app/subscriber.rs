@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::session::{Link, Role, Session, is_lost};
+use super::session::{Link, Role, Session, is_lost, is_protocol_violation};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
 use crate::output::{
@@ -392,6 +392,25 @@ impl Subscriber {
                 // events already queued (its `sending DISCONNECT` line) are handled and it is written.
                 self.send_disconnect(s, NORMAL_DISCONNECTION);
                 s.finish(Err(exit::subscriber_connection_refused(code)));
+            }
+            error if is_protocol_violation(&error) => {
+                if self.is_ending() {
+                    // Our DISCONNECT was already on its way: the run ends as decided.
+                    self.finish(s);
+                    return;
+                }
+                self.phase = Phase::Done {
+                    ignore_queued: true,
+                };
+                // A TLS server answering our plain MQTT is reported as such (see `closed` below).
+                let failure = match s.take_tls_failure() {
+                    Some(failure) => exit::tls_failure(&failure),
+                    // mosquitto_sub leaves its loop on MOSQ_ERR_PROTOCOL instead of reconnecting
+                    // (the same broker would only say the same again): exit 2, no DISCONNECT.
+                    None => exit::protocol_violation(),
+                };
+                s.cancel_reconnect();
+                s.finish(Err(failure));
             }
             error if is_lost(&error) => {
                 if self.is_ending() || s.client_ref().server_disconnect().is_some() {
