@@ -230,6 +230,22 @@ pub fn protocol_violation() -> Failure {
     Failure::runtime(format!("Error: {text}"), code)
 }
 
+/// The end of a run could not write what was accepted before our DISCONNECT (the tail of a large
+/// message): the socket took nothing for a whole keepalive interval. mosquitto_pub's keepalive
+/// reports the same dead link: `Error: Unknown error.`, exit 19 (MOSQ_ERR_KEEPALIVE).
+pub fn drain_stalled() -> Failure {
+    let (code, text) = MOSQ_ERR_KEEPALIVE;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// The end of a run could not write what was accepted before our DISCONNECT: the connection
+/// failed (the broker closed or reset it). `Error: The connection was lost.`, exit 7, as
+/// mosquitto_pub when the connection goes while a message is being written.
+pub fn drain_failed() -> Failure {
+    let (code, text) = MOSQ_ERR_CONN_LOST;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
 /// How rpub ends after an MQTT 5 server's DISCONNECT (`-m`/`-f`/`-s`/`-n`; `-l` always exits 0):
 /// mosquitto_pub's disconnect callback takes reason 0 as a normal end; with any other reason its loop
 /// ends with MOSQ_ERR_NO_CONN.

@@ -21,6 +21,12 @@ pub enum TraceRecord<'a> {
     /// rsub's own report of a SUBACK (mosquitto_sub prints it from its subscribe callback, after
     /// libmosquitto's `received SUBACK` line): the granted QoS or reason code per filter.
     Subscribed { mid: u16, return_codes: &'a [u8] },
+    /// The run ended with `bytes` queued before our DISCONNECT never written: the socket took
+    /// nothing for `stalled_for` (the keepalive interval), or (`None`) the connection failed.
+    Unsent {
+        bytes: usize,
+        stalled_for: Option<std::time::Duration>,
+    },
 }
 
 /// Where the session loop sends its trace. `-d` ([`DebugLines`]) is the first implementation; a
@@ -50,6 +56,9 @@ impl TraceSink for DebugLines {
                 if !self.quiet {
                     subscribed_line(mid, return_codes, stdout);
                 }
+            }
+            TraceRecord::Unsent { bytes, stalled_for } => {
+                unsent_line(client_id, bytes, stalled_for, stdout);
             }
         }
     }
@@ -136,6 +145,27 @@ fn violation_line(client_id: &str, error: &ConnectionError, out: &mut Vec<u8>) {
             "Client {client_id} protocol violation by the broker: {err}"
         ),
         _ => Ok(()),
+    };
+}
+
+/// Our addition (mosquitto has no such line): why the end of a run lost data, e.g.
+/// `Client p1 gave up: the broker took no data for 5 seconds, 1048576 bytes not sent`.
+fn unsent_line(
+    client_id: &str,
+    bytes: usize,
+    stalled_for: Option<std::time::Duration>,
+    out: &mut Vec<u8>,
+) {
+    let _ = match stalled_for {
+        Some(interval) => writeln!(
+            out,
+            "Client {client_id} gave up: the broker took no data for {} seconds, {bytes} bytes not sent",
+            interval.as_secs()
+        ),
+        None => writeln!(
+            out,
+            "Client {client_id} connection lost with {bytes} bytes not sent"
+        ),
     };
 }
 
@@ -738,6 +768,26 @@ mod tests {
         for (error, expected) in cases {
             assert_eq!(line("p", Event::Closed(error)), expected);
         }
+        let mut out = Vec::new();
+        let mut sink = DebugLines { quiet: true };
+        let stalled = TraceRecord::Unsent {
+            bytes: 7,
+            stalled_for: Some(std::time::Duration::from_secs(5)),
+        };
+        sink.record("p", stalled, &mut out);
+        sink.record(
+            "p",
+            TraceRecord::Unsent {
+                bytes: 9,
+                stalled_for: None,
+            },
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "Client p gave up: the broker took no data for 5 seconds, 7 bytes not sent\n\
+             Client p connection lost with 9 bytes not sent\n"
+        );
         // Other ends of a connection have no line.
         let mut out = Vec::new();
         assert!(!event_line(

@@ -20,15 +20,13 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::exit::{self, Failure};
-use crate::net::{ConnectFailure, ConnectSpec, Driver, Turn};
+use crate::net::{ConnectFailure, ConnectSpec, Drain, Driver, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::event::{ConnectionError, Event};
 use crate::tls::TlsFailure;
 use crate::trace::{self, TraceRecord, TraceSink};
 
-/// How long the final DISCONNECT may take to be written.
-const FINISH_LIMIT: Duration = Duration::from_secs(5);
 /// mosquitto_sub retries a lost connection after this fixed delay (and `rpub -l` does the same).
 pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
@@ -47,8 +45,9 @@ pub trait Link {
     fn turn(&mut self, deadline: Option<Instant>) -> io::Result<Turn>;
     /// Writes what the client has queued, as far as the socket takes it without blocking.
     fn write_out(&mut self);
-    /// Writes everything still queued (waiting at most `limit`), closes the transport, flushes stdout.
-    fn finish(&mut self, limit: Duration);
+    /// One step of the final write of a run: writes what the socket takes; if bytes remain, waits
+    /// until it can take more, a signal or `deadline`, and writes again (see [`Driver::drain`]).
+    fn drain(&mut self, deadline: Option<Instant>) -> Drain;
     /// Drops the transport.
     fn close_stream(&mut self);
     /// Why the last TLS connection failed, once.
@@ -83,8 +82,8 @@ impl Link for NetLink {
     fn write_out(&mut self) {
         self.driver.write_out();
     }
-    fn finish(&mut self, limit: Duration) {
-        self.driver.finish(limit);
+    fn drain(&mut self, deadline: Option<Instant>) -> Drain {
+        self.driver.drain(deadline)
     }
     fn close_stream(&mut self) {
         self.driver.close_stream();
@@ -289,14 +288,126 @@ impl<L: Link> Session<L> {
     fn leave_with(&mut self, leave: Leave) -> Result<(), Failure> {
         match leave {
             Leave::Finish(outcome) => {
-                self.link.finish(FINISH_LIMIT);
-                outcome
+                let drained = self.write_remaining();
+                self.link.close_stream();
+                self.link.output().flush();
+                match (outcome, drained) {
+                    // The first outcome decided wins.
+                    (Err(failure), _) => Err(failure),
+                    (Ok(()), Ok(())) => Ok(()),
+                    (Ok(()), Err(failure)) => Err(failure),
+                }
             }
             Leave::Abort(outcome) => {
                 self.link.output().flush();
                 outcome
             }
         }
+    }
+}
+
+impl<L: Link> Session<L> {
+    /// Writes what is still queued (our DISCONNECT, and before it whatever the socket has not taken
+    /// yet: the tail of a large QoS 0 message) for as long as the link is alive. An error when
+    /// bytes other than the DISCONNECT could not be written: nothing accepted is dropped silently.
+    fn write_remaining(&mut self) -> Result<(), Failure> {
+        let goodbye = self.link.client_ref().disconnect_len();
+        let mut watch = DrainWatch::new(self.link.client_ref().keep_alive(), self.now());
+        let end = loop {
+            let step = self.link.drain(watch.deadline());
+            let now = self.now();
+            if step.unsent == 0 {
+                return Ok(());
+            }
+            if step.failed {
+                break DrainEnd::Failed(step.unsent);
+            }
+            if step.signalled {
+                // rsub: a signal while the last bytes wait (the broker takes nothing): leave.
+                break DrainEnd::Interrupted(step.unsent);
+            }
+            if step.progressed {
+                watch.progressed(now);
+            } else if watch.is_stalled(now) {
+                break DrainEnd::Stalled(step.unsent);
+            }
+        };
+        if end.unsent() <= goodbye {
+            // Only (part of) our DISCONNECT is lost: the broker sees a lost connection, nothing of
+            // the user's is missing.
+            return Ok(());
+        }
+        self.record(TraceRecord::Unsent {
+            bytes: end.unsent() - goodbye,
+            stalled_for: match end {
+                DrainEnd::Stalled(_) => watch.interval,
+                _ => None,
+            },
+        });
+        match end {
+            DrainEnd::Stalled(_) => Err(exit::drain_stalled()),
+            DrainEnd::Failed(_) => Err(exit::drain_failed()),
+            DrainEnd::Interrupted(_) => Ok(()),
+        }
+    }
+}
+
+/// How the final write of a run ended when it did not write everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DrainEnd {
+    /// The socket took nothing for a whole keepalive interval: the link is dead.
+    Stalled(usize),
+    /// The transport failed (the broker closed or reset the connection).
+    Failed(usize),
+    /// A signal cut the wait short.
+    Interrupted(usize),
+}
+
+impl DrainEnd {
+    fn unsent(self) -> usize {
+        match self {
+            DrainEnd::Stalled(bytes) | DrainEnd::Failed(bytes) | DrainEnd::Interrupted(bytes) => {
+                bytes
+            }
+        }
+    }
+}
+
+/// When the final write of a run gives up: never while the socket keeps taking bytes, however
+/// slowly (a slow link is not a dead one, and no fixed limit may cut a large message short); after
+/// a whole keepalive interval in which it took none. That is the keepalive's verdict on a broker
+/// that stopped reading, as mosquitto_pub's keepalive gives it (it exits 19 there too); with `-k 0`
+/// nothing decides that the link is dead, and the write waits as long as mosquitto's would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainWatch {
+    /// The keepalive interval; `None`: keepalive disabled.
+    interval: Option<Duration>,
+    /// When the socket last took bytes (or the write started).
+    last_progress: Instant,
+}
+
+impl DrainWatch {
+    /// A watch for a write starting at `now` on a connection with a keepalive of `keep_alive`
+    /// seconds (0: disabled).
+    pub fn new(keep_alive: u16, now: Instant) -> DrainWatch {
+        DrainWatch {
+            interval: (keep_alive != 0).then(|| Duration::from_secs(u64::from(keep_alive))),
+            last_progress: now,
+        }
+    }
+
+    /// The socket took bytes at `now`.
+    pub fn progressed(&mut self, now: Instant) {
+        self.last_progress = now;
+    }
+
+    /// When the link counts as dead if the socket takes nothing until then.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.interval.map(|interval| self.last_progress + interval)
+    }
+
+    pub fn is_stalled(&self, now: Instant) -> bool {
+        self.deadline().is_some_and(|at| now >= at)
     }
 }
 

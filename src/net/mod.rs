@@ -20,7 +20,7 @@ mod stdin;
 mod transport;
 
 pub use connect::{ConnectFailure, open_stream};
-pub use driver::{Driver, Turn};
+pub use driver::{Drain, Driver, Turn};
 pub use spec::{ConnectSpec, Endpoint};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;
