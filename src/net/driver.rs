@@ -469,7 +469,13 @@ impl Driver {
                     self.fail_transport();
                     return false;
                 }
-                Ok(n) => self.write_queue.advance(n),
+                Ok(n) => {
+                    self.write_queue.advance(n);
+                    if self.client.ping_outstanding() {
+                        // The PINGREQ may be behind these bytes: its answer cannot come before.
+                        self.client.handle_written(Instant::now());
+                    }
+                }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     return self.set_writable_interest(true);
                 }

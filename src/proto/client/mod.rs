@@ -167,6 +167,11 @@ impl Client {
         )
     }
 
+    /// A PINGREQ was queued and its PINGRESP has not come yet.
+    pub fn ping_outstanding(&self) -> bool {
+        self.keepalive.ping_outstanding()
+    }
+
     /// Outgoing QoS 1/2 messages not yet fully acknowledged.
     pub fn inflight_count(&self) -> usize {
         self.inflight.len()
