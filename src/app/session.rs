@@ -52,6 +52,8 @@ pub trait Link {
     fn close_stream(&mut self);
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
+    /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure>;
 }
 
 /// The production link: the mio driver and where to connect.
@@ -90,6 +92,9 @@ impl Link for NetLink {
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
+    }
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
+        self.driver.take_connect_failure()
     }
 }
 
@@ -142,6 +147,8 @@ pub struct Session<L: Link> {
     reconnect_at: Option<Instant>,
     /// A CONNACK accepted the connection at least once in this run.
     ever_connected: bool,
+    /// A connection after the first has been attempted (its failures are silent).
+    reconnecting: bool,
     leave: Option<Leave>,
 }
 
@@ -155,6 +162,7 @@ impl<L: Link> Session<L> {
             display_id: trace::display_client_id(client_id).to_string(),
             reconnect_at: None,
             ever_connected: false,
+            reconnecting: false,
             leave: None,
         }
     }
@@ -177,8 +185,14 @@ impl<L: Link> Session<L> {
             }
             let deadline = earliest(role.deadline(), self.reconnect_at);
             match self.link.turn(deadline) {
-                Ok(turn) if turn.signalled => role.on_signal(self),
-                Ok(_) => {}
+                Ok(turn) => {
+                    if turn.connect_failed {
+                        self.opening_failed()?;
+                    }
+                    if turn.signalled {
+                        role.on_signal(self);
+                    }
+                }
                 Err(err) => {
                     self.link.output().flush();
                     return Err(exit::os_failure(&err));
@@ -280,8 +294,27 @@ impl<L: Link> Session<L> {
     /// follows after the delay.
     fn reconnect(&mut self) {
         self.reconnect_at = None;
+        self.reconnecting = true;
         if self.link.connect().is_err() {
             self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+        }
+    }
+
+    /// The transport being opened could not be (found after waiting for it): the first connection
+    /// of a run ends the run as a failed connect(2) does (`Error: Connection refused`, exit 1);
+    /// a reconnect is tried again after the delay, silently.
+    fn opening_failed(&mut self) -> Result<(), Failure> {
+        let failure = self.link.take_connect_failure();
+        if self.reconnecting {
+            self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+            return Ok(());
+        }
+        self.link.output().flush();
+        match failure {
+            Some(failure) => Err(exit::connect_failure(&failure)),
+            None => Err(exit::connect_failure(&ConnectFailure::Io(
+                io::Error::from_raw_os_error(libc::ECONNREFUSED),
+            ))),
         }
     }
 

@@ -313,6 +313,9 @@ impl Link for SimLink {
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         None
     }
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
+        None
+    }
 }
 
 /// Lines for `rpub -l`, all there from the start, then the end of input.

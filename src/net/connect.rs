@@ -1,16 +1,20 @@
 //! Opening the transport the way libmosquitto does: name resolution, TCP (bound to `-A`), the SOCKS5
-//! proxy, a unix socket, TLS on top.
+//! proxy, a unix socket, TLS on top. Unlike libmosquitto, nothing here blocks: connect(2) is
+//! non-blocking and the SOCKS5 handshake a state machine, both advanced by the driver's event loop
+//! ([`Opening`]), so SIGINT, SIGTERM and the application's deadlines are honoured while a broker or a
+//! proxy does not answer (a SYN that goes unanswered keeps a blocking connect(2) for over two
+//! minutes, and the signal handlers restart it).
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::spec::{ConnectSpec, Endpoint};
 use super::transport::Stream;
-use crate::socks::{self, ProxyConfig, SocksError};
+use crate::socks::{Handshake, SocksError};
 use crate::tls::{TlsConfig, TlsSetupError, TlsStream};
 
 /// Why no transport could be opened (all of these exit 1 in mosquitto).
@@ -26,29 +30,286 @@ pub enum ConnectFailure {
     Proxy(SocksError),
 }
 
-/// How long the SOCKS5 handshake may take.
+/// How long the SOCKS5 handshake may take once the proxy accepted the TCP connection.
 const PROXY_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Opens the transport to the broker the way libmosquitto does: blocking connect (so a refused
-/// connection is reported at once), trying every resolved address in order, then non-blocking;
-/// with TLS on top of the TCP connection when `tls` is given (the certificate is
-/// checked against the host name given with `-h`).
-pub fn open_stream(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Result<Stream, ConnectFailure> {
-    match &spec.endpoint {
-        Endpoint::Unix { path } => open_unix(path),
-        Endpoint::Tcp { host, port } => {
-            let bind = spec.bind_address.as_deref();
-            let stream = match &spec.proxy {
-                Some(proxy) => open_via_proxy(proxy, host, *port, bind, spec.nodelay)?,
-                None => open_tcp(host, *port, bind, spec.nodelay)?,
-            };
-            match (tls, stream) {
-                (Some(tls), Stream::Tcp(tcp)) => TlsStream::new(tls, host, tcp)
-                    .map(|stream| Stream::Tls(Box::new(stream)))
-                    .map_err(ConnectFailure::TlsSetup),
-                (_, stream) => Ok(stream),
+/// A transport being opened: where it stands after [`Opening::start`] or [`Opening::advance`].
+pub(super) enum Progress {
+    /// Waiting for the socket (registered by the caller with [`Opening::socket`]).
+    Pending,
+    /// The transport is open.
+    Open(Stream),
+    /// Every address failed, or the proxy or TLS set-up did.
+    Failed(ConnectFailure),
+}
+
+/// A transport being opened without blocking: connect(2) to each resolved address in turn (as
+/// libmosquitto tries them), then the SOCKS5 handshake when a proxy is configured, then TLS on top
+/// (its handshake runs in the stream's own reads and writes). The driver waits for the socket and
+/// calls [`Opening::advance`].
+pub(super) struct Opening {
+    stage: Stage,
+    /// The broker's host name, for the proxy's CONNECT and the TLS server name.
+    host: String,
+    port: u16,
+    proxy: Option<crate::socks::ProxyConfig>,
+    tls: Option<TlsConfig>,
+    nodelay: bool,
+    /// The addresses to connect to (the proxy's, with a proxy), in order, and the next to try.
+    addrs: Vec<SocketAddr>,
+    next: usize,
+    /// `-A`: the resolved local addresses; the first of the address's family is bound.
+    bind_addrs: Option<Vec<SocketAddr>>,
+    last_error: Option<io::Error>,
+}
+
+enum Stage {
+    /// connect(2) in progress.
+    Tcp(mio::net::TcpStream),
+    /// The proxy accepted the TCP connection; its handshake must end by `deadline`.
+    Socks {
+        socket: mio::net::TcpStream,
+        handshake: Handshake,
+        deadline: Instant,
+    },
+    /// Between attempts, or over.
+    Idle,
+}
+
+impl Opening {
+    /// Starts opening the transport `spec` describes. A unix socket connects at once (connect(2) on
+    /// a local socket does not wait for a peer); TCP resolves the names (getaddrinfo, as
+    /// libmosquitto) and starts connecting to the first address.
+    pub(super) fn start(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> (Opening, Progress) {
+        let (host, port) = match &spec.endpoint {
+            Endpoint::Unix { path } => {
+                let progress = match open_unix(path) {
+                    Ok(stream) => Progress::Open(stream),
+                    Err(failure) => Progress::Failed(failure),
+                };
+                return (Opening::idle(spec, tls), progress);
+            }
+            Endpoint::Tcp { host, port } => (host.clone(), *port),
+        };
+        let mut opening = Opening::idle(spec, tls);
+        let target = match &spec.proxy {
+            Some(proxy) => resolve(&proxy.host, proxy.port),
+            None => resolve(&host, port),
+        };
+        let bind_addrs = match spec.bind_address.as_deref().map(|bind| resolve(bind, 0)) {
+            None => Ok(None),
+            Some(result) => result.map(Some),
+        };
+        match (target, bind_addrs) {
+            (Ok(addrs), Ok(bind_addrs)) => {
+                opening.addrs = addrs;
+                opening.bind_addrs = bind_addrs;
+            }
+            (Err(failure), _) | (_, Err(failure)) => return (opening, Progress::Failed(failure)),
+        }
+        let progress = opening.connect_next();
+        (opening, progress)
+    }
+
+    fn idle(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Opening {
+        let (host, port) = match &spec.endpoint {
+            Endpoint::Tcp { host, port } => (host.clone(), *port),
+            Endpoint::Unix { .. } => (String::new(), 0),
+        };
+        Opening {
+            stage: Stage::Idle,
+            host,
+            port,
+            proxy: spec.proxy.clone(),
+            tls: tls.cloned(),
+            nodelay: spec.nodelay,
+            addrs: Vec::new(),
+            next: 0,
+            bind_addrs: None,
+            last_error: None,
+        }
+    }
+
+    /// The socket to wait for, while one is being connected or talks to the proxy.
+    pub(super) fn socket(&mut self) -> Option<&mut mio::net::TcpStream> {
+        match &mut self.stage {
+            Stage::Tcp(socket) | Stage::Socks { socket, .. } => Some(socket),
+            Stage::Idle => None,
+        }
+    }
+
+    /// Whether the socket is to be watched for reading (the proxy's answers) besides writing.
+    pub(super) fn wants_read(&self) -> bool {
+        matches!(self.stage, Stage::Socks { .. })
+    }
+
+    /// When the proxy's handshake must be over.
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        match &self.stage {
+            Stage::Socks { deadline, .. } => Some(*deadline),
+            Stage::Tcp(_) | Stage::Idle => None,
+        }
+    }
+
+    /// The socket is ready (or `now` reached [`Opening::deadline`]): takes the next step. After
+    /// `Pending` the caller registers [`Opening::socket`] again (it may be a new one).
+    pub(super) fn advance(&mut self, now: Instant) -> Progress {
+        match std::mem::replace(&mut self.stage, Stage::Idle) {
+            Stage::Idle => Progress::Failed(self.failure()),
+            Stage::Tcp(socket) => match connect_result(&socket) {
+                None => {
+                    self.stage = Stage::Tcp(socket);
+                    Progress::Pending
+                }
+                Some(Ok(())) => self.connected(socket, now),
+                Some(Err(err)) => {
+                    self.last_error = Some(err);
+                    self.connect_next()
+                }
+            },
+            Stage::Socks {
+                socket,
+                handshake,
+                deadline,
+            } => {
+                if now >= deadline {
+                    let timed_out = io::Error::from(io::ErrorKind::TimedOut);
+                    return Progress::Failed(ConnectFailure::Proxy(SocksError::Io(timed_out)));
+                }
+                self.proxy_step(socket, handshake, deadline)
             }
         }
+    }
+
+    /// Starts connect(2) to the next address that gets that far; `Failed` when none is left.
+    fn connect_next(&mut self) -> Progress {
+        while let Some(&addr) = self.addrs.get(self.next) {
+            self.next += 1;
+            match self.start_connect(addr) {
+                Ok(socket) => {
+                    self.stage = Stage::Tcp(socket);
+                    return Progress::Pending;
+                }
+                Err(err) => self.last_error = Some(err),
+            }
+        }
+        Progress::Failed(self.failure())
+    }
+
+    fn failure(&mut self) -> ConnectFailure {
+        ConnectFailure::Io(
+            self.last_error
+                .take()
+                .unwrap_or_else(|| io::Error::from_raw_os_error(libc::ECONNREFUSED)),
+        )
+    }
+
+    /// A non-blocking socket, bound to the `-A` address of the same family if there is one, with
+    /// connect(2) to `addr` started (or already done: a loopback connection may complete, or be
+    /// refused, at once).
+    fn start_connect(&self, addr: SocketAddr) -> io::Result<mio::net::TcpStream> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_nonblocking(true)?;
+        if let Some(bind_addrs) = &self.bind_addrs {
+            // Bind to the first local address of the same family, as libmosquitto does.
+            let Some(local) = bind_addrs
+                .iter()
+                .find(|local| local.is_ipv4() == addr.is_ipv4())
+            else {
+                return Err(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL));
+            };
+            socket.bind(&SockAddr::from(*local))?;
+        }
+        match socket.connect(&SockAddr::from(addr)) {
+            Ok(()) => {}
+            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(err) => return Err(err),
+        }
+        let std_stream: std::net::TcpStream = socket.into();
+        Ok(mio::net::TcpStream::from_std(std_stream))
+    }
+
+    /// TCP is up: the proxy's handshake next, or the transport is ready.
+    fn connected(&mut self, socket: mio::net::TcpStream, now: Instant) -> Progress {
+        if self.nodelay {
+            // mosquitto only warns when this fails; a slower socket still works.
+            let _ = socket.set_nodelay(true);
+        }
+        match &self.proxy {
+            Some(proxy) => match Handshake::new(proxy, &self.host, self.port) {
+                Ok(handshake) => self.proxy_step(socket, handshake, now + PROXY_HANDSHAKE_TIMEOUT),
+                Err(err) => Progress::Failed(ConnectFailure::Proxy(err)),
+            },
+            None => self.open(socket),
+        }
+    }
+
+    /// Sends and reads what the proxy's handshake can without blocking.
+    fn proxy_step(
+        &mut self,
+        mut socket: mio::net::TcpStream,
+        mut handshake: Handshake,
+        deadline: Instant,
+    ) -> Progress {
+        use std::io::{Read, Write};
+        let mut buf = [0u8; 262];
+        loop {
+            if handshake.is_done() {
+                return self.open(socket);
+            }
+            let result = if !handshake.to_send().is_empty() {
+                socket.write(handshake.to_send()).map(|n| handshake.sent(n))
+            } else {
+                let wanted = handshake.wanted().min(buf.len());
+                match socket.read(&mut buf[..wanted]) {
+                    Ok(0) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
+                    Ok(n) => match handshake.received(&buf[..n]) {
+                        Ok(()) => Ok(()),
+                        Err(err) => return Progress::Failed(ConnectFailure::Proxy(err)),
+                    },
+                    Err(err) => Err(err),
+                }
+            };
+            match result {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.stage = Stage::Socks {
+                        socket,
+                        handshake,
+                        deadline,
+                    };
+                    return Progress::Pending;
+                }
+                Err(err) => return Progress::Failed(ConnectFailure::Proxy(SocksError::Io(err))),
+            }
+        }
+    }
+
+    /// The connected socket as the event loop's stream, with TLS on top when configured (the
+    /// certificate is checked against the host name given with `-h`).
+    fn open(&mut self, socket: mio::net::TcpStream) -> Progress {
+        match &self.tls {
+            Some(tls) => match TlsStream::new(tls, &self.host, socket) {
+                Ok(stream) => Progress::Open(Stream::Tls(Box::new(stream))),
+                Err(err) => Progress::Failed(ConnectFailure::TlsSetup(err)),
+            },
+            None => Progress::Open(Stream::Tcp(socket)),
+        }
+    }
+}
+
+/// Whether connect(2) on `socket` has finished: `None` while it is in progress.
+fn connect_result(socket: &mio::net::TcpStream) -> Option<io::Result<()>> {
+    match socket.take_error() {
+        Ok(Some(err)) | Err(err) => return Some(Err(err)),
+        Ok(None) => {}
+    }
+    match socket.peer_addr() {
+        Ok(_) => Some(Ok(())),
+        Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => None,
+        Err(err) if err.kind() == io::ErrorKind::NotConnected => None,
+        Err(err) => Some(Err(err)),
     }
 }
 
@@ -76,95 +337,4 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
     } else {
         Ok(addrs)
     }
-}
-
-fn open_tcp(
-    host: &str,
-    port: u16,
-    bind_address: Option<&str>,
-    nodelay: bool,
-) -> Result<Stream, ConnectFailure> {
-    let socket = connect_tcp(host, port, bind_address, nodelay)?;
-    into_stream(socket)
-}
-
-/// The connected socket, non-blocking, as the event loop's stream.
-fn into_stream(socket: Socket) -> Result<Stream, ConnectFailure> {
-    socket.set_nonblocking(true).map_err(ConnectFailure::Io)?;
-    let std_stream: std::net::TcpStream = socket.into();
-    Ok(Stream::Tcp(mio::net::TcpStream::from_std(std_stream)))
-}
-
-/// Through the SOCKS5 proxy to `host:port` (the proxy resolves the name: socks5h).
-fn open_via_proxy(
-    proxy: &ProxyConfig,
-    host: &str,
-    port: u16,
-    bind_address: Option<&str>,
-    nodelay: bool,
-) -> Result<Stream, ConnectFailure> {
-    let mut socket = connect_tcp(&proxy.host, proxy.port, bind_address, nodelay)?;
-    // The handshake is a few small blocking exchanges; a proxy that stops answering must not hang us.
-    let limit = Some(PROXY_HANDSHAKE_TIMEOUT);
-    socket.set_read_timeout(limit).map_err(ConnectFailure::Io)?;
-    socket
-        .set_write_timeout(limit)
-        .map_err(ConnectFailure::Io)?;
-    socks::handshake(&mut socket, proxy, host, port).map_err(ConnectFailure::Proxy)?;
-    socket.set_read_timeout(None).map_err(ConnectFailure::Io)?;
-    socket.set_write_timeout(None).map_err(ConnectFailure::Io)?;
-    into_stream(socket)
-}
-
-/// A blocking TCP connection, as libmosquitto makes it: every resolved address in order, bound to
-/// the `-A` address first if there is one.
-fn connect_tcp(
-    host: &str,
-    port: u16,
-    bind_address: Option<&str>,
-    nodelay: bool,
-) -> Result<Socket, ConnectFailure> {
-    let addrs = resolve(host, port)?;
-    let bind_addrs = match bind_address {
-        Some(bind) => Some(resolve(bind, 0)?),
-        None => None,
-    };
-    let mut last_error = None;
-    for addr in addrs {
-        let domain = Domain::for_address(addr);
-        let socket = match Socket::new(domain, Type::STREAM, Some(Protocol::TCP)) {
-            Ok(socket) => socket,
-            Err(err) => {
-                last_error = Some(err);
-                continue;
-            }
-        };
-        if let Some(bind_addrs) = &bind_addrs {
-            // Bind to the first local address of the same family, as libmosquitto does.
-            let Some(local) = bind_addrs
-                .iter()
-                .find(|local| local.is_ipv4() == addr.is_ipv4())
-            else {
-                last_error = Some(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL));
-                continue;
-            };
-            if let Err(err) = socket.bind(&SockAddr::from(*local)) {
-                last_error = Some(err);
-                continue;
-            }
-        }
-        match socket.connect(&SockAddr::from(addr)) {
-            Ok(()) => {
-                if nodelay {
-                    // mosquitto only warns when this fails; a slower socket still works.
-                    let _ = socket.set_tcp_nodelay(true);
-                }
-                return Ok(socket);
-            }
-            Err(err) => last_error = Some(err),
-        }
-    }
-    Err(ConnectFailure::Io(last_error.unwrap_or_else(|| {
-        io::Error::from_raw_os_error(libc::ECONNREFUSED)
-    })))
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
-use super::connect::{ConnectFailure, open_stream};
+use super::connect::{ConnectFailure, Opening, Progress};
 use super::spec::ConnectSpec;
 use super::transport::Stream;
 use crate::output::stdout::Output;
@@ -38,6 +38,8 @@ const MAX_WRITE_SLICES: usize = 16;
 pub struct Turn {
     /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
     pub signalled: bool,
+    /// The transport being opened could not be ([`Driver::take_connect_failure`] says why).
+    pub connect_failed: bool,
 }
 
 pub struct Driver {
@@ -63,6 +65,12 @@ pub struct Driver {
     batching: ReadBatching,
     /// Bytes that were still to be written when the transport last failed.
     lost_on_failure: usize,
+    /// A transport being opened (TCP connect, proxy handshake), and whether its socket is
+    /// registered (by its fd).
+    opening: Option<Opening>,
+    opening_registered: Option<std::os::fd::RawFd>,
+    /// Why the last opening failed, until taken.
+    connect_failure: Option<ConnectFailure>,
 }
 
 /// What one step of [`Driver::drain`] found.
@@ -99,6 +107,9 @@ impl Driver {
             first_read: false,
             batching: ReadBatching::default(),
             lost_on_failure: 0,
+            opening: None,
+            opening_registered: None,
+            connect_failure: None,
         })
     }
 
@@ -130,10 +141,115 @@ impl Driver {
         self.tls = tls;
     }
 
-    /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
+    /// Starts opening a transport to the broker (TLS when configured); once it is open a
+    /// connection starts on it (CONNECT queued). Failures found at once (name resolution, every
+    /// address refused straight away) are returned; later ones end a [`Driver::turn`] with
+    /// `Turn::connect_failed`. Nothing blocks: connect(2) and the proxy's handshake proceed in
+    /// `turn`, where signals and deadlines are watched as always.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
-        let stream = open_stream(spec, self.tls.as_ref())?;
-        self.attach(stream).map_err(ConnectFailure::Io)
+        self.close_stream();
+        let (opening, progress) = Opening::start(spec, self.tls.as_ref());
+        self.opening = Some(opening);
+        self.opening_progress(progress)
+    }
+
+    /// Whether a transport is being opened.
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
+    pub fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
+        self.connect_failure.take()
+    }
+
+    /// Acts on what the opening step reached: attach the open transport, or wait for its socket.
+    fn opening_progress(&mut self, progress: Progress) -> Result<(), ConnectFailure> {
+        match progress {
+            Progress::Pending => {
+                let Some(opening) = self.opening.as_mut() else {
+                    return Ok(());
+                };
+                let interest = if opening.wants_read() {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::WRITABLE
+                };
+                let Some(socket) = opening.socket() else {
+                    return Ok(());
+                };
+                let fd = std::os::fd::AsRawFd::as_raw_fd(socket);
+                let registry = self.poll.registry();
+                let result = if self.opening_registered == Some(fd) {
+                    registry.reregister(socket, SOCKET, interest)
+                } else {
+                    registry.register(socket, SOCKET, interest)
+                };
+                self.opening_registered = Some(fd);
+                result.map_err(ConnectFailure::Io)
+            }
+            Progress::Open(mut stream) => {
+                self.opening = None;
+                if self.opening_registered.take().is_some() {
+                    let _ = self.poll.registry().deregister(stream.source());
+                }
+                self.attach(stream).map_err(ConnectFailure::Io)
+            }
+            Progress::Failed(failure) => {
+                self.cancel_opening();
+                Err(failure)
+            }
+        }
+    }
+
+    /// Drops the transport being opened, if any.
+    fn cancel_opening(&mut self) {
+        if let Some(mut opening) = self.opening.take()
+            && self.opening_registered.take().is_some()
+            && let Some(socket) = opening.socket()
+        {
+            let _ = self.poll.registry().deregister(socket);
+        }
+        self.opening_registered = None;
+    }
+
+    /// A [`Driver::turn`] while a transport is being opened: wait for its socket, a signal,
+    /// `app_deadline` or the opening's own deadline, then take the next step.
+    fn turn_opening(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        let mut turn = Turn::default();
+        let opening_deadline = self.opening.as_ref().and_then(Opening::deadline);
+        let deadline = match (opening_deadline, app_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timeout = deadline.map(|at| at.saturating_duration_since(self.now()));
+        self.output.flush();
+        self.poll_events(timeout)?;
+        let mut ready = false;
+        for event in self.events.iter() {
+            match event.token() {
+                SOCKET => ready = true,
+                SIGNALS => turn.signalled = true,
+                _ => {}
+            }
+        }
+        if turn.signalled
+            && let Some(pipe) = &self.signals
+        {
+            pipe.drain();
+        }
+        let now = self.now();
+        if ready || opening_deadline.is_some_and(|at| now >= at) {
+            let progress = match self.opening.as_mut() {
+                Some(opening) => opening.advance(now),
+                None => return Ok(turn),
+            };
+            if let Err(failure) = self.opening_progress(progress) {
+                self.connect_failure = Some(failure);
+                turn.connect_failed = true;
+            }
+        }
+        Ok(turn)
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
@@ -166,8 +282,9 @@ impl Driver {
         self.tls_failure.take()
     }
 
-    /// Drops the transport (after a final flush attempt by the caller).
+    /// Drops the transport (after a final flush attempt by the caller), or the one being opened.
     pub fn close_stream(&mut self) {
+        self.cancel_opening();
         if let Some(Stream::Tls(tls)) = &self.stream
             && let Some(failure) = tls.failure()
         {
@@ -268,6 +385,9 @@ impl Driver {
     /// One loop iteration: write, wait (until socket activity, the waker, the client's timer or
     /// `app_deadline`), read, fire timers. Events produced are left in `client.poll_event()`.
     pub fn turn(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        if self.opening.is_some() {
+            return self.turn_opening(app_deadline);
+        }
         let mut turn = Turn::default();
         if self.stream.is_some() && !self.write_some() {
             return Ok(turn);

@@ -19,7 +19,7 @@ mod spec;
 mod stdin;
 mod transport;
 
-pub use connect::{ConnectFailure, open_stream};
+pub use connect::ConnectFailure;
 pub use driver::{Drain, Driver, Turn};
 pub use spec::{ConnectSpec, Endpoint};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
