@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::output::stdout::write_stderr;
 use crate::proto::client::{CommandError, PublishError};
 use crate::proto::codec::{PacketType, Version};
 use crate::proto::event::{ConnectionError, PublishFailure};
@@ -64,7 +65,8 @@ pub fn report(failure: &Failure, prog: &str, quiet: bool) -> i32 {
         }
         Failure::Runtime { text, .. } => {
             if !quiet {
-                let _ = stderr.lock().write_all(text.as_bytes());
+                // stderr may share a non-blocking pipe with stdout (`2>&1 |`).
+                write_stderr(text.as_bytes());
             }
         }
         Failure::Silent { .. } => {}
@@ -93,7 +95,10 @@ pub fn print_error(output: &mut crate::output::stdout::Output, line: &str, quiet
         return;
     }
     output.flush();
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    write_stderr(text.as_bytes());
 }
 
 /// Opening the transport failed: mosquitto exits 1 with the resolver's or the OS's message.
@@ -244,6 +249,12 @@ pub fn drain_stalled() -> Failure {
 pub fn drain_failed() -> Failure {
     let (code, text) = MOSQ_ERR_CONN_LOST;
     Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// Our addition (mosquitto loses its stdio buffer silently): a run that ended at once (SIGINT,
+/// SIGTERM, `-W`) while stdout took nothing dropped what it had not taken yet.
+pub fn output_dropped_line(bytes: usize) -> String {
+    format!("Warning: {bytes} bytes of output were not written: stdout was not being read.")
 }
 
 /// How rpub ends after an MQTT 5 server's DISCONNECT (`-m`/`-f`/`-s`/`-n`; `-l` always exits 0):

@@ -37,7 +37,7 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
     let link = super::start(&config.common, &client_id, false)?;
     let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace);
+    let mut session = Session::new(link, &client_id, trace).quiet(config.common.quiet);
     match single_payload {
         Some(payload) => session.run(&mut Publisher::<StdinFeed>::repeating(config, payload)),
         None => {

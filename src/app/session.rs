@@ -50,6 +50,9 @@ pub trait Link {
     fn drain(&mut self, deadline: Option<Instant>) -> Drain;
     /// Drops the transport.
     fn close_stream(&mut self);
+    /// The end of a run: writes what stdout has not taken yet, as long as its reader needs unless
+    /// a signal arrives (`hurry`: only what it takes now). Returns how many bytes were dropped.
+    fn finish_output(&mut self, hurry: bool) -> usize;
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
     /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
@@ -89,6 +92,9 @@ impl Link for NetLink {
     }
     fn close_stream(&mut self) {
         self.driver.close_stream();
+    }
+    fn finish_output(&mut self, hurry: bool) -> usize {
+        self.driver.finish_output(hurry)
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
@@ -149,6 +155,11 @@ pub struct Session<L: Link> {
     ever_connected: bool,
     /// A connection after the first has been attempted (its failures are silent).
     reconnecting: bool,
+    /// The run is to end now (a signal, `-W`): the last writes take what the socket and stdout
+    /// take at once, without waiting for them.
+    hurried: bool,
+    /// `--quiet`: no warning about output that could not be written.
+    quiet: bool,
     leave: Option<Leave>,
 }
 
@@ -163,8 +174,23 @@ impl<L: Link> Session<L> {
             reconnect_at: None,
             ever_connected: false,
             reconnecting: false,
+            hurried: false,
+            quiet: false,
             leave: None,
         }
+    }
+
+    /// `--quiet` (see [`Session::print_error`]).
+    pub fn quiet(mut self, quiet: bool) -> Session<L> {
+        self.quiet = quiet;
+        self
+    }
+
+    /// The user wants the run to end now (SIGINT, SIGTERM, `-W`): the final writes to the broker
+    /// and to stdout take only what is taken at once, as mosquitto_sub exits at once even with a
+    /// stdout nobody reads.
+    pub fn hurry(&mut self) {
+        self.hurried = true;
     }
 
     /// Runs `role` until the run is over; `Ok(())` is exit code 0.
@@ -323,7 +349,7 @@ impl<L: Link> Session<L> {
             Leave::Finish(outcome) => {
                 let drained = self.write_remaining();
                 self.link.close_stream();
-                self.link.output().flush();
+                self.finish_output();
                 match (outcome, drained) {
                     // The first outcome decided wins.
                     (Err(failure), _) => Err(failure),
@@ -332,7 +358,7 @@ impl<L: Link> Session<L> {
                 }
             }
             Leave::Abort(outcome) => {
-                self.link.output().flush();
+                self.finish_output();
                 outcome
             }
         }
@@ -340,6 +366,19 @@ impl<L: Link> Session<L> {
 }
 
 impl<L: Link> Session<L> {
+    /// Writes what stdout has not taken yet (see [`Link::finish_output`]); says so on stderr when
+    /// some of it had to be dropped.
+    fn finish_output(&mut self) {
+        let dropped = self.link.finish_output(self.hurried);
+        if dropped > 0 {
+            exit::print_error(
+                self.link.output(),
+                &exit::output_dropped_line(dropped),
+                self.quiet,
+            );
+        }
+    }
+
     /// Writes what is still queued (our DISCONNECT, and before it whatever the socket has not taken
     /// yet: the tail of a large QoS 0 message) for as long as the link is alive. An error when
     /// bytes other than the DISCONNECT could not be written: nothing accepted is dropped silently.
@@ -347,7 +386,12 @@ impl<L: Link> Session<L> {
         let goodbye = self.link.client_ref().disconnect_len();
         let mut watch = DrainWatch::new(self.link.client_ref().keep_alive(), self.now());
         let end = loop {
-            let step = self.link.drain(watch.deadline());
+            let deadline = if self.hurried {
+                Some(self.now())
+            } else {
+                watch.deadline()
+            };
+            let step = self.link.drain(deadline);
             let now = self.now();
             if step.unsent == 0 {
                 return Ok(());
@@ -355,7 +399,7 @@ impl<L: Link> Session<L> {
             if step.failed {
                 break DrainEnd::Failed(step.unsent);
             }
-            if step.signalled {
+            if step.signalled || (self.hurried && !step.progressed) {
                 // rsub: a signal while the last bytes wait (the broker takes nothing): leave.
                 break DrainEnd::Interrupted(step.unsent);
             }

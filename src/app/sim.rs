@@ -310,6 +310,15 @@ impl Link for SimLink {
         self.up = false;
         self.wire.clear();
     }
+    fn finish_output(&mut self, hurry: bool) -> usize {
+        if hurry {
+            self.output.flush();
+            self.output.discard_unwritten()
+        } else {
+            let left = self.output.flush_all(None);
+            self.output.discard_unwritten().max(left)
+        }
+    }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         None
     }
@@ -343,11 +352,21 @@ fn run_rsub(
     arguments: &[&str],
     script: Vec<(Duration, Happening)>,
 ) -> (Result<(), Failure>, SimLink) {
+    run_rsub_on(arguments, script, |_| {})
+}
+
+/// [`run_rsub`] with a link set up by `setup` (e.g. a stdout nobody reads).
+fn run_rsub_on(
+    arguments: &[&str],
+    script: Vec<(Duration, Happening)>,
+    setup: impl FnOnce(&mut SimLink),
+) -> (Result<(), Failure>, SimLink) {
     let Ok(Parsed::Run(config)) = cli::parse_sub("rsub", &args(arguments)) else {
         panic!("not a run: {arguments:?}");
     };
     let client = Client::new(super::client_options(&config.common, String::new()));
     let mut link = SimLink::new(client, script);
+    setup(&mut link);
     link.connect().expect("connects");
     let mut session = Session::new(link, "", None);
     let mut role = Subscriber::new(config, session.now(), Random::seeded(7));
@@ -721,4 +740,47 @@ fn rpub_l_ends_with_exit_2_on_a_protocol_error_instead_of_reconnecting() {
     let (outcome, link) = run_rpub_with(&["-t", "a", "-l", "-q", "1"], &["one"], script, 1);
     assert_eq!(outcome, Err(exit::protocol_violation()));
     assert_eq!(link.connects, [seconds(0.0)]);
+}
+
+// ---- a stdout nobody reads does not hold up -W or signals (issue 13, defect 4) ----
+
+fn busy_topic() -> Vec<(Duration, Happening)> {
+    (1..=20)
+        .map(|tenth| {
+            (
+                seconds(f64::from(tenth) / 10.0),
+                Happening::Message("a", b"0123456789"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rsub_w_ends_on_time_while_stdout_takes_nothing() {
+    let (outcome, link) = run_rsub_on(&["-t", "a", "-W", "3"], busy_topic(), |link| {
+        link.output = Output::in_memory_stalling_after(15);
+    });
+    assert_eq!(outcome, Err(exit::timed_out()));
+    assert_eq!(link.elapsed(), seconds(3.0));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(3.0)]);
+    assert_eq!(link.output.written(), b"0123456789\n0123");
+}
+
+#[test]
+fn a_signal_ends_rsub_at_once_while_stdout_takes_nothing() {
+    let mut script = busy_topic();
+    script.push((seconds(2.5), Happening::Signal));
+    let (outcome, link) = run_rsub_on(&["-t", "a"], script, |link| {
+        link.output = Output::in_memory_stalling_after(0);
+    });
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.elapsed(), seconds(2.5));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(2.5)]);
+}
+
+#[test]
+fn a_normal_end_writes_everything_stdout_accepted() {
+    let (outcome, link) = run_rsub(&["-t", "a", "-C", "20"], busy_topic());
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.output.written(), "0123456789\n".repeat(20).as_bytes());
 }

@@ -8,7 +8,6 @@
 //! retained message; `--random-filter` may skip the print; `-C` counts what got this far.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::session::{Link, Role, Session, is_lost, is_protocol_violation};
@@ -40,7 +39,7 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
     let client_id = super::resolve_client_id(&config.common);
     let link = super::start(&config.common, &client_id, true)?;
     let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace);
+    let mut session = Session::new(link, &client_id, trace).quiet(config.common.quiet);
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
     let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
     session.run(&mut subscriber)
@@ -287,7 +286,7 @@ impl Subscriber {
         let output = s.output();
         let message = output.buffer().split_off(start);
         output.flush();
-        let _ = std::io::stderr().lock().write_all(&self.errors);
+        crate::output::stdout::write_stderr(&self.errors);
         output.buffer().extend_from_slice(&message);
     }
 
@@ -438,8 +437,9 @@ impl Subscriber {
     }
 
     /// `-W` expired. Before the first CONNACK mosquitto_sub exits 255 silently; after it, it
-    /// disconnects, prints `Timed out` and exits 27.
+    /// disconnects, prints `Timed out` and exits 27. Either way at once, whatever stdout holds.
     fn timed_out<L: Link>(&mut self, s: &mut Session<L>) {
+        s.hurry();
         if !s.ever_connected() {
             s.abort(Err(exit::ended_before_connack()));
             return;
@@ -516,7 +516,8 @@ impl Role for Subscriber {
 
     fn on_signal<L: Link>(&mut self, s: &mut Session<L>) {
         // As mosquitto_sub: before the first CONNACK exit 255 at once, after it disconnect
-        // cleanly and exit 0.
+        // cleanly and exit 0, at once even when stdout is not being read.
+        s.hurry();
         if !s.ever_connected() {
             s.abort(Err(exit::ended_before_connack()));
             return;

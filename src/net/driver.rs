@@ -20,6 +20,8 @@ use crate::tls::{TlsConfig, TlsFailure};
 const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
 const SIGNALS: Token = Token(2);
+/// stdout, while bytes wait for a pipe that takes nothing (see `output::stdout`).
+const STDOUT: Token = Token(3);
 
 /// Largest chunk read from the socket in one call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -71,6 +73,8 @@ pub struct Driver {
     opening_registered: Option<std::os::fd::RawFd>,
     /// Why the last opening failed, until taken.
     connect_failure: Option<ConnectFailure>,
+    /// stdout is registered for writability (done once, the first time it would block).
+    stdout_registered: bool,
 }
 
 /// What one step of [`Driver::drain`] found.
@@ -110,6 +114,7 @@ impl Driver {
             opening: None,
             opening_registered: None,
             connect_failure: None,
+            stdout_registered: false,
         })
     }
 
@@ -224,12 +229,14 @@ impl Driver {
         };
         let timeout = deadline.map(|at| at.saturating_duration_since(self.now()));
         self.output.flush();
+        self.watch_stdout()?;
         self.poll_events(timeout)?;
         let mut ready = false;
         for event in self.events.iter() {
             match event.token() {
                 SOCKET => ready = true,
                 SIGNALS => turn.signalled = true,
+                // Written by the next flush.
                 _ => {}
             }
         }
@@ -408,7 +415,9 @@ impl Driver {
             (a, b) => a.or(b),
         };
         let mut timeout = deadline.map(|at| at.saturating_duration_since(now));
-        if self.read_pending {
+        // While stdout takes nothing and too much waits for it, the broker is not read (bounded
+        // memory): wait for stdout, a signal or a deadline instead.
+        if self.read_pending && !self.output.is_congested() {
             timeout = Some(Duration::ZERO);
         }
 
@@ -419,6 +428,7 @@ impl Driver {
         let mut waited_batched = false;
         if self.events.is_empty() && timeout != Some(Duration::ZERO) {
             self.output.flush();
+            self.watch_stdout()?;
             if batched {
                 timeout = Some(timeout.map_or(BATCH_WAIT, |limit| limit.min(BATCH_WAIT)));
                 waited_batched = true;
@@ -430,6 +440,7 @@ impl Driver {
         // ended by the waker or a signal leaves the socket to the next wait).
         let timed_out = waited_batched && self.events.is_empty();
         let mut readable = self.read_pending || timed_out;
+        let mut stdout_ready = false;
         for event in self.events.iter() {
             match event.token() {
                 SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
@@ -438,6 +449,7 @@ impl Driver {
                 // Only there to end the wait: the application looks at stdin on every turn.
                 WAKER => {}
                 SIGNALS => turn.signalled = true,
+                STDOUT => stdout_ready = true,
                 _ => {}
             }
         }
@@ -446,14 +458,56 @@ impl Driver {
         {
             pipe.drain();
         }
+        if stdout_ready {
+            self.output.flush();
+        }
         if readable {
-            self.read_some(timed_out);
+            if self.output.is_congested() {
+                // Read once stdout has taken enough (the socket's readiness is not reported again).
+                self.read_pending = true;
+            } else {
+                self.read_some(timed_out);
+            }
         }
         let now = self.now();
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
         }
         Ok(turn)
+    }
+
+    /// Registers stdout for writability the first time bytes wait for it (edge-triggered: the
+    /// registration stays; registering reports a pipe that already has room at once).
+    fn watch_stdout(&mut self) -> io::Result<()> {
+        if !self.stdout_registered
+            && let Some(fd) = self.output.waits_on()
+        {
+            self.poll.registry().register(
+                &mut mio::unix::SourceFd(&fd),
+                STDOUT,
+                Interest::WRITABLE,
+            )?;
+            self.stdout_registered = true;
+        }
+        Ok(())
+    }
+
+    /// The end of a run: writes what stdout has not taken yet, waiting for it as long as its
+    /// reader needs unless SIGINT/SIGTERM arrives (with `hurry`: only what it takes now). Returns
+    /// how many bytes were dropped.
+    pub fn finish_output(&mut self, hurry: bool) -> usize {
+        let dropped = if hurry {
+            self.output.flush();
+            self.output.discard_unwritten()
+        } else {
+            let interrupt = self.signals.as_ref().map(|pipe| pipe.read_fd);
+            let left = self.output.flush_all(interrupt);
+            self.output.discard_unwritten().max(left)
+        };
+        if let Some(pipe) = &self.signals {
+            pipe.drain();
+        }
+        dropped
     }
 
     fn poll_events(&mut self, timeout: Option<Duration>) -> io::Result<()> {
