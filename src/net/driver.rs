@@ -119,8 +119,10 @@ impl Driver {
     }
 
     /// From now on SIGINT and SIGTERM no longer kill the process: they are reported by
-    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly.
+    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly. For that the loop
+    /// must never block: a pipe or socket stdout becomes non-blocking too ([`Output::never_block`]).
     pub fn watch_signals(&mut self) -> io::Result<()> {
+        self.output.never_block();
         let pipe = SignalPipe::install()?;
         self.poll.registry().register(
             &mut mio::unix::SourceFd(&pipe.read_fd),
@@ -193,12 +195,10 @@ impl Driver {
                 self.opening_registered = Some(fd);
                 result.map_err(ConnectFailure::Io)
             }
-            Progress::Open(mut stream) => {
+            Progress::Open(stream) => {
                 self.opening = None;
-                if self.opening_registered.take().is_some() {
-                    let _ = self.poll.registry().deregister(stream.source());
-                }
-                self.attach(stream).map_err(ConnectFailure::Io)
+                let registered = self.opening_registered.take().is_some();
+                self.attach(stream, registered).map_err(ConnectFailure::Io)
             }
             Progress::Failed(failure) => {
                 self.cancel_opening();
@@ -260,11 +260,15 @@ impl Driver {
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
-    fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
+    /// `registered`: the socket is registered already (it was watched while connecting).
+    fn attach(&mut self, mut stream: Stream, registered: bool) -> io::Result<()> {
         self.close_stream();
-        self.poll
-            .registry()
-            .register(stream.source(), SOCKET, Interest::READABLE)?;
+        let registry = self.poll.registry();
+        if registered {
+            registry.reregister(stream.source(), SOCKET, Interest::READABLE)?;
+        } else {
+            registry.register(stream.source(), SOCKET, Interest::READABLE)?;
+        }
         self.stream = Some(stream);
         self.batching = ReadBatching::default();
         self.first_read = true;

@@ -1,6 +1,7 @@
 //! The one buffered stdout writer shared by `-d` lines and printed messages.
 //!
-//! When stdout is a pipe or a socket it is written without blocking: a reader that stops reading
+//! For rsub (whose loop watches signals, [`Output::never_block`]), a pipe or socket stdout is
+//! written without blocking: a reader that stops reading
 //! (`rsub ... | sleep 60`) must not stop the event loop, which still has to honour `-W`, SIGINT and
 //! SIGTERM as mosquitto_sub does. What the pipe does not take waits in [`Output`] (the driver
 //! stops reading the broker while too much waits, see [`Output::is_congested`]) and is written
@@ -47,14 +48,24 @@ enum Sink {
 }
 
 impl Output {
-    /// The process's stdout (non-blocking when it is a pipe or a socket).
+    /// The process's stdout, written with blocking writes (see [`Output::never_block`]).
     pub fn new() -> Output {
         Output {
             buffer: Vec::with_capacity(OUTPUT_HIGH_WATER),
             pending: Vec::new(),
             pending_pos: 0,
             broken: false,
-            sink: stdout_sink(),
+            sink: Sink::Stdout,
+        }
+    }
+
+    /// From now on a pipe or socket stdout is written without blocking (for a loop that must stay
+    /// responsive to signals and deadlines whatever the reader does). Terminals and files stay
+    /// blocking.
+    pub fn never_block(&mut self) {
+        if matches!(self.sink, Sink::Stdout) {
+            self.flush();
+            self.sink = nonblocking_stdout_sink();
         }
     }
 
@@ -294,7 +305,7 @@ impl Drop for Output {
 /// Non-blocking for a pipe or a socket (their readers can stall us); blocking for the rest: a
 /// terminal's file description is shared with the shell, which must not find it non-blocking, and
 /// files never block.
-fn stdout_sink() -> Sink {
+fn nonblocking_stdout_sink() -> Sink {
     // SAFETY: fstat fills the zeroed struct for our own descriptor; fcntl only reads and sets
     // file status flags.
     unsafe {
