@@ -9,6 +9,8 @@
 mod common;
 #[path = "support/fake_broker.rs"]
 mod fake_broker;
+#[path = "support/pki.rs"]
+mod pki;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -398,10 +400,13 @@ fn a_silent_proxy_does_not_hold_up_signals() {
 /// once; rpub's handshake is bounded by the keepalive (`-k 5`: exit 19, as no CONNACK came).
 #[test]
 fn a_silent_tls_server_does_not_hold_up_signals_or_the_keepalive() {
+    let dir = TempDir::new("silent-tls");
+    let ca = dir.write("ca.crt", pki::make_ca("hostile broker test CA").pem());
     let server = FakeBroker::start(vec![Step::Stall(Duration::from_secs(40))]);
     let mut sub = ours_sub()
         .args(server.args())
-        .args(["-t", "x", "--tls-use-os-certs"])
+        .args(["-t", "x", "--cafile"])
+        .arg(&ca)
         .timeout(QUICK)
         .spawn();
     assert!(server.wait_for_connections(1, QUICK));
@@ -410,7 +415,8 @@ fn a_silent_tls_server_does_not_hold_up_signals_or_the_keepalive() {
     assert_exit(&sub.wait(), 255, "");
     let out = ours_pub()
         .args(server.args())
-        .args(["-t", "x", "-m", "y", "-k", "5", "--tls-use-os-certs"])
+        .args(["-t", "x", "-m", "y", "-k", "5", "--cafile"])
+        .arg(&ca)
         .timeout(Duration::from_secs(20))
         .run();
     assert_exit(&out, 19, "Error: Unknown error.\n");
