@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Demo: start a private mosquitto broker on a free loopback port, subscribe with `rsub -d`, publish
-# with `rpub -d`, and show what each printed (the classic mosquitto smoke test).
+# with `rpub -d`, and show what each printed (the classic mosquitto smoke test); then a request and
+# its response with `rrr`, answered by an rsub | rpub responder that echoes the correlation data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-mosquitto.sh
@@ -32,3 +33,17 @@ sleep 0.3
 seq 5 | "$bin/rpub" -h 127.0.0.1 -p "$port" -t demo/lines -l -q 1
 wait "$sub"
 cat "$dir/sub2.out"
+echo '== $ rrr -v -t demo/time -e demo/reply -m "what time is it?" -D publish correlation-data req-42 --latency'
+echo '   (the responder answers twice: first with the correlation data of another request, which rrr'
+echo '    ignores, then with the request'"'"'s own)'
+(
+  req=$("$bin/rsub" -h 127.0.0.1 -p "$port" -V 5 -t demo/time -C 1 -F '%R %D')
+  reply_to=${req%% *} correlation=${req#* }
+  "$bin/rpub" -h 127.0.0.1 -p "$port" -t "$reply_to" -m "an answer to someone else" -D publish correlation-data other
+  "$bin/rpub" -h 127.0.0.1 -p "$port" -t "$reply_to" -m "it is $(date +%T)" -D publish correlation-data "$correlation"
+) &
+responder=$!
+sleep 0.3
+"$bin/rrr" -h 127.0.0.1 -p "$port" -v -t demo/time -e demo/reply -m "what time is it?" \
+  -D publish correlation-data req-42 --latency -W 5
+wait "$responder"

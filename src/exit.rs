@@ -203,6 +203,9 @@ const MOSQ_ERR_NO_CONN: (i32, &str) = (4, "The client is not currently connected
 const MOSQ_ERR_QOS_NOT_SUPPORTED: (i32, &str) = (24, "Requested QoS not supported on server.");
 const MOSQ_ERR_OVERSIZE_PACKET: (i32, &str) = (25, "Packet larger than supported by the server.");
 const MOSQ_ERR_CONN_LOST: (i32, &str) = (7, "The connection was lost.");
+const MOSQ_ERR_NOMEM: (i32, &str) = (1, "Out of memory.");
+const MOSQ_ERR_INVAL: (i32, &str) = (3, "Invalid function arguments provided.");
+const MOSQ_ERR_PAYLOAD_SIZE: (i32, &str) = (9, "Payload too large.");
 const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
 /// MOSQ_ERR_TLS: its text (`A TLS error occurred.`) gives way to one naming the cause.
 const MOSQ_ERR_TLS: i32 = 8;
@@ -463,7 +466,50 @@ pub fn subscriber_connection_refused(code: u8) -> Failure {
     }
 }
 
-/// rsub `-W` expired after CONNACK (printed after the DISCONNECT).
+/// rrr's `Connection error: ...` for a refused CONNACK: mosquitto_rr always prints the MQTT 5 reason
+/// string of the code, even for a 3.x return code (3.1.1's 5, "not authorised", becomes `Unknown
+/// reason`), and adds that it needs an MQTT 5 broker to 132 (also what a 3.x broker answering our MQTT 5
+/// CONNECT gets). `prog` stands where mosquitto names itself.
+pub fn requester_connection_refused_line(code: u8, prog: &str) -> String {
+    if code == 132 {
+        format!(
+            "Connection error: {}. {prog} only supports connecting to an MQTT v5 broker",
+            reason_string(code)
+        )
+    } else {
+        format!("Connection error: {}", reason_string(code))
+    }
+}
+
+/// How rrr ends when the connection ends before a response: a refused CONNACK exits with its code
+/// (the `Connection error:` line was printed when it arrived); otherwise as mosquitto_pub's loop
+/// errors (`Error: The connection was lost.` 7, keepalive 19, protocol error 2). `None`: our own
+/// DISCONNECT.
+pub fn requester_connection_end(error: &ConnectionError) -> Option<Failure> {
+    match error {
+        ConnectionError::Refused(code) => Some(Failure::Silent {
+            code: i32::from(*code),
+        }),
+        other => publisher_connection_end(other),
+    }
+}
+
+/// mosquitto_rr publishes its request from its main loop: a refused publish ends the loop with
+/// libmosquitto's error (`Error: <strerror>`, its number as exit code, no DISCONNECT). `None`: the
+/// topic is empty (`-t ''`), which libmosquitto refuses as invalid arguments.
+pub fn request_failure(error: Option<&PublishError>) -> Failure {
+    let (code, text) = match error {
+        None => MOSQ_ERR_INVAL,
+        Some(PublishError::QosNotSupported { .. }) => MOSQ_ERR_QOS_NOT_SUPPORTED,
+        Some(PublishError::PacketTooLarge { .. }) => MOSQ_ERR_OVERSIZE_PACKET,
+        Some(PublishError::Command(CommandError::TooLarge)) => MOSQ_ERR_PAYLOAD_SIZE,
+        Some(PublishError::Command(CommandError::NotConnected)) => MOSQ_ERR_NO_CONN,
+        Some(PublishError::Command(CommandError::InflightWindowFull)) => MOSQ_ERR_NOMEM,
+    };
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// rsub and rrr: `-W` expired after CONNACK (printed after the DISCONNECT); rrr also before it.
 pub fn timed_out() -> Failure {
     Failure::runtime("Timed out", 27)
 }

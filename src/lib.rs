@@ -1,4 +1,4 @@
-//! rpubsub: drop-in replacements for `mosquitto_pub` / `mosquitto_sub`.
+//! rpubsub: drop-in replacements for `mosquitto_pub` / `mosquitto_sub` / `mosquitto_rr`.
 //!
 //! Layers, pointing down only (see `docs/architecture.md`):
 //! - [`app`]: the session loop and the tools' roles on it;

@@ -1,4 +1,4 @@
-//! Which program is running: rpub or rsub (and, later, more). Everything that differs between the
+//! Which program is running: rpub, rsub or rrr. Everything that differs between the
 //! tools by name (the mosquitto program replaced, the options files, which flags exist) asks a
 //! [`Tool`]; rows of tables say which tools they apply to with a [`Tools`] set, so a new tool is a new
 //! value here rather than a new branch in every match.
@@ -10,17 +10,20 @@ pub enum Tool {
     Pub,
     /// `rsub`, replacing `mosquitto_sub`.
     Sub,
+    /// `rrr`, replacing `mosquitto_rr` (MQTT 5 request/response).
+    Rr,
 }
 
 impl Tool {
     /// Every tool, in the order the documentation lists them.
-    pub const ALL: [Tool; 2] = [Tool::Pub, Tool::Sub];
+    pub const ALL: [Tool; 3] = [Tool::Pub, Tool::Sub, Tool::Rr];
 
     /// Our program's name (the default when argv[0] is unusable).
     pub fn name(self) -> &'static str {
         match self {
             Tool::Pub => "rpub",
             Tool::Sub => "rsub",
+            Tool::Rr => "rrr",
         }
     }
 
@@ -29,6 +32,7 @@ impl Tool {
         match self {
             Tool::Pub => "mosquitto_pub",
             Tool::Sub => "mosquitto_sub",
+            Tool::Rr => "mosquitto_rr",
         }
     }
 
@@ -37,6 +41,7 @@ impl Tool {
         match self {
             Tool::Pub => 1,
             Tool::Sub => 2,
+            Tool::Rr => 4,
         }
     }
 }
@@ -48,8 +53,9 @@ pub struct Tools(u8);
 impl Tools {
     pub const PUB: Tools = Tools(Tool::Pub.bit());
     pub const SUB: Tools = Tools(Tool::Sub.bit());
+    pub const RR: Tools = Tools(Tool::Rr.bit());
     /// Every tool (the connection, TLS, MQTT 5 and `-d` options).
-    pub const ALL: Tools = Tools(Tool::Pub.bit() | Tool::Sub.bit());
+    pub const ALL: Tools = Tools(Tool::Pub.bit() | Tool::Sub.bit() | Tool::Rr.bit());
 
     pub const fn contains(self, tool: Tool) -> bool {
         self.0 & tool.bit() != 0
@@ -81,7 +87,13 @@ mod tests {
         for tool in Tool::ALL {
             assert!(Tools::ALL.contains(tool));
         }
-        assert_eq!(Tools::PUB.with(Tools::SUB), Tools::ALL);
+        assert!(Tools::RR.contains(Tool::Rr));
+        assert!(!Tools::RR.contains(Tool::Pub));
+        assert_eq!(Tools::PUB.with(Tools::SUB).with(Tools::RR), Tools::ALL);
+        assert_eq!(
+            Tools::SUB.with(Tools::RR).iter().collect::<Vec<_>>(),
+            [Tool::Sub, Tool::Rr]
+        );
         assert_eq!(Tools::SUB.iter().collect::<Vec<_>>(), [Tool::Sub]);
         assert_eq!(Tools::ALL.iter().collect::<Vec<_>>(), Tool::ALL);
     }
@@ -93,5 +105,7 @@ mod tests {
         assert_eq!(names.len(), Tool::ALL.len());
         assert_eq!(Tool::Pub.name(), "rpub");
         assert_eq!(Tool::Sub.mosquitto_name(), "mosquitto_sub");
+        assert_eq!(Tool::Rr.name(), "rrr");
+        assert_eq!(Tool::Rr.mosquitto_name(), "mosquitto_rr");
     }
 }

@@ -1,9 +1,9 @@
 //! Differential test of the command-line layer: for each bad argument list, the real `mosquitto_pub` /
-//! `mosquitto_sub` 2.0.11 and our `rpub` / `rsub` must write the same stderr bytes, the same stdout
+//! `mosquitto_sub` / `mosquitto_rr` 2.0.11 and our `rpub` / `rsub` / `rrr` must write the same stderr bytes, the same stdout
 //! (except where stdout holds the usage text or the version line, which are our own) and exit with the
 //! same code.
 //!
-//! Ours is run through a symlink named `mosquitto_pub` / `mosquitto_sub`, so that the program name in
+//! Ours is run through a symlink named `mosquitto_pub` / `mosquitto_sub` / `mosquitto_rr`, so that the program name in
 //! messages (`Use 'mosquitto_pub --help' to see usage.`) is the same. Both run with `HOME` and
 //! `XDG_CONFIG_HOME` pointing at an empty directory (no default-options file), stdin closed, and are
 //! killed after 10 s. Every case fails before any connection is attempted; the few that get past
@@ -23,15 +23,17 @@ const TIME_LIMIT: Duration = Duration::from_secs(10);
 enum Tool {
     Pub,
     Sub,
+    Rr,
 }
 
-use Tool::{Pub, Sub};
+use Tool::{Pub, Rr, Sub};
 
 impl Tool {
     fn mosquitto_name(self) -> &'static str {
         match self {
             Pub => "mosquitto_pub",
             Sub => "mosquitto_sub",
+            Rr => "mosquitto_rr",
         }
     }
 
@@ -39,6 +41,7 @@ impl Tool {
         match self {
             Pub => env!("CARGO_BIN_EXE_rpub"),
             Sub => env!("CARGO_BIN_EXE_rsub"),
+            Rr => env!("CARGO_BIN_EXE_rrr"),
         }
     }
 
@@ -47,6 +50,7 @@ impl Tool {
         match self {
             Pub => "mosquitto_pub publishes MQTT messages",
             Sub => "mosquitto_sub subscribes to MQTT topic filters",
+            Rr => "mosquitto_rr sends an MQTT request",
         }
     }
 }
@@ -848,7 +852,7 @@ impl Sandbox {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("home")).expect("create the sandbox home");
         std::fs::create_dir_all(dir.join("bin")).expect("create the sandbox bin");
-        for tool in [Pub, Sub] {
+        for tool in [Pub, Sub, Rr] {
             std::os::unix::fs::symlink(
                 tool.our_binary(),
                 dir.join("bin").join(tool.mosquitto_name()),
@@ -949,19 +953,26 @@ fn show(bytes: &[u8]) -> String {
 
 #[test]
 fn argument_errors_match_mosquitto() {
-    let mosquitto_pub = mosquitto_client(Pub);
-    let mosquitto_sub = mosquitto_client(Sub);
-    let sandbox = Sandbox::new("diff");
     let mut cases = cases();
     cases.extend(v5_cases());
     assert!(cases.len() >= 40, "the table must cover at least 40 cases");
+    let problems = differences("diff", &cases);
+    assert!(
+        problems.is_empty(),
+        "{} of {} cases differ from mosquitto:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
+}
+
+/// Runs every case with the real client and with ours; what differs, one entry per difference.
+fn differences(label: &str, cases: &[Case]) -> Vec<String> {
+    let sandbox = Sandbox::new(label);
     let mut problems = Vec::new();
-    for case in &cases {
-        let real = match case.tool {
-            Pub => &mosquitto_pub,
-            Sub => &mosquitto_sub,
-        };
-        let theirs = run(&sandbox, real, &case.args);
+    for case in cases {
+        let real = mosquitto_client(case.tool);
+        let theirs = run(&sandbox, &real, &case.args);
         let ours = run(&sandbox, &sandbox.ours(case.tool), &case.args);
         let what = format!("{} {:?}", case.tool.mosquitto_name(), case.args);
         if ours.code != theirs.code {
@@ -1017,13 +1028,7 @@ fn argument_errors_match_mosquitto() {
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} of {} cases differ from mosquitto:\n{}",
-        problems.len(),
-        cases.len(),
-        problems.join("\n")
-    );
+    problems
 }
 
 #[test]
@@ -1095,5 +1100,307 @@ fn messages_use_the_name_we_were_invoked_as() {
             env!("CARGO_PKG_VERSION")
         )
         .as_bytes()
+    );
+}
+
+/// mosquitto_rr's argument errors, and the failures it decides from the arguments alone while
+/// setting the client up (then connecting to 127.0.0.1 port 1 fails the same way for both).
+fn rr_cases() -> Vec<Case> {
+    let mut cases = vec![
+        // "All of topic, message, and response topic", after everything was read.
+        case(Rr, &[]),
+        case(Rr, &["-t", "a", "-m", "x"]),
+        case(Rr, &["-e", "b", "-m", "x"]),
+        case(Rr, &["-t", "a", "-e", "b"]),
+        case(Rr, &["-d", "-n", "--quiet"]),
+        case(Rr, &["-D", "publish", "response-topic", "x"]),
+        usage_case(Rr, &["--help"]),
+        usage_case(Rr, &["-t", "a", "--help", "-q", "3"]),
+        version_case(Rr, &["--version"]),
+        case(Rr, &["-q", "3", "--help"]),
+        // The flags of rpub and rsub that mosquitto_rr does not know.
+        case(Rr, &["-t", "a", "-e", "b", "-l"]),
+        case(Rr, &["-r"]),
+        case(Rr, &["--retain"]),
+        case(Rr, &["--repeat", "2"]),
+        case(Rr, &["--repeat-delay", "1"]),
+        case(Rr, &["-C", "1"]),
+        case(Rr, &["-E"]),
+        case(Rr, &["-T", "x"]),
+        case(Rr, &["-U", "x"]),
+        case(Rr, &["--random-filter", "5"]),
+        case(Rr, &["--remove-retained"]),
+        case(Rr, &["--retained-only"]),
+        case(Rr, &["--stdin-line"]),
+        case(Rr, &["-S"]),
+        case(Rr, &["-dv"]),
+        // Topics.
+        case(Rr, &["-t", "a/#", "-e", "b", "-m", "x"]),
+        case(Rr, &["-t", "a", "-e", "b/+", "-m", "x"]),
+        case(Rr, &["-t", "a", "-e", "#", "-m", "x"]),
+        case(
+            Rr,
+            &["-L", "mqtt://127.0.0.1:1/top/#", "-e", "b", "-m", "x"],
+        ),
+        case(Rr, &["-L", "ftp://127.0.0.1/top", "-e", "b", "-m", "x"]),
+        bytes_case(Rr, &[b"-t", b"a", b"-e", b"a\xff", b"-m", b"x"]),
+        bytes_case(Rr, &[b"-t", b"a\xff", b"-e", b"b", b"-m", b"x"]),
+        // Values checked while reading.
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-m", "y"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-f", "y"]),
+        case(Rr, &["-t", "a", "-e", "b", "-n", "-s"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-F", "%Z"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-F", "%"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-W", "0"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-W", "-5"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "-W", "abc"]),
+        case(Rr, &["-q", "3"]),
+        case(Rr, &["-k", "4"]),
+        case(Rr, &["-p", "70000"]),
+        case(Rr, &["-V", "6"]),
+        case(Rr, &["-x", "abc"]),
+        case(Rr, &["-M", "0"]),
+        case(Rr, &["--will-qos", "3"]),
+        case(Rr, &["-i", "a", "-I", "b"]),
+        case(Rr, &["-D", "publish", "bogus", "x"]),
+        case(Rr, &["-D", "nothing", "correlation-data", "x"]),
+        case(Rr, &["-D", "publish", "correlation-data"]),
+        case(Rr, &["-D", "subscribe", "correlation-data", "x"]),
+        // After all arguments: will, TLS, session.
+        case(
+            Rr,
+            &["-t", "a", "-e", "b", "-m", "x", "--will-payload", "p"],
+        ),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "--will-retain"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "--cert", "c.pem"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "--key", "k.pem"]),
+        case(Rr, &["-t", "a", "-e", "b", "-m", "x", "--psk", "0123"]),
+        case(
+            Rr,
+            &[
+                "-t",
+                "a",
+                "-e",
+                "b",
+                "-m",
+                "x",
+                "--proxy",
+                "http://127.0.0.1:1080",
+            ],
+        ),
+        case(Rr, &["-c", "-t", "a", "-e", "b", "-m", "x"]),
+        case(Rr, &["-c", "-V", "311", "-t", "a", "-e", "b", "-m", "x"]),
+        case(Rr, &["-c", "-I", "pre", "-t", "a", "-e", "b", "-m", "x"]),
+    ];
+    // Every flag that takes a value, without it (long forms name the short one, as mosquitto does).
+    for flag in [
+        "-A",
+        "--cafile",
+        "--capath",
+        "--cert",
+        "--ciphers",
+        "-D",
+        "--property",
+        "-e",
+        "-f",
+        "--file",
+        "-F",
+        "-h",
+        "--host",
+        "-i",
+        "--id",
+        "-I",
+        "--id-prefix",
+        "-k",
+        "--keepalive",
+        "--key",
+        "--keyform",
+        "-L",
+        "--url",
+        "-m",
+        "--message",
+        "-M",
+        "-p",
+        "--port",
+        "-P",
+        "--pw",
+        "--proxy",
+        "--psk",
+        "--psk-identity",
+        "-q",
+        "--qos",
+        "-t",
+        "--topic",
+        "--tls-alpn",
+        "--tls-engine",
+        "--tls-engine-kpass-sha1",
+        "--tls-version",
+        "--unix",
+        "-u",
+        "--username",
+        "-V",
+        "--protocol-version",
+        "-W",
+        "-x",
+        "--will-payload",
+        "--will-qos",
+        "--will-topic",
+    ] {
+        cases.push(case(Rr, &[flag]));
+    }
+    // Failures while setting the client up, decided by the arguments (printed unless --quiet).
+    let setup: &[&[&str]] = &[
+        &["-D", "publish", "response-topic", "c"],
+        &["--quiet", "-D", "publish", "response-topic", "c"],
+        &["-i", ""],
+        &["-c", "-x", "10"],
+        &["-P", "pw", "-V", "311"],
+        &[
+            "-D",
+            "will",
+            "user-property",
+            "k",
+            "v",
+            "-V",
+            "311",
+            "--will-topic",
+            "w",
+        ],
+        &["-D", "connect", "user-property", "k", "v", "-V", "311"],
+        &["--keyform", "der", "--cert", "c.pem", "--key", "k.pem"],
+        // Accepted: connecting to port 1 fails (`Error: Connection refused`, exit 1).
+        &[],
+        &["--quiet"],
+        &["-P", "pw"],
+        &[
+            "-V",
+            "31",
+            "-q",
+            "2",
+            "-v",
+            "-N",
+            "-R",
+            "--retain-as-published",
+            "-W",
+            "5",
+        ],
+        &[
+            "-D",
+            "publish",
+            "correlation-data",
+            "id",
+            "-D",
+            "subscribe",
+            "user-property",
+            "k",
+            "v",
+        ],
+    ];
+    for args in setup {
+        let mut all = with_nowhere(&["-t", "a", "-e", "b", "-m", "x"]);
+        all.extend_from_slice(args);
+        cases.push(case(Rr, &all));
+    }
+    cases.push(case(
+        Rr,
+        &["-L", "mqtt://127.0.0.1:70000/top", "-e", "b", "-m", "x"],
+    ));
+    cases.push(bytes_case(
+        Rr,
+        &[
+            b"-h",
+            b"127.0.0.1",
+            b"-p",
+            b"1",
+            b"-i",
+            b"a\xff",
+            b"-t",
+            b"a",
+            b"-e",
+            b"b",
+            b"-n",
+        ],
+    ));
+    cases.push(bytes_case(
+        Rr,
+        &[
+            b"-h",
+            b"127.0.0.1",
+            b"-p",
+            b"1",
+            b"-u",
+            b"a\xff",
+            b"-t",
+            b"a",
+            b"-e",
+            b"b",
+            b"-n",
+        ],
+    ));
+    cases
+}
+
+#[test]
+fn rr_argument_errors_match_mosquitto_rr() {
+    let cases = rr_cases();
+    assert!(cases.len() >= 100, "the rr table must cover every flag");
+    let problems = differences("rr", &cases);
+    assert!(
+        problems.is_empty(),
+        "{} of {} mosquitto_rr cases differ:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
+}
+
+/// Where rrr deliberately differs from mosquitto_rr 2.0.11 (docs/decisions.md): it reads `-f` and
+/// `-s` (mosquitto_rr 2.0.11 never does and sends an empty request, so a missing file reaches the
+/// connection); their errors are rpub's, mosquitto_pub's texts.
+#[test]
+fn rrr_reads_f_and_s_where_mosquitto_rr_2_0_11_did_not() {
+    let sandbox = Sandbox::new("rr-input");
+    let base = ["-h", "127.0.0.1", "-p", "1", "-t", "a", "-e", "b"];
+    let with = |extra: &[&str]| -> Vec<OsString> {
+        base.iter().chain(extra).map(OsString::from).collect()
+    };
+    let theirs = run(
+        &sandbox,
+        &mosquitto_client(Rr),
+        &with(&["-f", "/nonexistent/file"]),
+    );
+    assert_eq!(
+        (theirs.code, show(&theirs.stderr)),
+        (1, show(b"Error: Connection refused\n")),
+        "mosquitto_rr 2.0.11 goes on to connect"
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["-f", "/nonexistent/file"],
+            "Error: Unable to open file \"/nonexistent/file\".\nError loading input file \"/nonexistent/file\".\n",
+        ),
+        (&["-f", "/nonexistent/file", "--quiet"], ""),
+        (
+            &["-s"],
+            "Error: Zero length input.\nError loading input from stdin.\n",
+        ),
+    ];
+    for (extra, stderr) in cases {
+        let ours = run(&sandbox, &sandbox.ours(Rr), &with(extra));
+        assert_eq!(
+            (ours.code, show(&ours.stderr), show(&ours.stdout)),
+            (1, show(stderr.as_bytes()), show(b"")),
+            "rrr {extra:?}"
+        );
+    }
+    // Read before the "all of" check, as mosquitto_rr 2.1 reads it.
+    let alone = run(
+        &sandbox,
+        &sandbox.ours(Rr),
+        &[OsString::from("-f"), OsString::from("/nonexistent/file")],
+    );
+    assert_eq!(
+        show(&alone.stderr),
+        show(b"Error: Unable to open file \"/nonexistent/file\".\nError loading input file \"/nonexistent/file\".\n")
     );
 }

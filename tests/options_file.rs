@@ -1,6 +1,7 @@
 //! The default-options file (`$XDG_CONFIG_HOME/<tool>` or `$HOME/.config/<tool>`): differential scenarios
 //! with mosquitto's own file name (both tools read `mosquitto_pub` / `mosquitto_sub`), plus our own
-//! `rpub` / `rsub` files, which take precedence.
+//! `rpub` / `rsub` / `rrr` files, which take precedence (rrr's differential scenario with
+//! `mosquitto_rr` is in rr_differential.rs).
 
 mod common;
 
@@ -284,5 +285,48 @@ fn home_dot_config_is_used_when_xdg_config_home_is_unset() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "Error: Invalid QoS given: 3\n\nUse 'rpub --help' to see usage.\n"
+    );
+}
+
+#[test]
+fn rrr_file_takes_precedence_over_mosquitto_rr_file() {
+    let broker = Broker::start();
+    let xdg = TempDir::new("xdg");
+    xdg.write("rrr", "-i from-rrr-file\n-d\n-W 1\n");
+    xdg.write("mosquitto_rr", "-i from-mosquitto-file\n-e not/this/one\n");
+    let out = ClientRun::new(env!("CARGO_BIN_EXE_rrr"))
+        .args(["-h", "127.0.0.1", "-p", &broker.port().to_string()])
+        .args(["-t", "cfg/req", "-e", "cfg/resp", "-m", "x"])
+        .env("XDG_CONFIG_HOME", xdg.path())
+        .timeout(Duration::from_secs(10))
+        .run();
+    assert_eq!(out.code(), Some(27), "{}", out.dump());
+    assert_eq!(
+        out.stdout_text(),
+        "Client from-rrr-file sending CONNECT\n\
+         Client from-rrr-file received CONNACK (0)\n\
+         Client from-rrr-file sending SUBSCRIBE (Mid: 1, Topic: cfg/resp, QoS: 0, Options: 0x00)\n\
+         Client from-rrr-file received SUBACK\n\
+         Client from-rrr-file sending PUBLISH (d0, q0, r0, m2, 'cfg/req', ... (1 bytes))\n\
+         Client from-rrr-file sending DISCONNECT\n"
+    );
+    assert_eq!(out.stderr_text(), "Timed out\n");
+}
+
+#[test]
+fn rrr_falls_back_to_home_dot_config_mosquitto_rr() {
+    let home = TempDir::new("home");
+    std::fs::create_dir_all(home.join(".config")).expect("mkdir");
+    home.write(".config/mosquitto_rr", "-e bad/#\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_rrr"))
+        .args(["-t", "cfg/t", "-m", "x"])
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", home.path())
+        .output()
+        .expect("run rrr");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: Invalid response topic 'bad/#', does it contain '+' or '#'?\n\nUse 'rrr --help' to see usage.\n"
     );
 }

@@ -220,3 +220,35 @@ fn proxy_failures_are_explained() {
     assert_eq!(nowhere.code(), Some(1));
     assert_eq!(nowhere.stderr_text(), "Error: Connection refused\n");
 }
+
+/// rrr through the proxy, compared with mosquitto_rr through its own proxy (the request on its own
+/// response topic is the response).
+#[test]
+fn rr_through_a_socks5_proxy() {
+    Differential::new("proxy_rr").run(|ctx| {
+        let proxy = socks_server(None, false);
+        let out = ctx
+            .rr([
+                "-d",
+                "-i",
+                "rrproxy",
+                "-t",
+                "px/loop",
+                "-e",
+                "px/loop",
+                "-m",
+                "via socks",
+            ])
+            .args(["--proxy", &format!("socks5h://127.0.0.1:{}", proxy.port)])
+            .run();
+        let requests = proxy.requests.lock().expect("requests").clone();
+        Observed::client(&out).bytes(
+            "proxy requests",
+            format!(
+                "{:?}",
+                requests.iter().map(|(host, _)| host).collect::<Vec<_>>()
+            )
+            .as_bytes(),
+        )
+    });
+}

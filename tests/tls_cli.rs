@@ -452,3 +452,45 @@ fn tls_large_payload_from_rpub_file_to_rsub() {
         verbose.stdout.len()
     );
 }
+
+/// rrr over TLS, against mosquitto_rr: the request on its own response topic is its response, so no
+/// responder is needed.
+#[test]
+fn tls_rr_request_answered_by_itself() {
+    let pki = Pki::new();
+    Differential::new("tls_rr_loop")
+        .broker(tls_builder(&pki, &pki.server, &[]))
+        .run(|ctx| {
+            let out = ctx
+                .rr([
+                    "-d", "-i", "tlsrr", "-t", "tls/loop", "-e", "tls/loop", "-q", "1", "-m",
+                    "over tls", "-v",
+                ])
+                .args(ca_args(&pki))
+                .run();
+            Observed::client(&out)
+        });
+}
+
+/// rrr and mosquitto_rr over `--unix`, each against its own broker and socket path.
+#[test]
+fn unix_socket_listener_rr() {
+    let run = |program: std::path::PathBuf| {
+        let sockets = TempDir::new("unix-rr");
+        let path = sockets.join("mqtt.sock");
+        let _broker = Broker::builder()
+            .config_line(&format!("listener 0 {}", path.display()))
+            .start();
+        ClientRun::new(program)
+            .args(["-d", "-i", "unixrr", "--unix", &path.display().to_string()])
+            .args(["-t", "u/loop", "-e", "u/loop", "-q", "2", "-m", "x"])
+            .timeout(Duration::from_secs(10))
+            .run()
+    };
+    let theirs = run(common::mosquitto_rr());
+    let ours = run(env!("CARGO_BIN_EXE_rrr").into());
+    assert_eq!(theirs.code(), Some(0), "{}", theirs.dump());
+    assert_eq!(ours.stdout_text(), theirs.stdout_text());
+    assert_eq!(ours.stderr_text(), theirs.stderr_text());
+    assert_eq!(ours.code(), theirs.code());
+}

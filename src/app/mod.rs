@@ -1,10 +1,14 @@
-//! The two programs' behaviour on top of the driver: what rpub publishes and what rsub prints.
+//! The programs' behaviour on top of the driver: what rpub publishes, what rsub prints and what rrr
+//! asks and prints.
 
-mod input;
+pub mod input;
 pub mod publisher;
+pub mod rr;
 pub mod session;
 #[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod sim_rr;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
@@ -178,6 +182,26 @@ pub fn rsub_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Sub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Sub, &prog)),
+        Err(failure) => exit::report(&failure, &prog, false),
+    }
+}
+
+/// rrr from its arguments to its exit code (the binary only sets up the process and exits).
+pub fn rrr_main() -> i32 {
+    let mut argv = std::env::args_os();
+    let prog = cli::program_name(argv.next().as_deref(), "rrr");
+    let args: Vec<_> = argv.collect();
+    let defaults = cli::options_file::load(Tool::Rr);
+    match cli::parse_rr_with(&prog, &defaults, &args, input::load_input) {
+        Ok(Parsed::Run(config)) => {
+            let quiet = config.common.quiet;
+            match rr::run(config, &prog) {
+                Ok(()) => 0,
+                Err(failure) => exit::report(&failure, &prog, quiet),
+            }
+        }
+        Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Rr, &prog)),
+        Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Rr, &prog)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }

@@ -22,29 +22,38 @@ use crate::tls::TlsFailure;
 
 /// Something the simulated broker does at a scripted moment.
 #[derive(Debug, Clone)]
-enum Happening {
+pub(super) enum Happening {
     /// Sends a QoS 0 message to the client.
     Message(&'static str, &'static [u8]),
     /// Sends these bytes as they are (a broker breaking the protocol).
     Raw(&'static [u8]),
+    /// Sends this PUBLISH to the client (any QoS, retain flag and properties).
+    Deliver(Publish),
     /// The connection breaks: the client sees the end of the stream.
     Drop,
     /// SIGINT arrives.
     Signal,
 }
 
+/// How the simulated broker answers each PUBLISH of the client (a request of rrr): `answer` makes
+/// the messages it sends back, each `delay` after the request.
+pub(super) struct Responder {
+    pub(super) delay: Duration,
+    pub(super) answer: fn(&Publish) -> Vec<Publish>,
+}
+
 /// A broker and a clock in one, as the session loop's link.
-struct SimLink {
-    client: Client,
-    output: Output,
+pub(super) struct SimLink {
+    pub(super) client: Client,
+    pub(super) output: Output,
     start: Instant,
     now: Instant,
     /// A transport is open.
     up: bool,
     /// When each connection attempt was made (since the start).
-    connects: Vec<Duration>,
+    pub(super) connects: Vec<Duration>,
     /// Every packet the client sent, with when it was written (since the start).
-    sent: Vec<(Duration, Packet)>,
+    pub(super) sent: Vec<(Duration, Packet)>,
     /// Bytes written by the client that do not make a whole packet yet.
     partial: Vec<u8>,
     /// Bytes written by the client that the broker has not read yet (only with `read_rate`).
@@ -61,6 +70,8 @@ struct SimLink {
     /// On this many first connections the broker acknowledges no PUBLISH (the acknowledgement is
     /// lost with the connection).
     unacknowledged_connections: usize,
+    /// Answers the client's PUBLISH packets, if set.
+    pub(super) responder: Option<Responder>,
     turns: usize,
 }
 
@@ -68,7 +79,7 @@ struct SimLink {
 const TURN_LIMIT: usize = 100_000;
 
 impl SimLink {
-    fn new(client: Client, script: Vec<(Duration, Happening)>) -> SimLink {
+    pub(super) fn new(client: Client, script: Vec<(Duration, Happening)>) -> SimLink {
         let start = Instant::now();
         SimLink {
             client,
@@ -85,11 +96,12 @@ impl SimLink {
             read_total: 0,
             script: script.into(),
             unacknowledged_connections: 0,
+            responder: None,
             turns: 0,
         }
     }
 
-    fn elapsed(&self) -> Duration {
+    pub(super) fn elapsed(&self) -> Duration {
         self.now - self.start
     }
 
@@ -157,8 +169,24 @@ impl SimLink {
         Some(self.now + Duration::from_secs_f64(bytes as f64 / rate as f64))
     }
 
+    /// Schedules what the responder makes of a request, `delay` from now, in time order.
+    fn respond(&mut self, request: &Publish) {
+        let Some(responder) = &self.responder else {
+            return;
+        };
+        let at = self.elapsed() + responder.delay;
+        for response in (responder.answer)(request) {
+            let index = self.script.partition_point(|(when, _)| *when <= at);
+            self.script
+                .insert(index, (at, Happening::Deliver(response)));
+        }
+    }
+
     /// The broker's reply to one packet of the client.
     fn answer(&mut self, packet: Packet) {
+        if let Packet::Publish(publish) = &packet {
+            self.respond(publish);
+        }
         let reply = match packet {
             Packet::Connect(_) => Packet::ConnAck(ConnAck::default()),
             Packet::Subscribe(subscribe) => Packet::SubAck(SubAck {
@@ -176,6 +204,8 @@ impl SimLink {
                 QoS::ExactlyOnce => Packet::PubRec(Ack::new(publish.packet_id)),
             },
             Packet::PubRel(ack) => Packet::PubComp(Ack::new(ack.packet_id)),
+            // The client's half of a QoS 2 message the broker sent.
+            Packet::PubRec(ack) => Packet::PubRel(Ack::new(ack.packet_id)),
             Packet::PingReq => Packet::PingResp,
             Packet::Disconnect(_) => {
                 self.up = false;
@@ -202,17 +232,21 @@ impl SimLink {
                 }))
             }
             Happening::Raw(bytes) if self.up => self.client.handle_input(bytes, self.now),
+            Happening::Deliver(publish) if self.up => self.deliver(&Packet::Publish(publish)),
             Happening::Drop if self.up => {
                 self.up = false;
                 self.client.handle_eof();
             }
             Happening::Signal => turn.signalled = true,
-            Happening::Message(..) | Happening::Raw(_) | Happening::Drop => {}
+            Happening::Message(..)
+            | Happening::Raw(_)
+            | Happening::Deliver(_)
+            | Happening::Drop => {}
         }
     }
 
     /// The packets of one type the client sent, with their times.
-    fn sent_times(&self, wanted: fn(&Packet) -> bool) -> Vec<Duration> {
+    pub(super) fn sent_times(&self, wanted: fn(&Packet) -> bool) -> Vec<Duration> {
         self.sent
             .iter()
             .filter(|(_, packet)| wanted(packet))
@@ -339,11 +373,11 @@ impl ChunkSource for ScriptedInput {
     }
 }
 
-fn args(list: &[&str]) -> Vec<OsString> {
+pub(super) fn args(list: &[&str]) -> Vec<OsString> {
     list.iter().map(OsString::from).collect()
 }
 
-fn seconds(value: f64) -> Duration {
+pub(super) fn seconds(value: f64) -> Duration {
     Duration::from_secs_f64(value)
 }
 
@@ -427,15 +461,15 @@ fn run_rpub_on(
     (outcome, session.link)
 }
 
-fn is_publish(packet: &Packet) -> bool {
+pub(super) fn is_publish(packet: &Packet) -> bool {
     matches!(packet, Packet::Publish(_))
 }
 
-fn is_disconnect(packet: &Packet) -> bool {
+pub(super) fn is_disconnect(packet: &Packet) -> bool {
     matches!(packet, Packet::Disconnect(_))
 }
 
-fn is_subscribe(packet: &Packet) -> bool {
+pub(super) fn is_subscribe(packet: &Packet) -> bool {
     matches!(packet, Packet::Subscribe(_))
 }
 

@@ -527,8 +527,8 @@ impl Role for Subscriber {
 }
 
 /// The PUBLISH properties the formatter shows, in packet order (the codec lets no other property
-/// into a PUBLISH).
-fn v5_properties<'a>(properties: impl Iterator<Item = &'a Property>) -> V5Properties {
+/// into a PUBLISH). rrr prints its response with them too.
+pub(super) fn v5_properties<'a>(properties: impl Iterator<Item = &'a Property>) -> V5Properties {
     let list = properties
         .filter_map(|property| {
             Some(match property {

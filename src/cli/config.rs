@@ -19,7 +19,7 @@ pub enum ClientIdChoice {
     Default,
 }
 
-/// Options shared by rpub and rsub.
+/// Options shared by rpub, rsub and rrr.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommonConfig {
     /// Where the broker is and how to reach it (`-h -p --unix -L -A --nodelay --proxy` and TLS).
@@ -37,7 +37,8 @@ pub struct CommonConfig {
     pub debug: bool,
     /// `--quiet`.
     pub quiet: bool,
-    /// `-q`: pub: message QoS; sub: requested QoS for every filter.
+    /// `-q`: pub: message QoS; sub: requested QoS for every filter; rr: both, for the request and
+    /// the response topic.
     pub qos: QoS,
     /// `-M`, default 20, at least 1.
     pub max_inflight: u16,
@@ -51,7 +52,7 @@ pub struct CommonConfig {
     pub session_expiry: Option<u32>,
 }
 
-/// Where rpub's payload comes from.
+/// Where rpub's (and rrr's) payload comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageSource {
     /// `-m TEXT` (raw bytes of the argument).
@@ -62,7 +63,7 @@ pub enum MessageSource {
     File(PathBuf),
     /// `-s`: all of stdin as one message.
     StdinWhole,
-    /// `-l`: one message per line of stdin.
+    /// `-l`: one message per line of stdin (rpub only).
     StdinLines,
 }
 
@@ -120,4 +121,39 @@ pub struct SubConfig {
     pub subscribe_properties: Properties,
     /// `-D unsubscribe ...`: MQTT 5 UNSUBSCRIBE properties of every `-U` (empty by default).
     pub unsubscribe_properties: Properties,
+}
+
+/// rrr: one request, the first response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RrConfig {
+    pub common: CommonConfig,
+    /// `-t` (or the topic of `-L`): where the request is published.
+    pub topic: String,
+    /// `-e`: subscribed to; MQTT 5 sends it with the request as its Response Topic property.
+    pub response_topic: String,
+    /// The request's payload: `Message` or `Null` once `-f`/`-s` were read (see
+    /// [`crate::cli::parse_rr_with`]).
+    pub source: MessageSource,
+    /// `-v`.
+    pub verbose: bool,
+    /// `-N`: no end of line after the response.
+    pub no_eol: bool,
+    /// `-F`: the output format, validated (overrides `-v`).
+    pub format: Option<Format>,
+    /// `--pretty`: `%j`/`%J` print indented JSON.
+    pub pretty: bool,
+    /// `-W`: give up after this many seconds (exit code 27, `Timed out`).
+    pub timeout: Option<u32>,
+    /// `-R`: a retained message is not a response (MQTT 5: the broker is asked not to send them).
+    pub no_retain: bool,
+    /// `--retain-as-published`: the MQTT 5 subscription option (ignored for 3.x).
+    pub retain_as_published: bool,
+    /// `--latency`: print the time from request to response after it.
+    pub latency: bool,
+    /// `-D publish ...`: MQTT 5 PUBLISH properties of the request, without the Response Topic the
+    /// request adds after them. A Correlation Data property here makes rrr ignore responses that
+    /// do not carry the same one.
+    pub publish_properties: Properties,
+    /// `-D subscribe ...`: MQTT 5 SUBSCRIBE properties (empty by default).
+    pub subscribe_properties: Properties,
 }

@@ -29,6 +29,11 @@ fn summary(tool: Tool) -> &'static str {
             "publishes MQTT messages: one message (or one per input line) to one topic, then it exits."
         }
         Tool::Sub => "subscribes to MQTT topic filters and prints the messages it receives.",
+        Tool::Rr => {
+            "sends an MQTT request and prints the first response: it subscribes to the response topic,\n\
+             publishes the request (MQTT 5: with that topic as its response topic) and exits after one\n\
+             message. MQTT 5 by default; with -V 311 the responder must know the response topic."
+        }
     }
 }
 
@@ -57,6 +62,20 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-q>] [<-v>] [<-N>] [<-F> [<--pretty>]] [<-C>] [<-W>] [<-E>]",
                 "[<-R> | <--retained-only>] [<--remove-retained>] [<-T> ...] [<-U> ...]",
                 "[<--random-filter>]",
+                "[<-c>] [<-k>] [<-V>] [<-M>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
+                "[<-x>] [<-D> ...] [<--retain-as-published>]",
+                "[<-d>] [<--quiet>]",
+            ],
+            &["<--help>"],
+            &["<--version>"],
+        ],
+        Tool::Rr => &[
+            &[
+                "{[<-h>] [<-p> | <--unix>] [<-u> [<-P>]] <-t> | <-L>} <-e>",
+                "{<-m> | <-f> | <-s> | <-n>}",
+                "[<-q>] [<-v>] [<-N>] [<-F> [<--pretty>]] [<-W>] [<-R>] [<--latency>]",
                 "[<-c>] [<-k>] [<-V>] [<-M>]",
                 "[<-i> | <-I>] [<-A>] [<--nodelay>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
@@ -161,14 +180,14 @@ const PARTS: &[Part] = &[
     Part::Flags(Section::Receive),
     Part::Flags(Section::Select),
     Part::Rows {
-        tools: Tools::SUB,
+        tools: Tools::SUB.with(Tools::RR),
         title: "-F FORMAT (one newline is added after each message unless -N):",
         rows: FORMAT_ROWS,
     },
     Part::Flags(Section::Output),
 ];
 
-/// rsub's `-F` specifiers.
+/// The `-F` specifiers of rsub and rrr.
 const FORMAT_ROWS: &[(&str, &str)] = &[
     ("%t %p", "topic, payload (raw bytes)"),
     ("%x %X", "payload in lower / upper case hexadecimal"),
@@ -277,6 +296,11 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
         }
     }
 
+    // rrr's default protocol is MQTT 5, whose empty id the broker replaces too.
+    let empty_id_versions = match tool {
+        Tool::Rr => "MQTT 5 and 3.1.1",
+        Tool::Pub | Tool::Sub => "MQTT 3.1.1",
+    };
     let mosquitto = tool.mosquitto_name();
     let differences = match tool {
         Tool::Pub => "",
@@ -287,6 +311,17 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
   - an -F error naming a character that is not ASCII shows it as U+FFFD, not as the raw byte.
 "
         }
+        Tool::Rr => {
+            "  Differences from mosquitto_rr 2.0.11 (see docs/decisions.md):
+  - with -D publish correlation-data, only a message carrying the same correlation data is the
+    response; others on the response topic are ignored (mosquitto_rr prints the first message).
+  - -f and -s send the file or standard input (mosquitto_rr 2.0.11 sends an empty request).
+  - -R ignores retained messages and --retain-as-published sets its subscription option, as in
+    mosquitto_rr 2.1 (2.0.11 accepts both and does nothing).
+  - --latency, from mosquitto_rr 2.1.
+  - an -F error naming a character that is not ASCII shows it as U+FFFD, not as the raw byte.
+"
+        }
     };
     text.push_str(&format!(
         "
@@ -294,7 +329,7 @@ Notes:
   Arguments are read the way {mosquitto} reads them: one flag per argument (no -dv, no --port=1883),
   a flag's value is always the next argument, even when it starts with '-', and numbers are read like
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
-  Without -i or -I the client id is empty under MQTT 3.1.1 and the broker picks one (debug lines then
+  Without -i or -I the client id is empty under {empty_id_versions} and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
   Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls

@@ -16,7 +16,7 @@ use std::ffi::{OsStr, OsString};
 
 use crate::exit::Failure;
 use crate::tool::Tool;
-use config::{MessageSource, PubConfig, SubConfig};
+use config::{MessageSource, PubConfig, RrConfig, SubConfig};
 use parse::{ArgProcessor, Stop};
 
 /// The name the program was invoked as (basename of `argv[0]`), used in messages and the usage text, so a
@@ -106,5 +106,28 @@ pub fn parse_sub_with(
     match read_all(&mut processor, defaults, args)? {
         Some(stop) => Ok(stop.into()),
         None => processor.finish_sub().map(Parsed::Run),
+    }
+}
+
+/// Parses rrr's arguments (argv without `argv[0]`) with mosquitto_rr's rules and texts. `prog` is the
+/// name used in messages. No default-options file, and input named by `-f`/`-s` is not read (see
+/// [`parse_rr_with`]).
+pub fn parse_rr(prog: &str, args: &[OsString]) -> Result<Parsed<RrConfig>, Failure> {
+    parse_rr_with(prog, &[], args, |_| Ok(None))
+}
+
+/// Parses rrr's arguments after the `defaults` of the default-options file. The request named by
+/// `-f`/`-s` is loaded by `load` after the arguments were accepted and before the "All of topic,
+/// message, and response topic" check, as mosquitto_rr 2.1 loads it (see [`parse_pub_with`]).
+pub fn parse_rr_with(
+    prog: &str,
+    defaults: &[Vec<OsString>],
+    args: &[OsString],
+    load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
+) -> Result<Parsed<RrConfig>, Failure> {
+    let mut processor = ArgProcessor::new(Tool::Rr, prog);
+    match read_all(&mut processor, defaults, args)? {
+        Some(stop) => Ok(stop.into()),
+        None => processor.finish_rr(load).map(Parsed::Run),
     }
 }

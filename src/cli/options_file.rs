@@ -2,7 +2,8 @@
 //!
 //! Location: `$XDG_CONFIG_HOME/<name>` when `XDG_CONFIG_HOME` is set (and then nowhere else), otherwise
 //! `$HOME/.config/<name>`. rpub reads `rpub` there and, if that file does not exist, mosquitto_pub's
-//! `mosquitto_pub`, so existing setups keep working (rsub: `rsub`, then `mosquitto_sub`).
+//! `mosquitto_pub`, so existing setups keep working (rsub: `rsub`, then `mosquitto_sub`; rrr: `rrr`,
+//! then `mosquitto_rr`).
 //!
 //! Format (mosquitto's): one option per line, read in pieces of at most 1023 bytes (mosquitto reads with
 //! a 1024-byte `fgets`); a line whose first character is `#` is a comment; trailing CR/LF are removed;
@@ -24,6 +25,7 @@ pub fn file_names(tool: Tool) -> [&'static str; 2] {
     match tool {
         Tool::Pub => ["rpub", "mosquitto_pub"],
         Tool::Sub => ["rsub", "mosquitto_sub"],
+        Tool::Rr => ["rrr", "mosquitto_rr"],
     }
 }
 

@@ -99,8 +99,12 @@ pub(super) struct Options {
     pub(super) quiet: bool,
     pub(super) qos: QoS,
     pub(super) max_inflight: u16,
-    /// rpub: the last `-t`/`-L` wins.
+    /// rpub, rrr: the last `-t`/`-L` wins.
     pub(super) topic: Option<String>,
+    /// rrr `-e`: the last one wins.
+    pub(super) response_topic: Option<String>,
+    /// rrr `--latency`.
+    pub(super) latency: bool,
     /// rsub: every `-t`/`-L`, in order.
     pub(super) topics: Vec<String>,
     pub(super) source: Option<MessageSource>,
@@ -165,6 +169,8 @@ impl Default for Options {
             qos: QoS::AtMostOnce,
             max_inflight: DEFAULT_MAX_INFLIGHT,
             topic: None,
+            response_topic: None,
+            latency: false,
             topics: Vec::new(),
             source: None,
             retain: false,
@@ -207,10 +213,15 @@ pub(crate) struct ArgProcessor {
 
 impl ArgProcessor {
     pub(crate) fn new(tool: Tool, prog: &str) -> ArgProcessor {
+        let mut options = Options::default();
+        if tool == Tool::Rr {
+            // mosquitto_rr starts from MQTT 5: its response topic is an MQTT 5 property.
+            options.version = Version::V5;
+        }
         ArgProcessor {
             tool,
             prog: prog.to_string(),
-            options: Options::default(),
+            options,
         }
     }
 
@@ -368,6 +379,24 @@ impl ArgProcessor {
                     })?;
             }
             Opt::RemoveRetained => o.remove_retained = true,
+            Opt::ResponseTopic => {
+                if !ctext::valid_utf8(value) {
+                    return Err(usage("Error: Malformed UTF-8 in -e argument.\n\n"));
+                }
+                // Lossless: the bytes were just checked to be UTF-8.
+                let topic = lossy(value);
+                if !ctext::valid_publish_topic(&topic) {
+                    return Err(usage(format!(
+                        "Error: Invalid response topic '{topic}', does it contain '+' or '#'?\n"
+                    )));
+                }
+                o.response_topic = Some(topic);
+            }
+            Opt::Latency => {
+                o.latency = true;
+                // As mosquitto 2.1: Nagle's algorithm would delay the request and skew the time.
+                o.nodelay = true;
+            }
             Opt::Repeat => {
                 let repeat = ctext::atoi(value);
                 if repeat < 1 {
@@ -444,7 +473,7 @@ impl ArgProcessor {
         Ok(())
     }
 
-    /// `-t` and the topic of `-L`: rpub keeps the last one, rsub collects them all.
+    /// `-t` and the topic of `-L`: rpub and rrr keep the last one, rsub collects them all.
     pub(super) fn add_topic(&mut self, topic: &[u8], label: &str) -> Result<(), Failure> {
         if !ctext::valid_utf8(topic) {
             return Err(usage(format!(
@@ -454,7 +483,7 @@ impl ArgProcessor {
         // Lossless: the bytes were just checked to be UTF-8.
         let topic = lossy(topic);
         match self.tool {
-            Tool::Pub => {
+            Tool::Pub | Tool::Rr => {
                 if !ctext::valid_publish_topic(&topic) {
                     return Err(usage(format!(
                         "Error: Invalid publish topic '{topic}', does it contain '+' or '#'?\n"

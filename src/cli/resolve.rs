@@ -4,7 +4,9 @@
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
-use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
+use super::config::{
+    ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, RrConfig, SubConfig,
+};
 use super::ctext;
 use super::parse::{ArgProcessor, DEFAULT_PORT, DEFAULT_TLS_PORT, lossy, usage};
 use crate::exit::{self, Failure};
@@ -15,6 +17,11 @@ use crate::tool::Tool;
 
 const NEEDS_TOPIC_AND_MESSAGE: &str = "Error: Both topic and message must be supplied.\n";
 const NEEDS_SUBSCRIPTION: &str = "Error: You must specify a topic to subscribe to.\n";
+const NEEDS_TOPIC_MESSAGE_AND_RESPONSE_TOPIC: &str =
+    "Error: All of topic, message, and response topic must be supplied.\n";
+/// mosquitto_rr adds the response topic to the `-D publish` properties and checks them again:
+/// only a second response topic can fail there. Printed with `err_printf` (hidden by `--quiet`).
+const DUPLICATE_RESPONSE_TOPIC: &str = "Error in PUBLISH properties: Duplicate response topic.\n";
 const NEEDS_ID_FOR_C: &str =
     "Error: You must provide a client id if you are using the -c option.\n";
 const BAD_CREDENTIALS: &str = "Error: Problem setting username and/or password.\n";
@@ -147,10 +154,7 @@ impl ArgProcessor {
         let o = &self.options;
         if let Some(id) = &o.id {
             if id.is_empty() {
-                return Err(self.runtime(match self.tool {
-                    Tool::Pub => "Error: Invalid id.\n",
-                    Tool::Sub => "Error: Invalid id and/or clean_session.\n",
-                }));
+                return Err(self.runtime(self.invalid_id_text()));
             }
             if !ctext::valid_utf8(id) {
                 // libmosquitto fails without setting errno, so mosquitto prints nothing at all.
@@ -165,10 +169,7 @@ impl ArgProcessor {
         // MQTT 5 `-c` with a finite `-x` and no id: libmosquitto refuses a persistent session
         // without an id.
         if !o.clean_session && o.id.is_none() && o.id_prefix.is_none() {
-            return Err(self.runtime(match self.tool {
-                Tool::Pub => "Error: Invalid id.\n",
-                Tool::Sub => "Error: Invalid id and/or clean_session.\n",
-            }));
+            return Err(self.runtime(self.invalid_id_text()));
         }
         let v3 = o.version != Version::V5;
         // `-D will` after which a `-V` went back to v3.x: libmosquitto refuses the will.
@@ -193,6 +194,14 @@ impl ArgProcessor {
             return Err(self.runtime("Unable to connect (This feature is not supported.).\n"));
         }
         Ok(())
+    }
+
+    /// What the tool prints when libmosquitto refuses the client id (and the clean-session flag).
+    fn invalid_id_text(&self) -> &'static str {
+        match self.tool {
+            Tool::Pub => "Error: Invalid id.\n",
+            Tool::Sub | Tool::Rr => "Error: Invalid id and/or clean_session.\n",
+        }
     }
 
     fn common(&self) -> CommonConfig {
@@ -346,6 +355,63 @@ impl ArgProcessor {
             retain_as_published: o.retain_as_published,
             subscribe_properties: o.v5.subscribe,
             unsubscribe_properties: o.v5.unsubscribe,
+        })
+    }
+}
+
+impl ArgProcessor {
+    /// Final checks and resolution for rrr, in mosquitto_rr's order: the shared checks, then the
+    /// message of `-f`/`-s`, read by `load` where mosquitto_rr 2.1 reads it (2.0.11 never reads it
+    /// and sends an empty request; see docs/decisions.md), then its "all of" check, the response
+    /// topic added to the `-D publish` properties, and the client set-up checks.
+    pub(crate) fn finish_rr(
+        mut self,
+        load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
+    ) -> Result<RrConfig, Failure> {
+        self.check_loaded()?;
+        let quiet = self.options.quiet;
+        let loaded = match &self.options.source {
+            Some(source) => {
+                load(source).map_err(|failure| if quiet { failure.quieted() } else { failure })?
+            }
+            None => None,
+        };
+        if let Some(payload) = loaded {
+            self.options.source = Some(MessageSource::Message(payload));
+        }
+        let (Some(topic), Some(source), Some(response_topic)) = (
+            self.options.topic.take(),
+            self.options.source.take(),
+            self.options.response_topic.take(),
+        ) else {
+            return Err(usage(NEEDS_TOPIC_MESSAGE_AND_RESPONSE_TOPIC));
+        };
+        if self.options.v5.publish.response_topic().is_some() {
+            return Err(self.runtime(DUPLICATE_RESPONSE_TOPIC));
+        }
+        self.check_client_setup()?;
+        let mut common = self.common();
+        // mosquitto_rr's message count is 1, and like mosquitto_sub's -C below 20 it becomes
+        // libmosquitto's receive maximum: MQTT 5 CONNECTs say 1 unless `-D connect` gave one.
+        if common.version == Version::V5 && common.connect_properties.receive_maximum().is_none() {
+            common.connect_properties.push(Property::ReceiveMaximum(1));
+        }
+        let o = self.options;
+        Ok(RrConfig {
+            common,
+            topic,
+            response_topic,
+            source,
+            verbose: o.verbose,
+            no_eol: o.no_eol,
+            format: o.format,
+            pretty: o.pretty,
+            timeout: o.timeout,
+            no_retain: o.no_retain,
+            retain_as_published: o.retain_as_published,
+            latency: o.latency,
+            publish_properties: o.v5.publish,
+            subscribe_properties: o.v5.subscribe,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! The flag table: every option of mosquitto_pub/mosquitto_sub 2.0.11, once. Each row names the flag,
+//! The flag table: every option of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11, once. Each row names the flag,
 //! the tools that accept it, what it does, the value it takes (its names in the help and the usage
 //! synopsis, and mosquitto's error text when it is missing), the help section it belongs to and its
 //! help text. The parser (`parse.rs`), `--help` and the usage synopsis (`help.rs`) all read it, and man
@@ -36,6 +36,10 @@ pub(crate) enum Opt {
     Quiet,
     RandomFilter,
     RemoveRetained,
+    /// rrr `-e`: the response topic.
+    ResponseTopic,
+    /// rrr `--latency`: print the time from request to response (mosquitto 2.1).
+    Latency,
     Repeat,
     RepeatDelay,
     Retain,
@@ -129,7 +133,7 @@ pub(crate) enum Section {
     V5,
     /// rpub: the topic, the message and how it is published.
     Publish,
-    /// rsub: the subscriptions and how messages are printed.
+    /// rsub: the subscriptions and how messages are printed; rrr: the response.
     Receive,
     /// rsub: which messages are printed.
     Select,
@@ -241,9 +245,8 @@ impl Flag {
     }
 }
 
-/// Every flag of mosquitto_pub/mosquitto_sub 2.0.11 (`-S`, SRV lookups, is not compiled into the
-/// reference build, so it stays unknown; `-e` belongs to mosquitto_rr), in the order the help lists
-/// them. A name means one flag per tool (a test checks), so the order does not affect matching.
+/// Every flag of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11 (`-S`, SRV lookups, is not compiled
+/// into the reference build, so it stays unknown), in the order the help lists them. A name means one flag per tool (a test checks), so the order does not affect matching.
 #[rustfmt::skip]
 pub(crate) static FLAGS: &[Flag] = &[
     row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
@@ -269,8 +272,12 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["-P", "--pw"], Tools::ALL, Opt::Password, Section::Connection,
         "password to log in with (MQTT 3.x: only together with -u)")
         .value("PASSWORD", "password", "Error: -P argument given but no password specified.\n\n"),
-    row(&["-V", "--protocol-version"], Tools::ALL, Opt::ProtocolVersion, Section::Connection,
+    row(&["-V", "--protocol-version"], Tools::PUB.with(Tools::SUB), Opt::ProtocolVersion, Section::Connection,
         "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31")
+        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
+    // mosquitto_rr defaults to MQTT 5 (the request/response properties need it).
+    row(&["-V", "--protocol-version"], Tools::RR, Opt::ProtocolVersion, Section::Connection,
+        "mqttv5 or 5 (the default), mqttv311 or 311, mqttv31 or 31")
         .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
     row(&["-k", "--keepalive"], Tools::ALL, Opt::KeepAlive, Section::Connection,
         "seconds between keepalive pings, 5 to 65535 (default: 60)")
@@ -336,25 +343,31 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["-x"], Tools::ALL, Opt::SessionExpiry, Section::V5,
         "session expiry interval (MQTT 5): 0 to 4294967295, or -1 (never expires, needs -i)")
         .value("SECONDS", "session_expiry", "Error: -x argument given but no session expiry interval specified.\n\n"),
-    row(&["--retain-as-published"], Tools::SUB, Opt::RetainAsPublished, Section::V5,
+    row(&["--retain-as-published"], Tools::SUB.with(Tools::RR), Opt::RetainAsPublished, Section::V5,
         "keep the retain flag of forwarded messages (MQTT 5 subscription option)"),
     row(&["-t", "--topic"], Tools::PUB, Opt::Topic, Section::Publish,
         "topic to publish to (no + or # wildcards)")
         .value("TOPIC", "topic", "Error: -t argument given but no topic specified.\n\n"),
-    row(&["-m", "--message"], Tools::PUB, Opt::Message, Section::Publish,
+    row(&["-t", "--topic"], Tools::RR, Opt::Topic, Section::Publish,
+        "topic to send the request to (no + or # wildcards)")
+        .value("TOPIC", "topic", "Error: -t argument given but no topic specified.\n\n"),
+    row(&["-m", "--message"], Tools::PUB.with(Tools::RR), Opt::Message, Section::Publish,
         "the message is TEXT, byte for byte")
         .value("TEXT", "message", "Error: -m argument given but no message specified.\n\n"),
-    row(&["-f", "--file"], Tools::PUB, Opt::File, Section::Publish,
+    row(&["-f", "--file"], Tools::PUB.with(Tools::RR), Opt::File, Section::Publish,
         "the message is the whole content of FILE")
         .value("FILE", "file", "Error: -f argument given but no file specified.\n\n"),
-    row(&["-s", "--stdin-file"], Tools::PUB, Opt::StdinFile, Section::Publish,
+    row(&["-s", "--stdin-file"], Tools::PUB.with(Tools::RR), Opt::StdinFile, Section::Publish,
         "the message is everything read from standard input"),
     row(&["-l", "--stdin-line"], Tools::PUB, Opt::StdinLine, Section::Publish,
         "each line of standard input is one message"),
-    row(&["-n", "--null-message"], Tools::PUB, Opt::NullMessage, Section::Publish,
+    row(&["-n", "--null-message"], Tools::PUB.with(Tools::RR), Opt::NullMessage, Section::Publish,
         "the message is empty (zero bytes)"),
     row(&["-q", "--qos"], Tools::PUB, Opt::Qos, Section::Publish,
         "delivery guarantee: 0, 1 or 2 (default: 0)")
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+    row(&["-q", "--qos"], Tools::RR, Opt::Qos, Section::Publish,
+        "QoS of the request and of the subscription to the response topic: 0, 1 or 2 (default: 0)")
         .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
     row(&["-r", "--retain"], Tools::PUB, Opt::Retain, Section::Publish,
         "ask the broker to keep the message for future subscribers"),
@@ -364,6 +377,10 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--repeat-delay"], Tools::PUB, Opt::RepeatDelay, Section::Publish,
         "wait this long between repeats (fractions allowed)")
         .value("SECONDS", "seconds", "Error: --repeat-delay argument given but no time specified.\n\n"),
+    row(&["-e"], Tools::RR, Opt::ResponseTopic, Section::Receive,
+        "topic the response comes on: subscribed to, and sent with the request as its MQTT 5\n\
+         response topic (no + or # wildcards)")
+        .value("TOPIC", "response-topic", "Error: -e argument given but no response topic specified.\n\n"),
     row(&["-t", "--topic"], Tools::SUB, Opt::Topic, Section::Receive,
         "topic filter to subscribe to; repeat -t for more filters")
         .value("FILTER", "filter", "Error: -t argument given but no topic specified.\n\n"),
@@ -373,14 +390,14 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
         "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)")
         .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
-    row(&["-v", "--verbose"], Tools::SUB, Opt::Verbose, Section::Receive,
+    row(&["-v", "--verbose"], Tools::SUB.with(Tools::RR), Opt::Verbose, Section::Receive,
         "print the topic, a space, then the message"),
-    row(&["-N"], Tools::SUB, Opt::NoEol, Section::Receive,
+    row(&["-N"], Tools::SUB.with(Tools::RR), Opt::NoEol, Section::Receive,
         "print no newline after each message"),
-    row(&["-F"], Tools::SUB, Opt::Format, Section::Receive,
+    row(&["-F"], Tools::SUB.with(Tools::RR), Opt::Format, Section::Receive,
         "print each message as FORMAT says (overrides -v; see below)")
         .value("FORMAT", "format", "Error: -F argument given but no format specified.\n\n"),
-    row(&["--pretty"], Tools::SUB, Opt::Pretty, Section::Receive,
+    row(&["--pretty"], Tools::SUB.with(Tools::RR), Opt::Pretty, Section::Receive,
         "print the JSON of %j and %J indented over several lines"),
     row(&["-C"], Tools::SUB, Opt::Count, Section::Receive,
         "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)")
@@ -388,9 +405,15 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["-W"], Tools::SUB, Opt::Timeout, Section::Receive,
         "exit after SECONDS seconds (exit status 27)")
         .value("SECONDS", "seconds", "Error: -W argument given but no timeout specified.\n\n"),
+    row(&["-W"], Tools::RR, Opt::Timeout, Section::Receive,
+        "give up after SECONDS seconds without a response (exit status 27)")
+        .value("SECONDS", "seconds", "Error: -W argument given but no timeout specified.\n\n"),
+    row(&["--latency"], Tools::RR, Opt::Latency, Section::Receive,
+        "after the response, print the time since the request was sent (as mosquitto 2.1;\n\
+         implies --nodelay)"),
     row(&["-E"], Tools::SUB, Opt::ExitAfterSubscribe, Section::Receive,
         "exit as soon as the broker has confirmed the subscriptions"),
-    row(&["-R"], Tools::SUB, Opt::NoRetain, Section::Select,
+    row(&["-R"], Tools::SUB.with(Tools::RR), Opt::NoRetain, Section::Select,
         "skip retained messages (MQTT 5: the broker is asked not to send them)"),
     row(&["--retained-only"], Tools::SUB, Opt::RetainedOnly, Section::Select,
         "print retained messages only; exit at the first one that is not (not with -R)"),

@@ -140,6 +140,10 @@ pub fn mosquitto_sub() -> PathBuf {
     require_program("mosquitto_sub", &["/usr/bin", "/usr/local/bin"])
 }
 
+pub fn mosquitto_rr() -> PathBuf {
+    require_program("mosquitto_rr", &["/usr/bin", "/usr/local/bin"])
+}
+
 /// A loopback port that nothing listens on right now (bind `127.0.0.1:0`, read the port, close).
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -957,6 +961,13 @@ impl Tool {
         }
     }
 
+    pub fn rr_program(self) -> PathBuf {
+        match self {
+            Tool::Ours if !selftest() => PathBuf::from(env!("CARGO_BIN_EXE_rrr")),
+            _ => mosquitto_rr(),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Tool::Mosquitto => "mosquitto",
@@ -996,6 +1007,20 @@ impl Ctx<'_> {
     /// The subscriber under test, no arguments yet.
     pub fn sub_raw(&self) -> ClientRun {
         ClientRun::new(self.tool.sub_program())
+    }
+
+    /// The request/response client under test, no arguments yet.
+    pub fn rr_raw(&self) -> ClientRun {
+        ClientRun::new(self.tool.rr_program())
+    }
+
+    /// The request/response client under test with `-h 127.0.0.1 -p PORT` and `args`.
+    pub fn rr<I, S>(&self, args: I) -> ClientRun
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.rr_raw().args(self.conn()).args(args)
     }
 
     /// The publisher under test with `-h 127.0.0.1 -p PORT` and `args`.

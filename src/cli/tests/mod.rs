@@ -10,12 +10,15 @@ mod accepted;
 mod ctext;
 mod errors;
 mod help;
+mod rr;
 mod sub_output;
 mod table;
 mod tls_proxy;
 mod v5;
 
-use super::config::{ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, SubConfig};
+use super::config::{
+    ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, RrConfig, SubConfig,
+};
 use super::ctext::{atof, atoi, valid_publish_topic, valid_subscription_topic, valid_utf8};
 use super::help::{tool_version_line, usage_text};
 use super::{Parsed, parse};
@@ -40,6 +43,7 @@ fn run(tool: Tool, args: &[OsString]) -> Result<Parsed<()>, Failure> {
     match tool {
         Tool::Pub => super::parse_pub("mosquitto_pub", args).map(without_config),
         Tool::Sub => super::parse_sub("mosquitto_sub", args).map(without_config),
+        Tool::Rr => super::parse_rr("mosquitto_rr", args).map(without_config),
     }
 }
 
@@ -60,6 +64,10 @@ fn parse_pub(prog: &str, args: &[OsString]) -> Result<PubConfig, Failure> {
 
 fn parse_sub(prog: &str, args: &[OsString]) -> Result<SubConfig, Failure> {
     super::parse_sub(prog, args).map(config)
+}
+
+fn parse_rr(prog: &str, args: &[OsString]) -> Result<RrConfig, Failure> {
+    super::parse_rr(prog, args).map(config)
 }
 
 fn parse_pub_with(
@@ -93,7 +101,7 @@ fn runtime(text: &str) -> Failure {
 
 const SILENT: Failure = Failure::Silent { code: 1 };
 
-use Tool::{Pub, Sub};
+use Tool::{Pub, Rr, Sub};
 
 fn default_connect() -> ConnectSpec {
     default_common().connect
