@@ -741,7 +741,10 @@ fn against_fake(name: &str, version: Version, fake: Fake, args: &[&str]) {
     // Our addition under `-d` (issue 13): one line saying what the broker did wrong, which
     // mosquitto_rr does not print. The outputs are compared without it.
     let explained = without_violation_line(&mut ours.0.stdout);
-    assert!(explained <= 1, "{name}: {explained} protocol violation lines");
+    assert!(
+        explained <= 1,
+        "{name}: {explained} protocol violation lines"
+    );
     let show = |(out, received): &(Output, Vec<String>)| {
         format!(
             "{}\nthe fake broker received:\n  {}",
