@@ -27,7 +27,13 @@ How a run is checked
   A scenario whose first run of ours exits non-zero saying "not supported" is reported as
   "skipped: not supported yet".
 
-The broker (a private mosquitto on a free 127.0.0.1 port, config in the work dir) and the work dir
+MQTT over WebSockets (issue 17): a second private broker, mosquitto 2.1.2 (built by scripts/bench.sh into
+target/oracle/, or --oracle21 DIR) with a plain and a WebSocket listener, runs two more scenarios: 100,000
+QoS 0 lines over ws:// by rpub against mosquitto_pub 2.1.2 over ws://, and rpub over ws:// against rpub
+itself over plain TCP to the same broker (the "mosq" columns then hold rpub over TCP). Their messages are
+verified through the plain listener. Without a 2.1.2 build they are reported as skipped.
+
+The brokers (private mosquittos on free 127.0.0.1 ports, config in the work dir) and the work dir
 are removed on exit, also on SIGINT/SIGTERM/SIGHUP; processes are only ever stopped by the PID this
 script started.
 """
@@ -376,6 +382,53 @@ class Env:
                     raise SystemExit(f"bench: missing program {path!r} "
                                      "(run scripts/bench.sh, which builds and installs)")
         self.port = None
+        # mosquitto 2.1.2 for the WebSocket scenarios (None: not built, they are skipped)
+        o21 = os.path.abspath(args.oracle21)
+        self.mosq21 = {tool: os.path.join(o21, "bin", f"mosquitto_{tool}") for tool in ("pub", "sub")}
+        self.broker21_bin = os.path.join(o21, "bin", "mosquitto")
+        if not all(os.access(p, os.X_OK) for p in [self.broker21_bin, *self.mosq21.values()]):
+            self.mosq21 = None
+        self.broker21 = None
+        self.port21 = self.ws_port21 = None
+
+    def start_broker21(self):
+        """mosquitto 2.1.2 with a plain and a WebSocket listener (the WebSocket scenarios); False if not built."""
+        if self.mosq21 is None:
+            return False
+        if self.broker21 is not None:
+            return True
+        ports = []
+        for _ in range(2):
+            sk = socket.socket()
+            sk.bind((HOST, 0))
+            ports.append(sk)
+        self.port21, self.ws_port21 = (sk.getsockname()[1] for sk in ports)
+        for sk in ports:
+            sk.close()
+        conf = os.path.join(self.workdir, "mosquitto21.conf")
+        with open(conf, "w") as f:
+            f.write(
+                ("user root\n" if os.geteuid() == 0 else "")
+                + "allow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 0\nmax_queued_bytes 0\n"
+                "queue_qos0_messages true\npersistence false\nlog_type error\nlog_type warning\n"
+                f"listener {self.port21} {HOST}\nlistener {self.ws_port21} {HOST}\nprotocol websockets\n"
+            )
+        log_path = os.path.join(self.workdir, "broker21.log")
+        logf = open(log_path, "w")
+        self.broker21 = subprocess.Popen([self.broker21_bin, "-c", conf], stdout=logf, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        logf.close()
+        self.procs.append(self.broker21)
+        for _ in range(100):
+            try:
+                for port in (self.port21, self.ws_port21):
+                    socket.create_connection((HOST, port), timeout=1).close()
+                return True
+            except OSError:
+                if self.broker21.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise SystemExit(f"bench: mosquitto 2.1.2 did not start: {open(log_path).read()}")
 
     def start_broker(self):
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -449,9 +502,9 @@ class Env:
     def conn_args(self):
         return ["-h", HOST, "-p", str(self.port)]
 
-    def run(self, side, tool, args, stdin=None, timeout=120):
+    def run(self, side, tool, args, stdin=None, timeout=120, prog=None):
         """Runs one measured command; returns a dict with its measurements, stdout and stderr paths."""
-        prog = self.tools[side][tool]
+        prog = prog or self.tools[side][tool]
         res_path = os.path.join(self.workdir, "result")
         out_path = os.path.join(self.workdir, f"stdout-{side}")
         err_path = os.path.join(self.workdir, f"stderr-{side}")
@@ -528,6 +581,14 @@ class Scenario:
     def setup(self, env):
         pass
 
+    def program(self, env, side):
+        """The program a side runs (None: the side's own rpub/rsub or mosquitto_pub/sub)."""
+        return None
+
+    def conn(self, env, side):
+        """Arguments put before the prepared ones for `side` (the connection, when the sides differ)."""
+        return []
+
     def prepare(self, env, tag):
         """Returns (args, stdin, ctx)."""
         raise NotImplementedError
@@ -586,6 +647,54 @@ class Publish(Scenario):
 
     def finish(self, env, ctx):
         forget_session(env.port, ctx[1])
+
+
+class WsPublish(Publish):
+    """A Publish scenario on the mosquitto 2.1.2 broker: `sides` says how each side connects ("ws" or "tcp")
+    and which program it runs ("rpub" or "mosquitto_pub"); messages are verified on the plain listener."""
+
+    def __init__(self, key, title, pairs, n, opts, sides):
+        super().__init__(key, title, pairs, ["-l"] + opts, "", seq_payloads(n), stdin=("seq", n))
+        self.sides = sides
+        self.doc = " vs ".join(f"seq {n} | {prog} {' '.join(opts)} -l over {how}" for prog, how in sides.values())
+
+    def setup(self, env):
+        if not env.start_broker21():
+            raise Skip("no mosquitto 2.1.2 build (scripts/bench.sh builds it into target/oracle/)")
+
+    def program(self, env, side):
+        prog = self.sides[side][0]
+        return env.tools["ours"]["pub"] if prog == "rpub" else env.mosq21["pub"]
+
+    def conn(self, env, side):
+        if self.sides[side][1] == "ws":
+            return ["-h", HOST, "-p", str(env.ws_port21), "--ws"]
+        return ["-h", HOST, "-p", str(env.port21)]
+
+    def prepare(self, env, tag):
+        topic = f"bench/{self.key}/{tag}"
+        vid = f"verify-{self.key}-{tag}"
+        m = Mqtt(env.port21, vid, clean=False)
+        m.subscribe(topic, 0)
+        m.close()
+        return ["-t", topic] + self.extra, self.stdin, (topic, vid, self.payloads)
+
+    def check(self, env, ctx, r):
+        topic, vid, payloads = ctx
+        expect_exit(r, 0)
+        m = Mqtt(env.port21, vid, clean=False)
+        try:
+            got = m.drain(len(payloads), self.verify_timeout)
+        finally:
+            m.close()
+        compare("published", got, topic, payloads)
+
+    def finish(self, env, ctx):
+        forget_session(env.port21, ctx[1])
+
+
+class Skip(Exception):
+    """A scenario that cannot run here (its reason is reported)."""
 
 
 class Retained(Scenario):
@@ -695,6 +804,10 @@ def scenarios(big_payload, big_path):
         stream("stream-q0-1k", "`seq 1000 | rpub -l -q 0` (RSS baseline)", 1_000, ["-q", "0"], 30),
         stream("stream-q0-1M", "`seq 1000000 | rpub -l -q 0` (RSS)", 1_000_000, ["-q", "0"], 3, capped=True,
                timeout=120),
+        WsPublish("ws-stream-q0-100k", "`seq 100000 | rpub -l -q 0 --ws` vs mosquitto_pub 2.1.2 `--ws`", 15,
+                  100_000, ["-q", "0"], {"ours": ("rpub", "ws"), "mosq": ("mosquitto_pub", "ws")}),
+        WsPublish("ws-vs-tcp-q0-100k", "`seq 100000 | rpub -l -q 0`: over ws vs over TCP (mosq columns: rpub TCP)",
+                  15, 100_000, ["-q", "0"], {"ours": ("rpub", "ws"), "mosq": ("rpub", "tcp")}),
     ]
 
 
@@ -720,7 +833,8 @@ def run_scenario(env, sc, idx, total):
 
     def one(side, tag, measured):
         args, stdin, ctx = sc.prepare(env, tag)
-        r = env.run(side, sc.tool, args, stdin, sc.timeout)
+        args = sc.conn(env, side) + args
+        r = env.run(side, sc.tool, args, stdin, sc.timeout, prog=sc.program(env, side))
         try:
             sc.check(env, ctx, r)
             r["ok"] = True
@@ -741,7 +855,12 @@ def run_scenario(env, sc, idx, total):
         return r
 
     try:
-        sc.setup(env)
+        try:
+            sc.setup(env)
+        except Skip as e:
+            res["status"] = f"skipped: {e}"
+            log(f"[{idx}/{total}] {sc.key}: skipped: {e}")
+            return res
         plan = ([("warm-up", False)] if sc.warmup else []) + [(f"pair {i + 1}", True) for i in range(sc.pairs)]
         for n, (label, measured) in enumerate(plan):
             r = one("ours", f"{n}o", measured)
@@ -828,7 +947,10 @@ def targets(results, big_len):
         add("QoS 1/2 stream wall ≤ 0.7", k, "wall_s", 0.7)
     for k in ("drain-q0-100k", "drain-q0-100k-v", "drain-q0-100k-F", "drain-q1-20k"):
         add("subscriber drain CPU ≤ 0.5", k, "cpu_s", 0.5)
-    measured = [r for r in results if r["status"] == "ok" and r.get("ratio_maxrss_kb") is not None]
+    add("ws 100k QoS 0: rpub over ws / mosquitto_pub 2.1.2 over ws ≤ 0.6", "ws-stream-q0-100k", "wall_s", 0.6)
+    add("ws 100k QoS 0: rpub over ws / rpub over TCP ≤ 1.5", "ws-vs-tcp-q0-100k", "wall_s", 1.5)
+    measured = [r for r in results if r["status"] == "ok" and r.get("ratio_maxrss_kb") is not None
+                and not r["key"].startswith("ws-vs-tcp")]
     if measured:
         over = [r["key"] for r in measured if r["ratio_maxrss_kb"] > 1.0]
         worst = max(measured, key=lambda r: r["ratio_maxrss_kb"])
@@ -848,7 +970,9 @@ def targets(results, big_len):
 
 def markdown(results, trows, meta):
     out = []
-    out.append(f"Broker: mosquitto {meta['mosquitto_version']} on loopback; {meta['nproc']} CPUs, {meta['cpu']}; "
+    ws_note = ("; WebSocket scenarios (ws-*): mosquitto 2.1.2's broker and mosquitto_pub 2.1.2"
+               if any(r["key"].startswith("ws-") for r in results) else "")
+    out.append(f"Broker: mosquitto {meta['mosquitto_version']} on loopback{ws_note}; {meta['nproc']} CPUs, {meta['cpu']}; "
                f"kernel {meta['kernel']}; rpubsub {meta['git']}; {meta['date']}; load average (1, 5, 15 min) "
                f"{meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end.")
     out.append("")
@@ -931,6 +1055,8 @@ def main():
     ap.add_argument("--only", help="run only the scenarios whose key matches this regex")
     ap.add_argument("--json", help="machine-readable summary (default: bench-results.json in a new temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the work dir (broker config, last outputs)")
+    ap.add_argument("--oracle21", default="target/oracle/mosquitto-2.1.2",
+                    help="mosquitto 2.1.2 build for the WebSocket scenarios (default target/oracle/mosquitto-2.1.2)")
     args = ap.parse_args()
     if args.quick and args.pairs is None:
         args.pairs = 3

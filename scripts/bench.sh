@@ -19,4 +19,10 @@ for tool in python3 cc seq; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench: needs $tool" >&2; exit 1; }
 done
 cargo build --release --quiet >&2
-exec python3 scripts/bench.py --bin-dir "${CARGO_TARGET_DIR:-target}/release" "$@"
+# mosquitto 2.1.2 (broker with WebSocket listeners, mosquitto_pub 2.1.2) for the ws:// scenarios; once.
+if [ -x ../shared/oracle/mosquitto-2.1.2/build.sh ] || [ -f ../shared/oracle/mosquitto-2.1.2/build.sh ]; then
+  bash ../shared/oracle/mosquitto-2.1.2/build.sh "${CARGO_TARGET_DIR:-target}/oracle/mosquitto-2.1.2" >&2 \
+    || echo "bench: mosquitto 2.1.2 could not be built; the WebSocket scenarios are skipped" >&2
+fi
+exec python3 scripts/bench.py --bin-dir "${CARGO_TARGET_DIR:-target}/release" \
+  --oracle21 "${CARGO_TARGET_DIR:-target}/oracle/mosquitto-2.1.2" "$@"

@@ -207,6 +207,8 @@ const MOSQ_ERR_NOMEM: (i32, &str) = (1, "Out of memory.");
 const MOSQ_ERR_INVAL: (i32, &str) = (3, "Invalid function arguments provided.");
 const MOSQ_ERR_PAYLOAD_SIZE: (i32, &str) = (9, "Payload too large.");
 const MOSQ_ERR_NOT_SUPPORTED: (i32, &str) = (10, "This feature is not supported.");
+/// MOSQ_ERR_UNKNOWN: what mosquitto 2.1 exits with when a WebSocket upgrade is refused.
+const MOSQ_ERR_UNKNOWN: i32 = 13;
 /// MOSQ_ERR_TLS: its text (`A TLS error occurred.`) gives way to one naming the cause.
 const MOSQ_ERR_TLS: i32 = 8;
 /// MOSQ_ERR_KEEPALIVE has no text of its own in mosquitto_strerror.
@@ -339,9 +341,12 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
     let code = match failure {
         F::TlsServerOnPlainPort { .. } => MOSQ_ERR_PROTOCOL.0,
         F::HostnameMismatch { .. }
-        | F::UnknownCa
+        | F::UnknownCa { .. }
         | F::Expired { .. }
         | F::NotYetValid { .. }
+        | F::NotCa { .. }
+        | F::BadSignature { .. }
+        | F::HandshakeSignature { .. }
         | F::BadServerCertificate { .. }
         | F::ClientCertRequired
         | F::ClientCertRejected { .. }
@@ -351,6 +356,25 @@ pub fn tls_failure(failure: &crate::tls::TlsFailure) -> Failure {
         | F::NotTlsServer { .. }
         | F::Alert { .. }
         | F::Other { .. } => MOSQ_ERR_TLS,
+    };
+    Failure::runtime(failure.to_string(), code)
+}
+
+/// A failed WebSocket connection: what the server did (clearer than mosquitto 2.1's texts, which
+/// range from `Error: Unknown error` to `Error: Bad file descriptor`), with an exit code by class:
+/// 7 (MOSQ_ERR_CONN_LOST, as mosquitto 2.1) when the server closed the connection during the
+/// upgrade, 13 (MOSQ_ERR_UNKNOWN, what mosquitto 2.1 exits with when the upgrade is refused) for
+/// every other failed upgrade, 2 (MOSQ_ERR_PROTOCOL) for a server that breaks the framing after it.
+pub fn ws_failure(failure: &crate::net::WsFailure) -> Failure {
+    use crate::net::WsFailure as F;
+    let code = match failure {
+        F::ClosedDuringUpgrade { .. } => MOSQ_ERR_CONN_LOST.0,
+        F::Refused { .. }
+        | F::BadUpgrade { .. }
+        | F::NotHttp { .. }
+        | F::TlsAnswer { .. }
+        | F::ResponseTooLarge => MOSQ_ERR_UNKNOWN,
+        F::TextFrame | F::FrameTooLarge { .. } | F::Protocol { .. } => MOSQ_ERR_PROTOCOL.0,
     };
     Failure::runtime(failure.to_string(), code)
 }
@@ -369,7 +393,10 @@ pub fn tls_setup_failure(err: &crate::tls::TlsSetupError) -> Failure {
         | E::OsCerts { .. }
         | E::ClientCert { .. }
         | E::ClientKey { .. }
-        | E::EncryptedKey { .. }
+        | E::LegacyEncryptedKey { .. }
+        | E::KeyPassphrase { .. }
+        | E::WrongPassphrase { .. }
+        | E::KeyLog { .. }
         | E::KeyMismatch { .. }
         | E::UnsupportedVersion { .. }
         | E::InvalidVersion { .. }

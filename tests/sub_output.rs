@@ -227,7 +227,9 @@ fn f_hex_with_widths() {
             "-C",
             "2",
             "-F",
-            "%x|%X|%4x|%6x|%10x|%-10X|%010x|%20x|%-x|%.2x|%1x",
+            // No `%.2x`: mosquitto 2.1 gave a precision on %x a meaning (hex grouping, which we
+            // take over: tests/v21_differential.rs); 2.0.11 ignored it.
+            "%x|%X|%4x|%6x|%10x|%-10X|%010x|%20x|%-x|%1x",
         ],
         &[],
         &[

@@ -2,6 +2,7 @@
 //! asks and prints.
 
 pub mod input;
+mod monitor;
 pub mod publisher;
 pub mod rr;
 pub mod session;
@@ -9,6 +10,8 @@ pub mod session;
 mod sim;
 #[cfg(test)]
 mod sim_rr;
+#[cfg(test)]
+mod sim_v21;
 pub mod subscriber;
 
 use std::hash::{BuildHasher, Hasher};
@@ -151,7 +154,10 @@ pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rpub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Pub);
+    let defaults = match cli::options_file::load_for(Tool::Pub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
         Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
@@ -171,7 +177,10 @@ pub fn rsub_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rsub");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Sub);
+    let defaults = match cli::options_file::load_for(Tool::Sub, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_sub_with(&prog, &defaults, &args) {
         Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;
@@ -191,7 +200,10 @@ pub fn rrr_main() -> i32 {
     let mut argv = std::env::args_os();
     let prog = cli::program_name(argv.next().as_deref(), "rrr");
     let args: Vec<_> = argv.collect();
-    let defaults = cli::options_file::load(Tool::Rr);
+    let defaults = match cli::options_file::load_for(Tool::Rr, &args) {
+        Ok(defaults) => defaults,
+        Err(failure) => return exit::report(&failure, &prog, false),
+    };
     match cli::parse_rr_with(&prog, &defaults, &args, input::load_input) {
         Ok(Parsed::Run(config)) => {
             let quiet = config.common.quiet;

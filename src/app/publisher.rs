@@ -144,6 +144,11 @@ impl<S: ChunkSource> Publisher<S> {
             s.finish(Err(exit::tls_failure(&failure)));
             return;
         }
+        if let Some(failure) = s.take_final_ws_failure() {
+            // The same for a failed WebSocket upgrade or a server breaking the framing.
+            s.finish(Err(exit::ws_failure(&failure)));
+            return;
+        }
         if let Some(disconnect) = s.client_ref().server_disconnect() {
             // An MQTT 5 server said goodbye: final, even with `-l` (mosquitto_pub -l exits 0 then).
             let outcome = match (

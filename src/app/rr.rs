@@ -141,8 +141,8 @@ impl Requester {
             qos: config.common.qos,
             no_local: false,
             retain_as_published: v5 && config.retain_as_published,
-            retain_handling: if v5 && config.no_retain {
-                RetainHandling::DoNotSend
+            retain_handling: if v5 {
+                config.retain_handling
             } else {
                 RetainHandling::SendAtSubscribe
             },

@@ -20,7 +20,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::exit::{self, Failure};
-use crate::net::{ConnectFailure, ConnectSpec, Drain, Driver, Turn};
+use crate::net::{ConnectFailure, ConnectSpec, Drain, Driver, Turn, WsFailure};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::event::{ConnectionError, Event};
@@ -57,6 +57,10 @@ pub trait Link {
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
     /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
     fn take_connect_failure(&mut self) -> Option<ConnectFailure>;
+    /// Why the WebSocket layer ended the last connection, once.
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        None
+    }
 }
 
 /// The production link: the mio driver and where to connect.
@@ -101,6 +105,9 @@ impl Link for NetLink {
     }
     fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
         self.driver.take_connect_failure()
+    }
+    fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        self.driver.take_ws_failure()
     }
 }
 
@@ -314,6 +321,14 @@ impl<L: Link> Session<L> {
     /// Why the last TLS connection failed, once.
     pub fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.link.take_tls_failure()
+    }
+
+    /// Why the WebSocket layer ended the last connection, once, if that is final: a server that
+    /// closed during the upgrade after an earlier connection worked is taken for a restart (the
+    /// connection counts as lost, and the roles reconnect as they do after any loss).
+    pub fn take_final_ws_failure(&mut self) -> Option<WsFailure> {
+        let failure = self.link.take_ws_failure()?;
+        (!(failure.is_transient() && self.ever_connected())).then_some(failure)
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one

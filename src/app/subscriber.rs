@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::monitor::{MessageRate, Watch};
 use super::session::{Link, Role, Session, is_lost, is_protocol_violation};
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
@@ -42,6 +43,7 @@ pub fn run(config: SubConfig) -> Result<(), Failure> {
     let mut session = Session::new(link, &client_id, trace).quiet(config.common.quiet);
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
     let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock());
+    subscriber.start(&mut session);
     session.run(&mut subscriber)
 }
 
@@ -85,6 +87,10 @@ pub struct Subscriber {
     /// Ids of `--remove-retained` publishes whose `sending PUBLISH` line was already printed (at
     /// the moment mosquitto prints it), so the client's own event for it is not traced again.
     pretraced: VecDeque<u16>,
+    /// `-w`/`--watch` (mosquitto 2.1).
+    watch: Option<Watch>,
+    /// `--message-rate` (mosquitto 2.1): messages are counted, not handled.
+    rate: Option<MessageRate>,
 }
 
 impl Subscriber {
@@ -105,7 +111,6 @@ impl Subscriber {
             no_eol: config.no_eol,
         };
         Subscriber {
-            config,
             printer,
             phase: Phase::Running,
             errors: Vec::new(),
@@ -115,6 +120,21 @@ impl Subscriber {
             removal_published: false,
             pending_removals: VecDeque::new(),
             pretraced: VecDeque::new(),
+            // --message-rate turns --watch off, as in mosquitto 2.1.
+            watch: (config.watch && !config.message_rate).then(Watch::new),
+            rate: config.message_rate.then(|| MessageRate::new(now)),
+            config,
+        }
+    }
+
+    /// What is printed before the first connection: `--watch` clears the screen and names the broker.
+    pub fn start<L: Link>(&mut self, s: &mut Session<L>) {
+        if self.watch.is_some() {
+            let host = match &self.config.common.connect.endpoint {
+                crate::net::Endpoint::Tcp { host, .. } => host.clone(),
+                crate::net::Endpoint::Unix { path } => path.to_string_lossy().into_owned(),
+            };
+            Watch::start(&host, s.output().buffer());
         }
     }
 
@@ -150,8 +170,8 @@ impl Subscriber {
                 qos: config.common.qos,
                 no_local: false,
                 retain_as_published: v5 && config.retain_as_published,
-                retain_handling: if v5 && config.no_retain {
-                    RetainHandling::DoNotSend
+                retain_handling: if v5 {
+                    config.retain_handling
                 } else {
                     RetainHandling::SendAtSubscribe
                 },
@@ -160,7 +180,8 @@ impl Subscriber {
         let now = s.now();
         // Properties after a `-V` back to v3.x: libmosquitto refuses to send the packet
         // (MOSQ_ERR_NOT_SUPPORTED) and mosquitto_sub ignores that, so nothing is sent.
-        if v5 || config.subscribe_properties.is_empty() {
+        // `-U` alone (mosquitto 2.1): nothing to subscribe to, only the UNSUBSCRIBEs.
+        if !filters.is_empty() && (v5 || config.subscribe_properties.is_empty()) {
             // Cannot fail right after CONNACK; if it did, the connection end reports it.
             let _ = s.client().subscribe_with_options(
                 &filters,
@@ -198,6 +219,10 @@ impl Subscriber {
 
     /// mosquitto_sub's message callback, step by step.
     fn message<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
+        if let Some(rate) = &mut self.rate {
+            rate.message();
+            return;
+        }
         if !matches!(self.phase, Phase::Running) {
             return;
         }
@@ -240,6 +265,13 @@ impl Subscriber {
 
     /// Prints one message (unless `--random-filter` drops it) straight into the output buffer.
     fn print<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
+        if let Some(watch) = &mut self.watch {
+            watch.before(&message.topic, s.output().buffer());
+        }
+        self.print_message(s, message);
+    }
+
+    fn print_message<L: Link>(&mut self, s: &mut Session<L>, message: &Message) {
         if let Some(chance) = self.config.random_filter
             && self.random.below(RANDOM_RANGE) >= u64::from(chance)
         {
@@ -267,6 +299,7 @@ impl Subscriber {
             output.buffer().extend_from_slice(parts.separator);
             output.write_unbuffered(parts.payload);
             output.buffer().extend_from_slice(parts.after);
+            self.watch_after(s);
             return;
         }
         let start = s.output().buffer().len();
@@ -275,6 +308,21 @@ impl Subscriber {
             .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
         if !self.errors.is_empty() && !self.config.common.quiet {
             self.report_errors(s, start);
+        }
+        self.watch_after(s);
+    }
+
+    fn watch_after<L: Link>(&self, s: &mut Session<L>) {
+        if let Some(watch) = &self.watch {
+            watch.after(s.output().buffer());
+        }
+    }
+
+    /// `--message-rate`: the line of the second in progress when the run ends.
+    fn end_rate<L: Link>(&mut self, s: &mut Session<L>) {
+        let now = s.now();
+        if let Some(rate) = &mut self.rate {
+            rate.end(now, s.output().buffer());
         }
     }
 
@@ -401,12 +449,16 @@ impl Subscriber {
                 self.phase = Phase::Done {
                     ignore_queued: true,
                 };
-                // A TLS server answering our plain MQTT is reported as such (see `closed` below).
-                let failure = match s.take_tls_failure() {
-                    Some(failure) => exit::tls_failure(&failure),
+                // A TLS server answering our plain MQTT, or a WebSocket server breaking the
+                // framing, is reported as such (as below).
+                let failure = if let Some(failure) = s.take_tls_failure() {
+                    exit::tls_failure(&failure)
+                } else if let Some(failure) = s.take_final_ws_failure() {
+                    exit::ws_failure(&failure)
+                } else {
                     // mosquitto_sub leaves its loop on MOSQ_ERR_PROTOCOL instead of reconnecting
                     // (the same broker would only say the same again): exit 2, no DISCONNECT.
-                    None => exit::protocol_violation(),
+                    exit::protocol_violation()
                 };
                 s.cancel_reconnect();
                 s.finish(Err(failure));
@@ -427,6 +479,15 @@ impl Subscriber {
                     s.finish(Err(exit::tls_failure(&failure)));
                     return;
                 }
+                if let Some(failure) = s.take_final_ws_failure() {
+                    // A refused WebSocket upgrade is final too (mosquitto_sub 2.1 exits as well),
+                    // and so is a server that breaks the framing.
+                    self.phase = Phase::Done {
+                        ignore_queued: true,
+                    };
+                    s.finish(Err(exit::ws_failure(&failure)));
+                    return;
+                }
                 // mosquitto_sub reconnects silently after a fixed delay (also after -C or
                 // --retained-only stopped the processing without a DISCONNECT, see
                 // `stop_processing`).
@@ -444,6 +505,7 @@ impl Subscriber {
             s.abort(Err(exit::ended_before_connack()));
             return;
         }
+        self.end_rate(s);
         if s.client_ref().is_connected() {
             // As on a signal: MQTT 5 asks the broker to publish the will. The time-out replaces
             // an outcome decided before.
@@ -503,7 +565,11 @@ impl Role for Subscriber {
         if s.is_leaving() {
             return false;
         }
-        if self.timeout_at.is_some_and(|at| s.now() >= at) {
+        let now = s.now();
+        if let Some(rate) = &mut self.rate {
+            rate.tick(now, s.output().buffer());
+        }
+        if self.timeout_at.is_some_and(|at| now >= at) {
             self.timeout_at = None;
             self.timed_out(s);
         }
@@ -511,7 +577,11 @@ impl Role for Subscriber {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.timeout_at
+        let rate = self.rate.as_ref().map(MessageRate::deadline);
+        match (self.timeout_at, rate) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn on_signal<L: Link>(&mut self, s: &mut Session<L>) {
@@ -522,6 +592,7 @@ impl Role for Subscriber {
             s.abort(Err(exit::ended_before_connack()));
             return;
         }
+        self.end_rate(s);
         self.end_with(s, Ok(()), DISCONNECT_WITH_WILL);
     }
 }

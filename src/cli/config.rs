@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::net::ConnectSpec;
 pub use crate::net::Endpoint;
 use crate::output::Format;
-use crate::proto::codec::{Properties, QoS, Version, Will};
+use crate::proto::codec::{Properties, QoS, RetainHandling, Version, Will};
 
 /// How the client id is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +117,14 @@ pub struct SubConfig {
     pub random_filter: Option<u16>,
     /// `--retain-as-published`: the MQTT 5 subscription option (ignored for 3.x).
     pub retain_as_published: bool,
+    /// `--retain-handling` or `-R` (the last one given): the MQTT 5 subscription option (ignored
+    /// for 3.x; `-R` also skips retained messages on our side).
+    pub retain_handling: RetainHandling,
+    /// `-w`/`--watch` (mosquitto 2.1): each topic's messages on a fixed terminal line.
+    pub watch: bool,
+    /// `--message-rate` (mosquitto 2.1): print the number of messages received each second instead
+    /// of the messages.
+    pub message_rate: bool,
     /// `-D subscribe ...`: MQTT 5 SUBSCRIBE properties (empty by default).
     pub subscribe_properties: Properties,
     /// `-D unsubscribe ...`: MQTT 5 UNSUBSCRIBE properties of every `-U` (empty by default).
@@ -148,6 +156,9 @@ pub struct RrConfig {
     pub no_retain: bool,
     /// `--retain-as-published`: the MQTT 5 subscription option (ignored for 3.x).
     pub retain_as_published: bool,
+    /// `--retain-handling` or `-R` (the last one given; mosquitto_rr 2.1): the MQTT 5 subscription
+    /// option (ignored for 3.x).
+    pub retain_handling: RetainHandling,
     /// `--latency`: print the time from request to response after it.
     pub latency: bool,
     /// `-D publish ...`: MQTT 5 PUBLISH properties of the request, without the Response Topic the

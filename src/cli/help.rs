@@ -5,7 +5,7 @@
 //! and the lists of flags are generated from the flag table (`table.rs`); what is written here is
 //! the layout, the synopsis's grouping, the `-F` specifiers and the notes.
 
-use super::table::{self, Flag, Section};
+use super::table::{self, Flag, Origin, Section};
 use crate::tool::{Tool, Tools};
 
 /// `<prog> version <ours> (rpubsub; compatible with mosquitto_pub 2.0.11)`, without newline.
@@ -48,25 +48,25 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "{<-m> | <-f> | <-s> | <-l> | <-n>}",
                 "[<-q>] [<-r>] [<--repeat>] [<--repeat-delay>]",
                 "[<-c>] [<-k>] [<-V>] [<-M>]",
-                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...]",
-                "[<-d>] [<--quiet>]",
+                "[<-d>] [<--quiet>] [<-o>]",
             ],
             &["<--help>"],
             &["<--version>"],
         ],
         Tool::Sub => &[
             &[
-                "{[<-h>] [<-p> | <--unix>] [<-u> [<-P>]] <-t> ... | <-L> [<-t> ...]}",
+                "{[<-h>] [<-p> | <--unix>] [<-u> [<-P>]] {<-t> | <-U>} ... | <-L> [<-t> ...]}",
                 "[<-q>] [<-v>] [<-N>] [<-F> [<--pretty>]] [<-C>] [<-W>] [<-E>]",
                 "[<-R> | <--retained-only>] [<--remove-retained>] [<-T> ...] [<-U> ...]",
-                "[<--random-filter>]",
+                "[<--random-filter>] [<-w> | <--message-rate>]",
                 "[<-c>] [<-k>] [<-V>] [<-M>]",
-                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
-                "[<-x>] [<-D> ...] [<--retain-as-published>]",
-                "[<-d>] [<--quiet>]",
+                "[<-x>] [<-D> ...] [<--retain-as-published>] [<--retain-handling>]",
+                "[<-d>] [<--quiet>] [<-o>]",
             ],
             &["<--help>"],
             &["<--version>"],
@@ -77,10 +77,10 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "{<-m> | <-f> | <-s> | <-n>}",
                 "[<-q>] [<-v>] [<-N>] [<-F> [<--pretty>]] [<-W>] [<-R>] [<--latency>]",
                 "[<-c>] [<-k>] [<-V>] [<-M>]",
-                "[<-i> | <-I>] [<-A>] [<--nodelay>]",
+                "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
-                "[<-x>] [<-D> ...] [<--retain-as-published>]",
-                "[<-d>] [<--quiet>]",
+                "[<-x>] [<-D> ...] [<--retain-as-published>] [<--retain-handling>]",
+                "[<-d>] [<--quiet>] [<-o>]",
             ],
             &["<--help>"],
             &["<--version>"],
@@ -208,8 +208,16 @@ const FORMAT_ROWS: &[(&str, &str)] = &[
         "MQTT 5 properties: topic alias, content type, correlation data, message expiry, payload format, user properties (key:value), response topic, subscription id",
     ),
     (
+        "%f %d",
+        "a 4-byte payload as a float, an 8-byte one as a double (mosquitto 2.1)",
+    ),
+    (
         "%[-][0][width][.precision]",
-        "flags, width and precision, e.g. %-20t %05l %.10t",
+        "flags, width and precision, e.g. %-20t %05l %.10t %.2f",
+    ),
+    (
+        "%.2x %.4:X",
+        "hex in groups of 2 (4) digits, separated by a space (':') (mosquitto 2.1)",
     ),
     (
         "%8p %8x",
@@ -262,6 +270,22 @@ fn flag_rows(flag: &'static Flag) -> impl Iterator<Item = (String, &'static str)
         .iter()
         .map(|&(form, meaning)| (form.to_string(), meaning));
     first.into_iter().chain(more).chain(forms)
+}
+
+/// The notes' lines naming the flags that are not mosquitto 2.0.11's, from the table.
+fn newer_flags_note(tool: Tool) -> String {
+    let names = |origin: Origin| {
+        table::flags(tool)
+            .filter(|flag| flag.origin == origin)
+            .map(|flag| flag.short().or(flag.long()).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "  From mosquitto 2.1 (its behaviour): {}\n  Our own: {}\n",
+        names(Origin::Mosquitto2_1),
+        names(Origin::Rpubsub)
+    )
 }
 
 /// The full usage text, ending with an empty line.
@@ -323,6 +347,7 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
 "
         }
     };
+    let newer = newer_flags_note(tool);
     text.push_str(&format!(
         "
 Notes:
@@ -331,7 +356,7 @@ Notes:
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
   Without -i or -I the client id is empty under {empty_id_versions} and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
-  Not supported (these flags are refused with an error):
+{newer}  Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
     offers neither, so these are refused for good (see docs/tls.md);
 {differences}",

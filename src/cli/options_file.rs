@@ -12,9 +12,10 @@
 //! separates: `-p<TAB>1883` is one (unknown) option.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
+use crate::exit::Failure;
 use crate::tool::Tool;
 
 /// mosquitto reads the file with `fgets` into a 1024-byte buffer.
@@ -36,6 +37,43 @@ pub fn config_dir(xdg_config_home: Option<OsString>, home: Option<OsString>) -> 
         (None, Some(home)) => Some(PathBuf::from(home).join(".config")),
         (None, None) => None,
     }
+}
+
+/// The options read before `args` (argv without `argv[0]`): those of the file named by `-o FILE`
+/// (mosquitto 2.1) if one is given, otherwise those of the default options file ([`load`]). As in
+/// mosquitto 2.1, every argument spelled exactly `-o` counts, even one that is the value of another
+/// flag (`-m -o`), a second one is an error, and a file that cannot be read gives no options.
+pub fn load_for(tool: Tool, args: &[OsString]) -> Result<Vec<Vec<OsString>>, Failure> {
+    match explicit_file(args)? {
+        Some(path) => Ok(std::fs::read(path)
+            .map(|content| parse(&content))
+            .unwrap_or_default()),
+        None => Ok(load(tool)),
+    }
+}
+
+/// The `-o FILE` of `args`, checked as mosquitto 2.1 checks it before anything else.
+pub fn explicit_file(args: &[OsString]) -> Result<Option<PathBuf>, Failure> {
+    let mut file = None;
+    for (index, arg) in args.iter().enumerate() {
+        if arg.as_bytes() != b"-o" {
+            continue;
+        }
+        if file.is_some() {
+            return Err(Failure::Usage {
+                text: "Error: Duplicate -o argument given.\n\n".to_string(),
+            });
+        }
+        match args.get(index + 1) {
+            Some(path) => file = Some(PathBuf::from(path)),
+            None => {
+                return Err(Failure::Usage {
+                    text: "Error: -o argument given but no options file specified.\n\n".to_string(),
+                });
+            }
+        }
+    }
+    Ok(file)
 }
 
 /// Reads the default options of `tool` from the real environment: one argument list per line.
@@ -158,6 +196,58 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0][1].len(), 1020);
         assert_eq!(parsed[1], vec!["x".repeat(980)]);
+    }
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    fn usage_text(result: Result<Option<PathBuf>, Failure>) -> String {
+        match result {
+            Err(Failure::Usage { text }) => text,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    // mosquitto 2.1.2: `mosquitto_pub -o`, `-o a -o b`, `-t a -m -o`.
+    #[test]
+    fn dash_o_is_found_anywhere_once_and_needs_a_value() {
+        assert_eq!(
+            explicit_file(&args(&["-t", "a", "-o", "f", "-m", "x"])).ok(),
+            Some(Some(PathBuf::from("f")))
+        );
+        assert_eq!(explicit_file(&args(&["-t", "a"])).ok(), Some(None));
+        assert_eq!(
+            usage_text(explicit_file(&args(&["-o"]))),
+            "Error: -o argument given but no options file specified.\n\n"
+        );
+        assert_eq!(
+            usage_text(explicit_file(&args(&["-t", "a", "-m", "-o"]))),
+            "Error: -o argument given but no options file specified.\n\n"
+        );
+        assert_eq!(
+            usage_text(explicit_file(&args(&["-o", "a", "-o", "b"]))),
+            "Error: Duplicate -o argument given.\n\n"
+        );
+        // The value of -m being "-o" still counts as -o.
+        assert_eq!(
+            explicit_file(&args(&["-m", "-o", "f"])).ok(),
+            Some(Some(PathBuf::from("f")))
+        );
+    }
+
+    #[test]
+    fn dash_o_replaces_the_default_file_and_a_missing_file_gives_no_options() {
+        let dir = std::env::temp_dir().join(format!("rpubsub-optfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("opts");
+        std::fs::write(&file, b"-p 1884\n-d\n").unwrap();
+        let given = args(&["-o", file.to_str().unwrap()]);
+        let loaded = load_for(Tool::Pub, &given).unwrap();
+        assert_eq!(loaded, vec![args(&["-p", "1884"]), args(&["-d"])]);
+        let missing = args(&["-o", dir.join("missing").to_str().unwrap()]);
+        assert!(load_for(Tool::Pub, &missing).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

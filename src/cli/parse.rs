@@ -22,7 +22,7 @@ use super::table::{Opt, Takes, TlsArg, lookup};
 use super::v5::{self, V5Args};
 use crate::exit::Failure;
 use crate::output::Format;
-use crate::proto::codec::{QoS, Version};
+use crate::proto::codec::{QoS, RetainHandling, Version};
 use crate::socks::ProxyConfig;
 use crate::tls::TlsOptions;
 use crate::tool::Tool;
@@ -131,6 +131,18 @@ pub(super) struct Options {
     pub(super) retain_as_published: bool,
     pub(super) tls: TlsArgs,
     pub(super) proxy: Option<ProxyConfig>,
+    /// `--ws`, `-L ws://`, `-L wss://` (mosquitto 2.1): MQTT over WebSockets.
+    pub(super) websocket: bool,
+    /// `--ws-path`.
+    pub(super) ws_path: Option<Vec<u8>>,
+    /// `--no-tls` (mosquitto 2.1).
+    pub(super) no_tls: bool,
+    /// `--retain-handling` (mosquitto 2.1) and `-R`, the last one given (`-R` asks for "never").
+    pub(super) retain_handling: Option<RetainHandling>,
+    /// `-w`/`--watch` (mosquitto 2.1).
+    pub(super) watch: bool,
+    /// `--message-rate` (mosquitto 2.1).
+    pub(super) message_rate: bool,
 }
 
 /// The TLS options as given (checked after all arguments, as mosquitto does).
@@ -144,6 +156,8 @@ pub(super) struct TlsArgs {
     pub(super) engine_kpass: bool,
     /// `-L mqtts://...`: TLS with the OS's CA certificates unless a CA is given, port 8883 by default.
     pub(super) mqtts_url: bool,
+    /// `--tls-keylog FILE` (it wins over `SSLKEYLOGFILE`).
+    pub(super) keylog: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -193,6 +207,12 @@ impl Default for Options {
             retain_as_published: false,
             tls: TlsArgs::default(),
             proxy: None,
+            websocket: false,
+            ws_path: None,
+            no_tls: false,
+            retain_handling: None,
+            watch: false,
+            message_rate: false,
         }
     }
 }
@@ -248,6 +268,13 @@ impl ArgProcessor {
             match flag.opt {
                 Opt::Help => return Ok(Some(Stop::Help)),
                 Opt::Version => return Ok(Some(Stop::Version)),
+                // Read before everything else (`options_file::load_for`), where a missing value
+                // is reported; here mosquitto 2.1 just steps over the flag and its value, even when
+                // there is none (an options file line `-o`).
+                Opt::OptionsFile => {
+                    index += 2;
+                    continue;
+                }
                 _ => {}
             }
             self.check_before_value(flag.opt)?;
@@ -342,7 +369,12 @@ impl ArgProcessor {
             Opt::Message => o.source = Some(MessageSource::Message(value.to_vec())),
             Opt::NoDelay => o.nodelay = true,
             Opt::NoEol => o.no_eol = true,
-            Opt::NoRetain => o.no_retain = true,
+            Opt::NoRetain => {
+                o.no_retain = true;
+                // mosquitto 2.1 ORs "never" into the options a --retain-handling set before (a
+                // `new` then gives the invalid value 3); we keep "never" (docs/decisions.md).
+                o.retain_handling = Some(RetainHandling::DoNotSend);
+            }
             Opt::NullMessage => o.source = Some(MessageSource::Null),
             Opt::Password => o.password = Some(value.to_vec()),
             Opt::Port => {
@@ -469,6 +501,34 @@ impl ArgProcessor {
             Opt::Property => {}
             Opt::SessionExpiry => o.v5.session_expiry = v5::parse_session_expiry(value)?,
             Opt::RetainAsPublished => o.retain_as_published = true,
+            Opt::WebSocket => o.websocket = true,
+            Opt::WsPath => {
+                // It goes into the request line as it is: no room for spaces or line breaks.
+                if value.first() != Some(&b'/') || !value.iter().all(|b| (0x21..0x7f).contains(b)) {
+                    return Err(usage(format!(
+                        "Error: Invalid --ws-path '{}': it must start with '/' and contain no spaces or control characters.\n\n",
+                        lossy(value)
+                    )));
+                }
+                o.ws_path = Some(value.to_vec());
+            }
+            Opt::OptionsFile => {}
+            Opt::NoTls => o.no_tls = true,
+            Opt::RetainHandling => {
+                o.retain_handling = Some(match value {
+                    b"always" => RetainHandling::SendAtSubscribe,
+                    b"new" => RetainHandling::SendIfNew,
+                    b"never" => RetainHandling::DoNotSend,
+                    _ => {
+                        return Err(usage(format!(
+                            "Error: Unknown value '{}' for --retain-handling.\n\n",
+                            lossy(value)
+                        )));
+                    }
+                })
+            }
+            Opt::Watch => o.watch = true,
+            Opt::MessageRate => o.message_rate = true,
         }
         Ok(())
     }
@@ -519,6 +579,7 @@ fn apply_tls(tls: &mut TlsArgs, arg: TlsArg, value: &[u8]) {
         TlsArg::Version => tls.options.tls_version = Some(text()),
         TlsArg::Alpn => tls.options.alpn = Some(text()),
         TlsArg::UseOsCerts => tls.options.use_os_certs = true,
+        TlsArg::KeyLog => tls.keylog = Some(path()),
         TlsArg::Psk => tls.psk = true,
         TlsArg::PskIdentity => tls.psk_identity = true,
         TlsArg::Engine => tls.engine = true,

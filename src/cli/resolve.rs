@@ -10,8 +10,8 @@ use super::config::{
 use super::ctext;
 use super::parse::{ArgProcessor, DEFAULT_PORT, DEFAULT_TLS_PORT, lossy, usage};
 use crate::exit::{self, Failure};
-use crate::net::ConnectSpec;
-use crate::proto::codec::{Property, Version, Will};
+use crate::net::{ConnectSpec, WebSocketSpec};
+use crate::proto::codec::{Property, RetainHandling, Version, Will};
 use crate::tls::TlsOptions;
 use crate::tool::Tool;
 
@@ -31,6 +31,7 @@ const BAD_PORT_AT_CONNECT: &str = "Unable to connect (Invalid function arguments
 /// with a random number below 10000 instead, so that `--random-filter 100` prints 10%: a bug we
 /// do not copy, see docs/decisions.md.)
 const RANDOM_FILTER_ALL: u16 = 1_000;
+const WS_PATH_WITHOUT_WS: &str = "Error: --ws-path needs --ws, -L ws://... or -L wss://....\n";
 const RETAINED_ONLY_AND_R: &str = "\nError: Combining '-R' and '--retained-only' makes no sense.\n";
 
 impl ArgProcessor {
@@ -66,6 +67,10 @@ impl ArgProcessor {
         }
         if t.psk && !t.psk_identity {
             return Err(usage("Error: --psk-identity required if --psk used.\n"));
+        }
+        if self.options.no_tls {
+            // mosquitto 2.1 skips its whole TLS setup with --no-tls: nothing below can fail.
+            return Ok(());
         }
         if t.psk || t.psk_identity {
             let flag = if t.psk { "--psk" } else { "--psk-identity" };
@@ -103,12 +108,20 @@ impl ArgProcessor {
     /// `--capath` or `--tls-use-os-certs` turn TLS on, and so do `mqtts://` and port 8883 without a CA
     /// (both with the OS's CA certificates).
     fn tls_options(&self, port: i32) -> Option<TlsOptions> {
+        if self.options.no_tls {
+            return None;
+        }
         let t = &self.options.tls;
         let mut tls = t.options.clone();
         let has_ca = tls.cafile.is_some() || tls.capath.is_some();
         if !has_ca && (t.mqtts_url || port == DEFAULT_TLS_PORT) {
             tls.use_os_certs = true;
         }
+        // `--tls-keylog FILE`, else `SSLKEYLOGFILE` as curl honours it (docs/tls.md)
+        tls.keylog = crate::tls::keylog_target(
+            t.keylog.as_deref(),
+            std::env::var_os("SSLKEYLOGFILE").as_deref(),
+        );
         tls.enables_tls().then_some(tls)
     }
 
@@ -141,7 +154,9 @@ impl ArgProcessor {
             }
             o.v5.connect.clone()
         };
-        if self.tool == Tool::Sub && o.topics.is_empty() {
+        // mosquitto 2.1 also runs with -U alone (only unsubscribing); its error text for neither
+        // names -U, 2.0.11's is kept (docs/decisions.md).
+        if self.tool == Tool::Sub && o.topics.is_empty() && o.unsubscribe.is_empty() {
             return Err(usage(NEEDS_SUBSCRIPTION));
         }
         // mosquitto checks the `-D` lists whatever the protocol version ended up being.
@@ -188,6 +203,9 @@ impl ArgProcessor {
             && !(0..=65535).contains(&port)
         {
             return Err(self.runtime(BAD_PORT_AT_CONNECT));
+        }
+        if o.ws_path.is_some() && !o.websocket {
+            return Err(usage(WS_PATH_WITHOUT_WS));
         }
         // `-D connect` after which a `-V` went back to v3.x: libmosquitto refuses to connect.
         if v3 && !o.v5.connect.is_empty() {
@@ -249,6 +267,12 @@ impl ArgProcessor {
                 nodelay: o.nodelay,
                 proxy: o.proxy.clone(),
                 tls,
+                websocket: o.websocket.then(|| WebSocketSpec {
+                    path: o
+                        .ws_path
+                        .as_deref()
+                        .map_or_else(|| WebSocketSpec::DEFAULT_PATH.to_string(), lossy),
+                }),
             },
             version: o.version,
             client_id,
@@ -353,6 +377,9 @@ impl ArgProcessor {
             unsubscribe: o.unsubscribe,
             random_filter: (o.random_filter < RANDOM_FILTER_ALL).then_some(o.random_filter),
             retain_as_published: o.retain_as_published,
+            retain_handling: o.retain_handling.unwrap_or(RetainHandling::SendAtSubscribe),
+            watch: o.watch,
+            message_rate: o.message_rate,
             subscribe_properties: o.v5.subscribe,
             unsubscribe_properties: o.v5.unsubscribe,
         })
@@ -409,6 +436,7 @@ impl ArgProcessor {
             timeout: o.timeout,
             no_retain: o.no_retain,
             retain_as_published: o.retain_as_published,
+            retain_handling: o.retain_handling.unwrap_or(RetainHandling::SendAtSubscribe),
             latency: o.latency,
             publish_properties: o.v5.publish,
             subscribe_properties: o.v5.subscribe,

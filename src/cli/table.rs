@@ -66,6 +66,31 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// `--ws` (mosquitto 2.1): MQTT over WebSockets.
+    WebSocket,
+    /// `--ws-path PATH` (ours): the path of the WebSocket upgrade request.
+    WsPath,
+    /// `-o FILE` (mosquitto 2.1): read before the other arguments (`options_file::load_for`); when
+    /// met while reading them, its value is skipped.
+    OptionsFile,
+    /// `--no-tls` (mosquitto 2.1): no TLS, whatever other options say.
+    NoTls,
+    /// `--retain-handling always|new|never` (mosquitto 2.1, rsub): the MQTT 5 subscription option.
+    RetainHandling,
+    /// `-w`/`--watch` (mosquitto 2.1, rsub): each topic on its own terminal line.
+    Watch,
+    /// `--message-rate` (mosquitto 2.1, rsub): print the number of messages received each second.
+    MessageRate,
+}
+
+/// Where a flag comes from: mosquitto_pub/sub 2.0.11, what mosquitto 2.1 added, or rpubsub itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Mosquitto2_0,
+    /// New in mosquitto 2.1: 2.1's behaviour and error texts; the help says so.
+    Mosquitto2_1,
+    /// Ours (a long option mosquitto does not have).
+    Rpubsub,
 }
 
 /// The TLS options, kept as given until all arguments are read (mosquitto checks them afterwards).
@@ -81,6 +106,8 @@ pub(crate) enum TlsArg {
     Version,
     Alpn,
     UseOsCerts,
+    /// `--tls-keylog FILE` (mosquitto 2.1's flag).
+    KeyLog,
     Psk,
     PskIdentity,
     Engine,
@@ -175,6 +202,7 @@ pub(crate) struct Flag {
     pub(crate) help: &'static str,
     /// Other ways to write the flag, as the help's flag column shows them, each with its help line.
     pub(crate) forms: &'static [(&'static str, &'static str)],
+    pub(crate) origin: Origin,
 }
 
 /// A switch; [`Flag::value`] and [`Flag::property_values`] make it take values.
@@ -193,6 +221,7 @@ const fn row(
         section,
         help,
         forms: &[],
+        origin: Origin::Mosquitto2_0,
     }
 }
 
@@ -228,6 +257,11 @@ impl Flag {
         Flag { forms, ..self }
     }
 
+    /// The flag is not one of mosquitto 2.0.11's (its help text says where it comes from).
+    const fn from(self, origin: Origin) -> Flag {
+        Flag { origin, ..self }
+    }
+
     /// The flag's short name (`-h`), if it has one.
     pub(crate) fn short(&self) -> Option<&'static str> {
         self.names
@@ -246,7 +280,9 @@ impl Flag {
 }
 
 /// Every flag of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11 (`-S`, SRV lookups, is not compiled
-/// into the reference build, so it stays unknown), in the order the help lists them. A name means one flag per tool (a test checks), so the order does not affect matching.
+/// into the reference build, so it stays unknown), those mosquitto 2.1 added
+/// (`Origin::Mosquitto2_1`) and our own (`Origin::Rpubsub`), in the order the help lists them. A
+/// name means one flag per tool (a test checks), so the order does not affect matching.
 #[rustfmt::skip]
 pub(crate) static FLAGS: &[Flag] = &[
     row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
@@ -259,8 +295,16 @@ pub(crate) static FLAGS: &[Flag] = &[
         "connect through the unix domain socket PATH instead of TCP")
         .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n"),
     row(&["-L", "--url"], Tools::ALL, Opt::Url, Section::Connection,
-        "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument")
+        "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument;\n\
+         also mqtts:// (TLS, port 8883), ws:// (WebSockets, port 1883), wss:// (both, port 8883)")
         .value("URL", "URL", "Error: -L argument given but no URL specified.\n\n"),
+    row(&["--ws"], Tools::ALL, Opt::WebSocket, Section::Connection,
+        "MQTT over WebSockets (wss with TLS; port 1883, 8883 with TLS) (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
+    row(&["--ws-path"], Tools::ALL, Opt::WsPath, Section::Connection,
+        "path of the WebSocket upgrade request (default: /mqtt, as libmosquitto)")
+        .value("PATH", "path", "Error: --ws-path argument given but no path specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["-A"], Tools::ALL, Opt::BindAddress, Section::Connection,
         "local address to bind the connection to (picks the interface)")
         .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n"),
@@ -285,6 +329,9 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--proxy"], Tools::ALL, Opt::Proxy, Section::Proxy,
         "socks5h://[user[:password]@]host[:port] (port 1080): connect through a SOCKS5 proxy")
         .value("URL", "URL", "Error: --proxy argument given but no proxy url specified.\n\n"),
+    row(&["--no-tls"], Tools::ALL, Opt::NoTls, Section::Tls,
+        "no TLS: cancels the TLS options (of an options file, say) and port 8883's TLS (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), Section::Tls,
         "trust the CA certificates in FILE (PEM); turns TLS on, port 8883")
         .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n"),
@@ -297,7 +344,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "client certificate (PEM), with --key")
         .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
     row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
-        "client private key (PEM, not encrypted), with --cert")
+        "client private key (PEM; an encrypted one asks for its pass phrase), with --cert")
         .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
     row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
         "the key's format (only pem)")
@@ -313,6 +360,9 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--ciphers"], Tools::ALL, Opt::Tls(TlsArg::Ciphers), Section::Tls,
         "cipher suites, OpenSSL or IANA names separated by ':'")
         .value("LIST", "list", "Error: --ciphers argument given but no ciphers specified.\n\n"),
+    row(&["--tls-keylog"], Tools::ALL, Opt::Tls(TlsArg::KeyLog), Section::Tls,
+        "append the TLS secrets to FILE for Wireshark (debugging only; also SSLKEYLOGFILE)")
+        .value("FILE", "file", "Error: --tls-keylog argument given but no file specified.\n\n"),
     row(&["-i", "--id"], Tools::ALL, Opt::Id, Section::Session,
         "client identifier")
         .value("ID", "id", "Error: -i argument given but no id specified.\n\n"),
@@ -345,6 +395,11 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("SECONDS", "session_expiry", "Error: -x argument given but no session expiry interval specified.\n\n"),
     row(&["--retain-as-published"], Tools::SUB.with(Tools::RR), Opt::RetainAsPublished, Section::V5,
         "keep the retain flag of forwarded messages (MQTT 5 subscription option)"),
+    row(&["--retain-handling"], Tools::SUB.with(Tools::RR), Opt::RetainHandling, Section::V5,
+        "which retained messages the broker sends at subscription: always (the default), new\n\
+         (only for a new subscription) or never (MQTT 5 subscription option) (mosquitto 2.1)")
+        .value("WHEN", "always|new|never", "Error: --retain-handling argument given but no option specified.\n\n")
+        .from(Origin::Mosquitto2_1),
     row(&["-t", "--topic"], Tools::PUB, Opt::Topic, Section::Publish,
         "topic to publish to (no + or # wildcards)")
         .value("TOPIC", "topic", "Error: -t argument given but no topic specified.\n\n"),
@@ -388,7 +443,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "QoS asked for every filter: 0, 1 or 2 (default: 0)")
         .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
     row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
-        "unsubscribe from FILTER right after subscribing (repeatable; -t is still needed)")
+        "unsubscribe from FILTER right after subscribing (repeatable; without -t only unsubscribe)")
         .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
     row(&["-v", "--verbose"], Tools::SUB.with(Tools::RR), Opt::Verbose, Section::Receive,
         "print the topic, a space, then the message"),
@@ -409,10 +464,18 @@ pub(crate) static FLAGS: &[Flag] = &[
         "give up after SECONDS seconds without a response (exit status 27)")
         .value("SECONDS", "seconds", "Error: -W argument given but no timeout specified.\n\n"),
     row(&["--latency"], Tools::RR, Opt::Latency, Section::Receive,
-        "after the response, print the time since the request was sent (as mosquitto 2.1;\n\
-         implies --nodelay)"),
+        "after the response, print the time since the request was sent (implies --nodelay)\n\
+         (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["-E"], Tools::SUB, Opt::ExitAfterSubscribe, Section::Receive,
         "exit as soon as the broker has confirmed the subscriptions"),
+    row(&["-w", "--watch"], Tools::SUB, Opt::Watch, Section::Receive,
+        "print each topic's messages on a line of its own, rewritten in place (ANSI terminals)\n\
+         (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
+    row(&["--message-rate"], Tools::SUB, Opt::MessageRate, Section::Receive,
+        "print only the number of messages received each second (\"N msgs/s\") (mosquitto 2.1)")
+        .from(Origin::Mosquitto2_1),
     row(&["-R"], Tools::SUB.with(Tools::RR), Opt::NoRetain, Section::Select,
         "skip retained messages (MQTT 5: the broker is asked not to send them)"),
     row(&["--retained-only"], Tools::SUB, Opt::RetainedOnly, Section::Select,
@@ -425,6 +488,10 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
         "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["-o"], Tools::ALL, Opt::OptionsFile, Section::Output,
+        "read options from FILE (one per line) instead of the default options file (mosquitto 2.1)")
+        .value("FILE", "options_file", "Error: -o argument given but no options file specified.\n\n")
+        .from(Origin::Mosquitto2_1),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
     row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,

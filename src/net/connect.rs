@@ -1,5 +1,5 @@
 //! Opening the transport the way libmosquitto does: name resolution, TCP (bound to `-A`), the SOCKS5
-//! proxy, a unix socket, TLS on top. Unlike libmosquitto, nothing here blocks: connect(2) is
+//! proxy, a unix socket, TLS on top, and a WebSocket on top of that. Unlike libmosquitto, nothing here blocks: connect(2) is
 //! non-blocking and the SOCKS5 handshake a state machine, both advanced by the driver's event loop
 //! ([`Opening`]), so SIGINT, SIGTERM and the application's deadlines are honoured while a broker or a
 //! proxy does not answer (a SYN that goes unanswered keeps a blocking connect(2) for over two
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::spec::{ConnectSpec, Endpoint};
+use super::spec::{ConnectSpec, Endpoint, WebSocketSpec};
 use super::transport::Stream;
 use crate::socks::{Handshake, SocksError};
 use crate::tls::{TlsConfig, TlsSetupError, TlsStream};
@@ -54,6 +54,9 @@ pub(super) struct Opening {
     port: u16,
     proxy: Option<crate::socks::ProxyConfig>,
     tls: Option<TlsConfig>,
+    /// `ws://`, `wss://`, `--ws`: the upgrade request goes on top (it runs in the stream's own
+    /// reads and writes, see `net::ws`), with the spec it names the host from.
+    websocket: Option<(WebSocketSpec, ConnectSpec)>,
     nodelay: bool,
     /// The addresses to connect to (the proxy's, with a proxy), in order, and the next to try.
     addrs: Vec<SocketAddr>,
@@ -83,11 +86,12 @@ impl Opening {
     pub(super) fn start(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> (Opening, Progress) {
         let (host, port) = match &spec.endpoint {
             Endpoint::Unix { path } => {
+                let opening = Opening::idle(spec, tls);
                 let progress = match open_unix(path) {
-                    Ok(stream) => Progress::Open(stream),
+                    Ok(stream) => Progress::Open(opening.upgraded(stream)),
                     Err(failure) => Progress::Failed(failure),
                 };
-                return (Opening::idle(spec, tls), progress);
+                return (opening, progress);
             }
             Endpoint::Tcp { host, port } => (host.clone(), *port),
         };
@@ -122,6 +126,10 @@ impl Opening {
             port,
             proxy: spec.proxy.clone(),
             tls: tls.cloned(),
+            websocket: spec
+                .websocket
+                .as_ref()
+                .map(|websocket| (websocket.clone(), spec.clone())),
             nodelay: spec.nodelay,
             addrs: Vec::new(),
             next: 0,
@@ -289,12 +297,21 @@ impl Opening {
     /// The connected socket as the event loop's stream, with TLS on top when configured (the
     /// certificate is checked against the host name given with `-h`).
     fn open(&mut self, socket: mio::net::TcpStream) -> Progress {
-        match &self.tls {
+        let stream = match &self.tls {
             Some(tls) => match TlsStream::new(tls, &self.host, socket) {
-                Ok(stream) => Progress::Open(Stream::Tls(Box::new(stream))),
-                Err(err) => Progress::Failed(ConnectFailure::TlsSetup(err)),
+                Ok(stream) => Stream::Tls(Box::new(stream)),
+                Err(err) => return Progress::Failed(ConnectFailure::TlsSetup(err)),
             },
-            None => Progress::Open(Stream::Tcp(socket)),
+            None => Stream::Tcp(socket),
+        };
+        Progress::Open(self.upgraded(stream))
+    }
+
+    /// `stream` with the WebSocket layer on top when one is configured.
+    fn upgraded(&self, stream: Stream) -> Stream {
+        match &self.websocket {
+            Some((websocket, spec)) => super::ws::upgrade(stream, spec, websocket),
+            None => stream,
         }
     }
 }

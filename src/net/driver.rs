@@ -11,6 +11,7 @@ use super::batching::{BATCH_WAIT, ReadBatching};
 use super::connect::{ConnectFailure, Opening, Progress};
 use super::spec::ConnectSpec;
 use super::transport::Stream;
+use super::ws::WsFailure;
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::transmit::Transmit;
@@ -62,6 +63,8 @@ pub struct Driver {
     tls_failure: Option<TlsFailure>,
     /// TLS settings for every connection, built once before the first.
     tls: Option<TlsConfig>,
+    /// Why the last WebSocket connection failed, if the WebSocket layer ended it.
+    ws_failure: Option<WsFailure>,
     /// Nothing has been read on the current connection yet.
     first_read: bool,
     batching: ReadBatching,
@@ -108,6 +111,7 @@ impl Driver {
             signals: None,
             tls_failure: None,
             tls: None,
+            ws_failure: None,
             first_read: false,
             batching: ReadBatching::default(),
             lost_on_failure: 0,
@@ -293,13 +297,19 @@ impl Driver {
         self.tls_failure.take()
     }
 
+    /// Why the last WebSocket connection failed, once (reported instead of "connection lost").
+    pub fn take_ws_failure(&mut self) -> Option<WsFailure> {
+        self.ws_failure.take()
+    }
+
     /// Drops the transport (after a final flush attempt by the caller), or the one being opened.
     pub fn close_stream(&mut self) {
         self.cancel_opening();
-        if let Some(Stream::Tls(tls)) = &self.stream
-            && let Some(failure) = tls.failure()
-        {
+        if let Some(failure) = self.stream.as_ref().and_then(Stream::tls_failure) {
             self.tls_failure = Some(failure.clone());
+        }
+        if let Some(failure) = self.stream.as_ref().and_then(Stream::ws_failure) {
+            self.ws_failure = Some(failure.clone());
         }
         if let Some(mut stream) = self.stream.take() {
             let _ = self.poll.registry().deregister(stream.source());
@@ -570,7 +580,7 @@ impl Driver {
                 }
                 Ok(n) => {
                     if std::mem::take(&mut self.first_read)
-                        && !matches!(stream, Stream::Tls(_))
+                        && stream.is_plain()
                         && let Some(failure) =
                             crate::tls::tls_reply_on_plain_port(&self.read_chunk[..n])
                     {

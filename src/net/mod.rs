@@ -9,6 +9,7 @@
 //! - `spec.rs`: [`ConnectSpec`], what to connect to (the CLI config embeds it);
 //! - `connect.rs`: opening the transport (resolution, TCP, SOCKS5, unix socket, TLS);
 //! - `transport.rs`: the connected [`Stream`];
+//! - `ws.rs`: MQTT over WebSockets, the upgrade and the framing ([`WsStream`]);
 //! - `driver.rs`: the loop itself; `batching.rs`: its read-batching policy;
 //! - `stdin.rs`: stdin chunks for `rpub -l`.
 
@@ -18,9 +19,11 @@ mod driver;
 mod spec;
 mod stdin;
 mod transport;
+mod ws;
 
 pub use connect::ConnectFailure;
 pub use driver::{Drain, Driver, Turn};
-pub use spec::{ConnectSpec, Endpoint};
+pub use spec::{ConnectSpec, Endpoint, WebSocketSpec};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;
+pub use ws::{WsFailure, WsStream};

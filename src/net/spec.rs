@@ -29,4 +29,27 @@ pub struct ConnectSpec {
     /// TLS settings when TLS is on (`--cafile`, `--capath`, `--tls-use-os-certs`, `mqtts://`, port 8883
     /// without a CA); `None` for plain MQTT.
     pub tls: Option<TlsOptions>,
+    /// MQTT over WebSockets (`ws://`, `wss://`, `--ws`): the upgrade request on top of TCP or TLS.
+    /// `None`: MQTT directly on the stream.
+    pub websocket: Option<WebSocketSpec>,
+}
+
+/// How to upgrade the connection to a WebSocket (see `net::ws`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketSpec {
+    /// The request path (`--ws-path`, default [`WebSocketSpec::DEFAULT_PATH`]).
+    pub path: String,
+}
+
+impl WebSocketSpec {
+    /// libmosquitto 2.1 asks for `/mqtt`, the path most brokers serve MQTT on.
+    pub const DEFAULT_PATH: &'static str = "/mqtt";
+}
+
+impl Default for WebSocketSpec {
+    fn default() -> Self {
+        WebSocketSpec {
+            path: WebSocketSpec::DEFAULT_PATH.to_string(),
+        }
+    }
 }

@@ -1,8 +1,9 @@
-//! The connected transport: plain TCP, a unix socket or TLS over TCP, behind one set of
-//! non-blocking socket operations.
+//! The connected transport: plain TCP, a unix socket, TLS over TCP, or a WebSocket over any of them,
+//! behind one set of non-blocking socket operations.
 
 use std::io::{self, IoSlice, Read, Write};
 
+use super::ws::WsStream;
 use crate::tls::TlsStream;
 
 /// The connected transport.
@@ -11,6 +12,9 @@ pub enum Stream {
     Unix(mio::net::UnixStream),
     /// TLS over TCP; the handshake runs inside the same non-blocking reads and writes.
     Tls(Box<TlsStream>),
+    /// MQTT over WebSockets (`ws://`, `wss://`, `--ws`): the upgrade and the framing run inside the
+    /// same non-blocking reads and writes (see `net::ws`).
+    Ws(Box<WsStream>),
 }
 
 impl Stream {
@@ -19,6 +23,7 @@ impl Stream {
             Stream::Tcp(stream) => stream,
             Stream::Unix(stream) => stream,
             Stream::Tls(stream) => stream.as_mut(),
+            Stream::Ws(stream) => stream.as_mut(),
         }
     }
 
@@ -27,6 +32,7 @@ impl Stream {
             Stream::Tcp(stream) => stream.read(buf),
             Stream::Unix(stream) => stream.read(buf),
             Stream::Tls(stream) => stream.read(buf),
+            Stream::Ws(stream) => stream.read(buf),
         }
     }
 
@@ -37,21 +43,25 @@ impl Stream {
             Stream::Tcp(stream) => stream.write_vectored(bufs),
             Stream::Unix(stream) => stream.write_vectored(bufs),
             Stream::Tls(stream) => stream.write_vectored(bufs),
+            Stream::Ws(stream) => stream.write_vectored(bufs),
         }
     }
 
-    /// TLS only: bytes rustls holds that the socket has not taken yet.
+    /// TLS and WebSocket only: bytes the layer holds (TLS records, the upgrade request, frames)
+    /// that the socket has not taken yet.
     pub(super) fn wants_write(&self) -> bool {
         match self {
             Stream::Tls(stream) => stream.wants_write(),
+            Stream::Ws(stream) => stream.wants_write(),
             Stream::Tcp(_) | Stream::Unix(_) => false,
         }
     }
 
-    /// TLS only: writes what rustls holds; `Ok(false)` if the socket would block.
+    /// TLS and WebSocket only: writes what the layer holds; `Ok(false)` if the socket would block.
     pub(super) fn flush_tls(&mut self) -> io::Result<bool> {
         match self {
             Stream::Tls(stream) => stream.flush_tls(),
+            Stream::Ws(stream) => stream.flush_held(),
             Stream::Tcp(_) | Stream::Unix(_) => Ok(true),
         }
     }
@@ -65,6 +75,33 @@ impl Stream {
                 stream.close();
                 Ok(())
             }
+            Stream::Ws(stream) => {
+                stream.close();
+                Ok(())
+            }
         };
+    }
+
+    /// Why TLS ended the connection (`wss://` included), if it did.
+    pub(super) fn tls_failure(&self) -> Option<&crate::tls::TlsFailure> {
+        match self {
+            Stream::Tls(stream) => stream.failure(),
+            Stream::Ws(stream) => stream.tls_failure(),
+            Stream::Tcp(_) | Stream::Unix(_) => None,
+        }
+    }
+
+    /// Why the WebSocket layer ended the connection, if it did.
+    pub(super) fn ws_failure(&self) -> Option<&super::ws::WsFailure> {
+        match self {
+            Stream::Ws(stream) => stream.failure(),
+            _ => None,
+        }
+    }
+
+    /// Carries MQTT directly (not inside TLS or WebSocket frames): the first bytes read are the
+    /// broker's own.
+    pub(super) fn is_plain(&self) -> bool {
+        matches!(self, Stream::Tcp(_) | Stream::Unix(_))
     }
 }

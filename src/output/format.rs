@@ -8,16 +8,26 @@
 //! - `\\ \0 \a \e \n \r \t \v` escapes (`\0` writes a NUL byte);
 //! - everything else is copied; the format is a C string, so it ends at an embedded NUL.
 //!
+//! mosquitto 2.1 added, and we take over with its semantics: `%f`/`%d` (the payload as a 4-byte
+//! float / 8-byte double in the machine's byte order, printed like `printf("%.*f")`), and an optional
+//! separator character after the precision (one of [`HEX_SEPARATORS`], accepted before any
+//! conversion) with which `%x`/`%X` put the separator after every `precision` hex digits (`%.2x`:
+//! `01 02 03`, `%.4:X`: `0102:0304`), widths included as 2.1 has them (`format/v21.rs`); `%x` without
+//! a precision keeps 2.0.11's widths (see below).
+//!
 //! Expansion quirks reproduced from mosquitto (see `write`): `%p` with a width also truncates;
 //! `%x`/`%X` with a width show `floor(min(len, width) / 2)` bytes; `%-p`/`%-x` without a width pad
 //! with `len` spaces; `%q %r %% %U %D %P` ignore width and flags; integers use `printf("%d")`
 //! with the width; absent v5 integer properties print `width` pad characters; the time of the `@`
 //! sequences is taken once per message, that of `%I %U %j %J` at each occurrence.
 
+mod v21;
+
 use super::json::{self, Payload};
 use super::time::{self, Clock, LocalTime, Timestamp};
 use super::{MessageView, c_str};
 use std::fmt;
+use v21::{hex_digits, put_float, put_grouped_hex};
 
 /// A `-F` format string error, with mosquitto's exact text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +140,14 @@ enum Conv {
     ResponseTopic,
     /// `%S`
     SubscriptionId,
+    /// `%f` (mosquitto 2.1): a 4-byte payload as an IEEE-754 float.
+    Float,
+    /// `%d` (mosquitto 2.1): an 8-byte payload as an IEEE-754 double.
+    Double,
 }
+
+/// mosquitto 2.1's `hexseplist`: the characters accepted as a hex separator after the precision.
+pub const HEX_SEPARATORS: &[u8; 32] = b"!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
 
 impl Conv {
     /// The conversions `check_format` accepts (`%%` is handled as a literal before this).
@@ -156,6 +173,8 @@ impl Conv {
             b'P' => Conv::UserProperties,
             b'R' => Conv::ResponseTopic,
             b'S' => Conv::SubscriptionId,
+            b'f' => Conv::Float,
+            b'd' => Conv::Double,
             _ => return None,
         })
     }
@@ -170,6 +189,8 @@ struct Spec {
     zero: bool,
     width: i32,
     precision: i32,
+    /// The hex separator (mosquitto 2.1; a space unless one is given).
+    sep: u8,
 }
 
 impl Spec {
@@ -274,6 +295,17 @@ fn validate(s: &[u8]) -> Result<(), FormatError> {
                         }
                     }
                 }
+                // mosquitto 2.1: an optional hex separator before the conversion. A format that is
+                // invalid anyway names the character 2.0.11 names (the separator, which 2.0.11 took
+                // for the conversion), not the one after it as 2.1 does.
+                let sep = at(i + 1);
+                if HEX_SEPARATORS.contains(&sep) {
+                    let conv = at(i + 2);
+                    if conv != b'%' && Conv::from_byte(conv).is_none() {
+                        return Err(FormatError::InvalidFormat(sep));
+                    }
+                    i += 1;
+                }
                 let conv = at(i + 1);
                 if conv != b'%' && Conv::from_byte(conv).is_none() {
                     return Err(FormatError::InvalidFormat(conv));
@@ -361,6 +393,11 @@ fn tokenize(s: &[u8]) -> Format {
                         i += 1;
                     }
                 }
+                let mut sep = b' ';
+                if HEX_SEPARATORS.contains(&at(i)) {
+                    sep = at(i);
+                    i += 1;
+                }
                 let c = at(i);
                 i += 1;
                 match Conv::from_byte(c) {
@@ -372,6 +409,7 @@ fn tokenize(s: &[u8]) -> Format {
                             zero,
                             width,
                             precision,
+                            sep,
                         }));
                     }
                     // `%%` (whatever the flags); nothing else gets past validation.
@@ -587,6 +625,19 @@ fn write_spec(
             Some(v) => put_int(i64::from(v as i32), spec, out),
             None => put_blank(spec.pad(), spec.width, out),
         },
+        Conv::Float => match <[u8; 4]>::try_from(msg.payload) {
+            Ok(bytes) => put_float(f64::from(f32::from_ne_bytes(bytes)), spec, out),
+            // mosquitto 2.1's text, without a newline.
+            Err(_) => {
+                err.extend_from_slice(b"requested float printing, but non-float data received")
+            }
+        },
+        Conv::Double => match <[u8; 8]>::try_from(msg.payload) {
+            Ok(bytes) => put_float(f64::from_ne_bytes(bytes), spec, out),
+            Err(_) => {
+                err.extend_from_slice(b"requested double printing, but non-double data received")
+            }
+        },
     }
 }
 
@@ -694,6 +745,12 @@ fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
         out.extend_from_slice(payload);
         return;
     }
+    if hex != Hex::No
+        && let Some(every) = usize::try_from(spec.precision).ok().filter(|&n| n > 0)
+    {
+        put_grouped_hex(payload, hex, spec, every, out);
+        return;
+    }
     let len = payload.len() as i64;
     let width = i64::from(spec.width);
     let (count, padlen) = if width > 0 {
@@ -713,11 +770,7 @@ fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
     match hex {
         Hex::No => out.extend_from_slice(shown),
         Hex::Lower | Hex::Upper => {
-            let digits: &[u8; 16] = if hex == Hex::Lower {
-                b"0123456789abcdef"
-            } else {
-                b"0123456789ABCDEF"
-            };
+            let digits = hex_digits(hex);
             out.reserve(shown.len() * 2);
             for &b in shown {
                 out.push(digits[usize::from(b >> 4)]);

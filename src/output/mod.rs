@@ -20,6 +20,8 @@ mod time;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v21;
 
 pub use format::{Format, FormatError};
 pub use time::{Clock, FixedClock, LocalTime, SystemClock, Timestamp};

@@ -265,7 +265,6 @@ fn format_errors() {
         (b"@", IncompleteFormat),
         (b"ab@", IncompleteFormat),
         (b"%0-5l", InvalidFormat(b'-')),
-        (b"%--l", InvalidFormat(b'-')),
         (b"%5.5.5t", InvalidFormat(b'.')),
         (b"%\xc3\xa9", InvalidFormat(0xc3)),
         (b"\\x", InvalidEscape(b'x')),

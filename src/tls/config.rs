@@ -4,18 +4,20 @@
 use std::fs;
 use std::io::{self, ErrorKind, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::{ClientConfig, WebPkiServerVerifier};
-use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::sign::CertifiedKey;
 use rustls::{Error as RustlsError, RootCertStore, SupportedCipherSuite, SupportedProtocolVersion};
 
+use super::cert::CertSummary;
+use super::key::load_client_identity;
+use super::keylog::{KeyLogTarget, KeyLogWriter};
 use super::options::{TlsOptions, TlsSetupError};
-use super::verify::{ChainOnlyVerifier, ClientCertResolver};
+use super::texts::rustls_error_text;
+use super::verify::{ClientCertResolver, ServerVerifier, VerifierCore};
 
 /// A validated client configuration, shared by every connection of a run (reconnects reuse it).
 #[derive(Debug, Clone)]
@@ -27,12 +29,35 @@ pub struct TlsConfig {
     pub(super) has_client_cert: bool,
     pub(super) tls13_only: bool,
     pub(super) alpn: Option<String>,
+    /// What each connection's certificate verifier shares (`verify.rs`).
+    pub(super) verifier: Arc<VerifierCore>,
+    /// Our `--cert`, named when the broker refuses it.
+    pub(super) client_cert: Option<CertSummary>,
 }
 
 impl TlsConfig {
-    /// The rustls configuration itself.
+    /// The rustls configuration shared by the connections (each connection gets its own certificate
+    /// verifier on a copy of it).
     pub fn rustls_config(&self) -> &Arc<ClientConfig> {
         &self.rustls
+    }
+
+    /// The rustls configuration for one connection: its own verifier, which leaves what it finds in
+    /// `verdict`.
+    pub(super) fn connection_config(
+        &self,
+        host: &str,
+        verdict: super::failure::VerdictSlot,
+    ) -> Arc<ClientConfig> {
+        let mut config = (*self.rustls).clone();
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(ServerVerifier::for_connection(
+                &self.verifier,
+                host,
+                verdict,
+            )));
+        Arc::new(config)
     }
 }
 
@@ -154,7 +179,7 @@ fn parse_tls_version(version: Option<&str>) -> Result<bool, TlsSetupError> {
 }
 
 /// Opens a file the way mosquitto checks its TLS files (any failure to open is "File not found").
-fn read_existing(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
+pub(super) fn read_existing(path: &Path) -> Result<Vec<u8>, TlsSetupError> {
     let mut file = fs::File::open(path).map_err(|_| TlsSetupError::FileNotFound {
         path: path.to_path_buf(),
     })?;
@@ -183,12 +208,20 @@ fn io_text(err: &io::Error) -> String {
 }
 
 /// All PEM certificates of `bytes`; `Err` names what is wrong.
-fn pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(super) fn pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut certs = Vec::new();
     for item in CertificateDer::pem_slice_iter(bytes) {
         match item {
             Ok(cert) => certs.push(cert),
-            Err(err) => return Err(format!("invalid PEM ({err})")),
+            Err(rustls::pki_types::pem::Error::Base64Decode(_)) => {
+                return Err("a PEM certificate in it is not valid base64".to_string());
+            }
+            Err(_) => {
+                return Err(
+                    "a PEM section in it is damaged (a missing or broken BEGIN/END line)"
+                        .to_string(),
+                );
+            }
         }
     }
     if certs.is_empty() {
@@ -197,7 +230,11 @@ fn pem_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, String
     Ok(certs)
 }
 
-fn load_cafile(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupError> {
+fn load_cafile(
+    path: &Path,
+    roots: &mut RootCertStore,
+    anchors: &mut Vec<CertificateDer<'static>>,
+) -> Result<(), TlsSetupError> {
     let error = |reason: String| TlsSetupError::CaFile {
         path: path.to_path_buf(),
         reason,
@@ -209,6 +246,7 @@ fn load_cafile(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupErr
     }
     let bytes = read_existing(path)?;
     let certs = pem_certificates(&bytes).map_err(error)?;
+    anchors.extend(certs.iter().cloned());
     let (added, _ignored) = roots.add_parsable_certificates(certs);
     if added == 0 {
         return Err(error(
@@ -222,7 +260,11 @@ fn load_cafile(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupErr
 /// is loaded; other files are skipped. OpenSSL instead looks certificates up by subject-hash file names
 /// (`c_rehash`); loading them all accepts those directories too (hash links just point at the same
 /// certificates) and plain directories of `.pem`/`.crt` files as well.
-fn load_capath(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupError> {
+fn load_capath(
+    path: &Path,
+    roots: &mut RootCertStore,
+    anchors: &mut Vec<CertificateDer<'static>>,
+) -> Result<(), TlsSetupError> {
     let error = |reason: String| TlsSetupError::CaPath {
         path: path.to_path_buf(),
         reason,
@@ -241,6 +283,7 @@ fn load_capath(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupErr
         let Ok(certs) = pem_certificates(&bytes) else {
             continue;
         };
+        anchors.extend(certs.iter().cloned());
         let (added, _ignored) = roots.add_parsable_certificates(certs);
         added_total += added;
     }
@@ -252,60 +295,29 @@ fn load_capath(path: &Path, roots: &mut RootCertStore) -> Result<(), TlsSetupErr
     Ok(())
 }
 
-fn load_os_certs(roots: &mut RootCertStore) -> Result<(), TlsSetupError> {
+fn load_os_certs(
+    roots: &mut RootCertStore,
+    anchors: &mut Vec<CertificateDer<'static>>,
+) -> Result<(), TlsSetupError> {
     let result = rustls_native_certs::load_native_certs();
+    anchors.extend(result.certs.iter().cloned());
     let (added, _ignored) = roots.add_parsable_certificates(result.certs);
     if added == 0 {
         let reason = match result.errors.first() {
-            Some(err) => err.to_string(),
+            Some(err) => match &err.kind {
+                rustls_native_certs::ErrorKind::Io { inner, path } => {
+                    format!("{}: {} ({})", err.context, io_text(inner), path.display())
+                }
+                rustls_native_certs::ErrorKind::Pem(_) => {
+                    format!("{}: a PEM file of the store is damaged", err.context)
+                }
+                _ => err.to_string(),
+            },
             None => "the store is empty (is the ca-certificates package installed?)".to_string(),
         };
         return Err(TlsSetupError::OsCerts { reason });
     }
     Ok(())
-}
-
-/// Whether a PEM key file is passphrase-protected (PKCS#8 `ENCRYPTED PRIVATE KEY`, or the traditional
-/// OpenSSL `Proc-Type: 4,ENCRYPTED` header).
-pub fn pem_key_is_encrypted(pem: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(pem);
-    text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        || text.contains("Proc-Type: 4,ENCRYPTED")
-}
-
-fn load_client_identity(
-    cert_path: &Path,
-    key_path: &Path,
-    provider: &CryptoProvider,
-) -> Result<CertifiedKey, TlsSetupError> {
-    let cert_bytes = read_existing(cert_path)?;
-    let key_bytes = read_existing(key_path)?;
-    let chain = pem_certificates(&cert_bytes).map_err(|reason| TlsSetupError::ClientCert {
-        path: cert_path.to_path_buf(),
-        reason,
-    })?;
-    if pem_key_is_encrypted(&key_bytes) {
-        return Err(TlsSetupError::EncryptedKey {
-            path: key_path.to_path_buf(),
-        });
-    }
-    let key_error = |reason: String| TlsSetupError::ClientKey {
-        path: key_path.to_path_buf(),
-        reason,
-    };
-    let key = PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|err| match err {
-        rustls::pki_types::pem::Error::NoItemsFound => key_error(
-            "no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) in it".to_string(),
-        ),
-        other => key_error(format!("invalid PEM ({other})")),
-    })?;
-    CertifiedKey::from_der(chain, key, provider).map_err(|err| match err {
-        RustlsError::InconsistentKeys(_) => TlsSetupError::KeyMismatch {
-            cert: cert_path.to_path_buf(),
-            key: key_path.to_path_buf(),
-        },
-        other => key_error(other.to_string()),
-    })
 }
 
 /// Validates the TLS flags and loads every file: the configuration for all connections of a run.
@@ -340,26 +352,46 @@ pub fn build_client_config(options: &TlsOptions) -> Result<TlsConfig, TlsSetupEr
     let provider = Arc::new(provider);
 
     let mut roots = RootCertStore::empty();
+    let mut anchors = Vec::new();
     if let Some(cafile) = &options.cafile {
-        load_cafile(cafile, &mut roots)?;
+        load_cafile(cafile, &mut roots, &mut anchors)?;
     }
     if let Some(capath) = &options.capath {
-        load_capath(capath, &mut roots)?;
+        load_capath(capath, &mut roots, &mut anchors)?;
     }
     if options.use_os_certs {
-        load_os_certs(&mut roots)?;
+        load_os_certs(&mut roots, &mut anchors)?;
     }
     if roots.is_empty() {
         return Err(TlsSetupError::NoTrustAnchors);
     }
 
     let identity = match (&options.cert, &options.key) {
-        (Some(cert), Some(key)) => Some(Arc::new(load_client_identity(cert, key, &provider)?)),
+        (Some(cert), Some(key)) => Some(load_client_identity(
+            cert,
+            key,
+            &provider,
+            &options.passphrase,
+        )?),
         _ => None,
+    };
+    let key_log = match &options.keylog {
+        None => None,
+        Some(target) => match (KeyLogWriter::open(target.path()), target) {
+            (Ok(writer), _) => Some(writer),
+            (Err(err), KeyLogTarget::Flag(path)) => {
+                return Err(TlsSetupError::KeyLog {
+                    path: path.clone(),
+                    reason: io_text(&err),
+                });
+            }
+            // as curl: an SSLKEYLOGFILE that cannot be written is ignored
+            (Err(_), KeyLogTarget::Environment(_)) => None,
+        },
     };
 
     let rustls_error = |err: RustlsError| TlsSetupError::Rustls {
-        reason: err.to_string(),
+        reason: rustls_error_text(&err),
     };
     let versions: &[&SupportedProtocolVersion] = if tls13_only {
         &[&rustls::version::TLS13]
@@ -372,33 +404,43 @@ pub fn build_client_config(options: &TlsOptions) -> Result<TlsConfig, TlsSetupEr
     let webpki =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
             .build()
-            .map_err(|err| TlsSetupError::Rustls {
-                reason: err.to_string(),
-            })?;
-    let builder = if options.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(ChainOnlyVerifier { inner: webpki }))
-    } else {
-        builder.with_webpki_verifier(webpki)
-    };
+            .map_err(|_| TlsSetupError::NoTrustAnchors)?;
+    let verifier = Arc::new(VerifierCore {
+        webpki,
+        anchors,
+        parsed_anchors: OnceLock::new(),
+        algorithms: provider.signature_verification_algorithms,
+        insecure: options.insecure,
+    });
+    // Each connection puts its own verifier on a copy of this configuration (`connection_config`).
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(ServerVerifier::for_connection(
+            &verifier,
+            "",
+            Arc::default(),
+        )));
     let cert_requests = Arc::new(AtomicUsize::new(0));
     let has_client_cert = identity.is_some();
+    let client_cert = identity.as_ref().map(|identity| identity.summary.clone());
     let mut config = builder.with_client_cert_resolver(Arc::new(ClientCertResolver {
-        identity,
+        identity: identity.map(|identity| identity.key),
         requests: Arc::clone(&cert_requests),
     }));
     if let Some(alpn) = &options.alpn {
         config.alpn_protocols = vec![alpn.as_bytes().to_vec()];
     }
-    // Only does something when SSLKEYLOGFILE is set: lets Wireshark decrypt a capture (docs/tls.md).
-    config.key_log = Arc::new(rustls::KeyLogFile::new());
+    if let Some(writer) = key_log {
+        config.key_log = Arc::new(writer);
+    }
     Ok(TlsConfig {
         rustls: Arc::new(config),
         cert_requests,
         has_client_cert,
         tls13_only,
         alpn: options.alpn.clone(),
+        verifier,
+        client_cert,
     })
 }
 
@@ -465,19 +507,6 @@ mod tests {
             bad.to_string(),
             "Error: Problem setting TLS options, check the options are valid."
         );
-    }
-
-    #[test]
-    fn encrypted_keys_are_recognised() {
-        assert!(pem_key_is_encrypted(
-            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
-        ));
-        assert!(pem_key_is_encrypted(
-            b"-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nMIIB\n-----END EC PRIVATE KEY-----\n"
-        ));
-        assert!(!pem_key_is_encrypted(
-            b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
-        ));
     }
 
     #[test]

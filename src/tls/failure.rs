@@ -4,41 +4,64 @@
 use std::fmt;
 use std::io;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustls::{AlertDescription, CertificateError, Error as RustlsError, PeerIncompatible};
 
+use super::cert::{CertRole, CertSummary, ChainCert, utc};
+use super::texts::{alert_name, certificate_error_text, presented_name, rustls_error_text};
 use crate::calendar::format_utc;
 
 /// Why a TLS connection failed, in terms a person can act on. mosquitto prints `Error: A TLS error
 /// occurred.` for all of these (plus OpenSSL's code under `-d`); the exit code is kept
-/// (`crate::exit::tls_failure` chooses it).
+/// (`crate::exit::tls_failure` chooses it). Failures about a certificate name it (`cert`: its role in
+/// the chain, subject, issuer and validity) when it is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsFailure {
     /// The broker's certificate is valid but not for the host we connected to.
     HostnameMismatch {
         expected: String,
-        /// The DNS names and IP addresses the certificate lists (its subjectAltName).
+        /// The names the certificate offers: its subjectAltName DNS names and IP addresses, or its
+        /// Common Name when it has no subjectAltName DNS name (`from_common_name`).
         presented: Vec<String>,
+        from_common_name: bool,
+        cert: Option<ChainCert>,
     },
-    /// The broker's certificate chain does not lead to a CA we trust.
-    UnknownCa,
-    /// The broker's certificate (or one in its chain) has expired. Times are Unix seconds when known.
+    /// The broker's certificate chain does not lead to a CA we trust (`cert`: the last certificate of
+    /// the chain: one whose issuer is unknown, or a self-signed one that is not trusted).
+    UnknownCa { cert: Option<ChainCert> },
+    /// A certificate of the chain has expired. Times are Unix seconds when known.
     Expired {
         not_after: Option<u64>,
         now: Option<u64>,
+        cert: Option<ChainCert>,
     },
-    /// The broker's certificate (or one in its chain) is not valid yet.
+    /// A certificate of the chain is not valid yet.
     NotYetValid {
         not_before: Option<u64>,
         now: Option<u64>,
+        cert: Option<ChainCert>,
     },
-    /// Any other problem with the broker's certificate (bad signature, wrong purpose, ...).
+    /// A certificate that signed another one in the chain may not act as a CA (OpenSSL's "invalid CA
+    /// certificate"), for the `reason` given.
+    NotCa { cert: ChainCert, reason: String },
+    /// A signature in the chain does not verify (`cert`: the certificate whose signature is bad).
+    BadSignature { cert: Option<ChainCert> },
+    /// The broker's handshake signature does not verify with its certificate's key (it does not hold
+    /// that key).
+    HandshakeSignature { cert: Option<ChainCert> },
+    /// Any other problem with the broker's certificate (wrong purpose, unsupported algorithm, ...):
+    /// `reason` is a sentence part naming the certificate.
     BadServerCertificate { reason: String },
     /// The broker asked for a client certificate and we had none (`--cert`/`--key`).
     ClientCertRequired,
-    /// The broker refused our client certificate (the TLS alert it sent, e.g. `unknown_ca`).
-    ClientCertRejected { alert: String },
+    /// The broker refused our client certificate (the TLS alert it sent, e.g. `unknown_ca`; `cert`:
+    /// our certificate).
+    ClientCertRejected {
+        alert: String,
+        cert: Option<CertSummary>,
+    },
     /// No TLS version in common (`offered`: what we offered, `detail`: what the broker said).
     VersionMismatch { offered: String, detail: String },
     /// The broker refused the handshake without a more precise reason (typically no cipher suite or key
@@ -55,7 +78,7 @@ pub enum TlsFailure {
     TlsServerOnPlainPort { reply: Vec<u8> },
     /// The broker sent another fatal TLS alert.
     Alert { alert: String },
-    /// Anything else rustls reported.
+    /// Anything else: `reason` is a sentence part in words (never a debug rendering).
     Other { reason: String },
 }
 
@@ -77,37 +100,104 @@ fn hex_bytes(bytes: &[u8]) -> String {
 
 const PLAIN_PORT_ADVICE: &str = "the port expects plain MQTT: drop the TLS options, or use the broker's TLS port (usually 8883)";
 
+/// "the broker's certificate" alone, or named when known.
+fn cert_name(cert: &Option<ChainCert>) -> String {
+    match cert {
+        Some(cert) => cert.name(),
+        None => "the broker's certificate (or one in its chain)".to_string(),
+    }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("\"{name}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl fmt::Display for TlsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsFailure::HostnameMismatch {
                 expected,
                 presented,
+                from_common_name,
+                cert,
             } => {
+                let subject = match cert {
+                    Some(cert) => cert.full(),
+                    None => "the broker's certificate".to_string(),
+                };
                 if presented.is_empty() {
                     write!(
                         f,
-                        "Error: TLS host name mismatch: the broker's certificate names no host in its subjectAltName \
-                         (the Common Name is not used), so it is not valid for \"{expected}\". \
+                        "Error: TLS host name mismatch: {subject} names no host (no subjectAltName DNS name \
+                         or IP address, no Common Name), so it is not valid for \"{expected}\". \
                          Use --insecure to skip only the host name check."
                     )
                 } else {
-                    let names: Vec<String> =
-                        presented.iter().map(|name| format!("\"{name}\"")).collect();
+                    // with `from_common_name`, the first name is the Common Name
+                    let names = if *from_common_name {
+                        let mut names = format!(
+                            "\"{}\" (its Common Name: it has no subjectAltName DNS name)",
+                            presented[0]
+                        );
+                        if presented.len() > 1 {
+                            names.push_str(", ");
+                            names.push_str(&quoted_list(&presented[1..]));
+                        }
+                        names
+                    } else {
+                        quoted_list(presented)
+                    };
                     write!(
                         f,
-                        "Error: TLS host name mismatch: the broker's certificate is valid for {}, not for \"{expected}\". \
-                         Connect with one of those names, or use --insecure to skip only the host name check.",
-                        names.join(", ")
+                        "Error: TLS host name mismatch: {subject} is valid for {names}, not for \"{expected}\". \
+                         Connect with one of those names, or use --insecure to skip only the host name check."
                     )
                 }
             }
-            TlsFailure::UnknownCa => f.write_str(
+            TlsFailure::UnknownCa { cert: None } => f.write_str(
                 "Error: TLS: the broker's certificate is not signed by a trusted CA (unknown issuer). \
                  Give the CA that signed it with --cafile or --capath (or --tls-use-os-certs for a public CA).",
             ),
-            TlsFailure::Expired { not_after, now } => {
-                f.write_str("Error: TLS: the broker's certificate (or one in its chain) has expired")?;
+            TlsFailure::UnknownCa { cert: Some(cert) } => {
+                let self_signed = cert.summary.subject == cert.summary.issuer;
+                match cert.role {
+                    CertRole::Broker if self_signed => write!(
+                        f,
+                        "Error: TLS: {} is self-signed and not among the trusted CA certificates, so it is not \
+                         signed by a trusted CA. Give it with --cafile to trust it.",
+                        cert.full()
+                    )?,
+                    _ if self_signed => write!(
+                        f,
+                        "Error: TLS: the broker's certificate is not signed by a trusted CA: its chain ends in \
+                         the self-signed CA certificate (subject \"{}\", valid from {} until {}), which is not \
+                         among the trusted CA certificates.",
+                        cert.summary.subject,
+                        utc(cert.summary.not_before),
+                        utc(cert.summary.not_after)
+                    )?,
+                    _ => write!(
+                        f,
+                        "Error: TLS: {} is not signed by a trusted CA (unknown issuer \"{}\").",
+                        cert.full(),
+                        cert.summary.issuer
+                    )?,
+                }
+                f.write_str(
+                    " Give the CA that signed it with --cafile or --capath (or --tls-use-os-certs for a public \
+                     CA).",
+                )
+            }
+            TlsFailure::Expired {
+                not_after,
+                now,
+                cert,
+            } => {
+                write!(f, "Error: TLS: {} has expired", cert_name(cert))?;
                 if let Some(not_after) = not_after {
                     write!(f, ": valid until {}", format_utc(*not_after))?;
                 }
@@ -116,8 +206,12 @@ impl fmt::Display for TlsFailure {
                 }
                 f.write_str(".")
             }
-            TlsFailure::NotYetValid { not_before, now } => {
-                f.write_str("Error: TLS: the broker's certificate (or one in its chain) is not valid yet")?;
+            TlsFailure::NotYetValid {
+                not_before,
+                now,
+                cert,
+            } => {
+                write!(f, "Error: TLS: {} is not valid yet", cert_name(cert))?;
                 if let Some(not_before) = not_before {
                     write!(f, ": valid from {}", format_utc(*not_before))?;
                 }
@@ -126,17 +220,44 @@ impl fmt::Display for TlsFailure {
                 }
                 f.write_str(" (check the clocks).")
             }
+            TlsFailure::NotCa { cert, reason } => write!(
+                f,
+                "Error: TLS: {} signed another certificate of the chain but is not a valid CA certificate: \
+                 {reason}.",
+                cert.full()
+            ),
+            TlsFailure::BadSignature { cert } => write!(
+                f,
+                "Error: TLS: the signature on {} does not verify with its issuer's key: the certificate was \
+                 altered, or was not issued by the CA of that name.",
+                cert_name(cert)
+            ),
+            TlsFailure::HandshakeSignature { cert } => write!(
+                f,
+                "Error: TLS: the broker's handshake signature does not verify with the key of {}: the \
+                 broker does not hold that certificate's key.",
+                match cert {
+                    Some(cert) => cert.full(),
+                    None => "its certificate".to_string(),
+                }
+            ),
             TlsFailure::BadServerCertificate { reason } => {
                 write!(f, "Error: TLS: the broker's certificate was rejected: {reason}.")
             }
             TlsFailure::ClientCertRequired => f.write_str(
                 "Error: TLS: the broker requires a client certificate: give one with --cert and --key.",
             ),
-            TlsFailure::ClientCertRejected { alert } => write!(
-                f,
-                "Error: TLS: the broker rejected our client certificate (alert {alert}): it must be signed by a CA \
-                 the broker trusts and be valid now."
-            ),
+            TlsFailure::ClientCertRejected { alert, cert } => {
+                let ours = match cert {
+                    Some(cert) => format!(" ({cert})"),
+                    None => String::new(),
+                };
+                write!(
+                    f,
+                    "Error: TLS: the broker rejected our client certificate{ours} (alert {alert}): it must be \
+                     signed by a CA the broker trusts and be valid now."
+                )
+            }
             TlsFailure::VersionMismatch { offered, detail } => write!(
                 f,
                 "Error: TLS: no TLS version in common with the broker (we offer {offered}; {detail})."
@@ -197,60 +318,24 @@ pub fn tls_reply_on_plain_port(first_bytes: &[u8]) -> Option<TlsFailure> {
     })
 }
 
-/// A TLS alert description in the protocol's spelling (`certificate_required`, `unknown_ca`).
-fn alert_name(alert: &AlertDescription) -> String {
-    let chars: Vec<char> = format!("{alert:?}").chars().collect();
-    let mut name = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() {
-            let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
-            let ends_acronym = i > 0
-                && chars[i - 1].is_ascii_uppercase()
-                && chars
-                    .get(i + 1)
-                    .is_some_and(|next| next.is_ascii_lowercase());
-            if after_lower || ends_acronym {
-                name.push('_');
-            }
-            name.push(c.to_ascii_lowercase());
-        } else {
-            name.push(c);
-        }
-    }
-    name
-}
-
-/// A subjectAltName entry as WebPKI reports it (`DnsName("a.example")`, `IpAddress(127.0.0.1)`), as a
-/// person writes it (`a.example`, `127.0.0.1`); entries that are no host name are left out.
-fn presented_name(debug: &str) -> Option<String> {
-    if let Some(dns) = debug
-        .strip_prefix("DnsName(\"")
-        .and_then(|rest| rest.strip_suffix("\")"))
-    {
-        return Some(dns.to_string());
-    }
-    if let Some(ip) = debug
-        .strip_prefix("IpAddress(")
-        .and_then(|rest| rest.strip_suffix(')'))
-    {
-        return Some(ip.to_string());
-    }
-    if debug.starts_with("DirectoryName") || debug.starts_with("Unsupported") {
-        return None;
-    }
-    Some(debug.to_string())
-}
-
 /// What a failure is judged against.
 #[derive(Debug, Clone)]
 pub(super) struct FailureContext {
     pub(super) host: String,
     pub(super) has_client_cert: bool,
+    /// Our client certificate, named when the broker refuses it.
+    pub(super) client_cert: Option<CertSummary>,
     pub(super) cert_requests: Arc<AtomicUsize>,
     pub(super) cert_requests_at_start: usize,
     pub(super) tls13_only: bool,
     pub(super) alpn: Option<String>,
+    /// What this connection's certificate verifier found (it names the certificate; rustls' error
+    /// only carries the kind, for the alert it sends).
+    pub(super) verdict: VerdictSlot,
 }
+
+/// Where a connection's certificate verifier leaves the failure it found (see `verify.rs`).
+pub(super) type VerdictSlot = Arc<Mutex<Option<TlsFailure>>>;
 
 impl FailureContext {
     fn cert_requested(&self) -> bool {
@@ -280,7 +365,10 @@ impl FailureContext {
 
     pub(super) fn classify(&self, err: &RustlsError, first_bytes: &[u8]) -> TlsFailure {
         match err {
-            RustlsError::InvalidCertificate(cert_error) => self.classify_certificate(cert_error),
+            RustlsError::InvalidCertificate(cert_error) => {
+                let verdict = self.verdict.lock().ok().and_then(|mut slot| slot.take());
+                verdict.unwrap_or_else(|| self.classify_certificate(cert_error))
+            }
             RustlsError::AlertReceived(alert) => self.classify_alert(alert),
             RustlsError::PeerIncompatible(incompatible) => match incompatible {
                 PeerIncompatible::ServerDoesNotSupportTls12Or13
@@ -289,10 +377,10 @@ impl FailureContext {
                 | PeerIncompatible::Tls12NotOffered
                 | PeerIncompatible::Tls12NotOfferedOrEnabled => TlsFailure::VersionMismatch {
                     offered: self.offered_versions(),
-                    detail: format!("rustls: {err}"),
+                    detail: rustls_error_text(err),
                 },
                 _ => TlsFailure::HandshakeRejected {
-                    alert: format!("none; rustls: {err}"),
+                    alert: format!("none; {}", rustls_error_text(err)),
                 },
             },
             RustlsError::InvalidMessage(_)
@@ -307,17 +395,23 @@ impl FailureContext {
             RustlsError::NoCertificatesPresented => TlsFailure::BadServerCertificate {
                 reason: "it sent no certificate".to_string(),
             },
+            RustlsError::NoApplicationProtocol => TlsFailure::AlpnRejected {
+                offered: self.alpn.clone().unwrap_or_default(),
+            },
             other => TlsFailure::Other {
-                reason: other.to_string(),
+                reason: rustls_error_text(other),
             },
         }
     }
 
+    /// A certificate error without the verifier's verdict (which names the certificate).
     fn classify_certificate(&self, err: &CertificateError) -> TlsFailure {
         match err {
             CertificateError::NotValidForName => TlsFailure::HostnameMismatch {
                 expected: self.host.clone(),
                 presented: Vec::new(),
+                from_common_name: false,
+                cert: None,
             },
             CertificateError::NotValidForNameContext {
                 expected,
@@ -328,26 +422,33 @@ impl FailureContext {
                     .iter()
                     .filter_map(|name| presented_name(name))
                     .collect(),
+                from_common_name: false,
+                cert: None,
             },
-            CertificateError::UnknownIssuer => TlsFailure::UnknownCa,
+            CertificateError::UnknownIssuer => TlsFailure::UnknownCa { cert: None },
             CertificateError::Expired => TlsFailure::Expired {
                 not_after: None,
                 now: None,
+                cert: None,
             },
             CertificateError::ExpiredContext { time, not_after } => TlsFailure::Expired {
                 not_after: Some(not_after.as_secs()),
                 now: Some(time.as_secs()),
+                cert: None,
             },
             CertificateError::NotValidYet => TlsFailure::NotYetValid {
                 not_before: None,
                 now: None,
+                cert: None,
             },
             CertificateError::NotValidYetContext { time, not_before } => TlsFailure::NotYetValid {
                 not_before: Some(not_before.as_secs()),
                 now: Some(time.as_secs()),
+                cert: None,
             },
+            CertificateError::BadSignature => TlsFailure::BadSignature { cert: None },
             other => TlsFailure::BadServerCertificate {
-                reason: RustlsError::InvalidCertificate(other.clone()).to_string(),
+                reason: certificate_error_text(other),
             },
         }
     }
@@ -384,7 +485,10 @@ impl FailureContext {
             | AlertDescription::DecryptError
                 if requested && self.has_client_cert =>
             {
-                TlsFailure::ClientCertRejected { alert: name }
+                TlsFailure::ClientCertRejected {
+                    alert: name,
+                    cert: self.client_cert.clone(),
+                }
             }
             AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
                 TlsFailure::HandshakeRejected { alert: name }
@@ -395,162 +499,4 @@ impl FailureContext {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::ErrorKind;
-
-    #[test]
-    fn tls_records_are_recognised() {
-        assert!(looks_like_tls_record(&[
-            0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32
-        ]));
-        assert!(looks_like_tls_record(&[0x16, 0x03, 0x01]));
-        assert!(!looks_like_tls_record(&[0x20, 0x02, 0x00, 0x00])); // CONNACK
-        assert!(!looks_like_tls_record(&[0x15]));
-        assert!(!looks_like_tls_record(&[]));
-        let failure = tls_reply_on_plain_port(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32, 0x99])
-            .expect("a TLS alert");
-        assert_eq!(crate::exit::tls_failure(&failure).exit_code(), 2);
-        assert_eq!(
-            failure.to_string(),
-            "Error: the broker answered with TLS (it sent 15 03 03 00 02 02 32): this port expects TLS; add \
-             --cafile, --capath or --tls-use-os-certs (the usual MQTT over TLS port is 8883)."
-        );
-        assert_eq!(tls_reply_on_plain_port(&[0x20, 0x02, 0x00, 0x00]), None);
-    }
-
-    #[test]
-    fn alert_names_use_the_protocol_spelling() {
-        assert_eq!(
-            alert_name(&AlertDescription::CertificateRequired),
-            "certificate_required"
-        );
-        assert_eq!(alert_name(&AlertDescription::UnknownCA), "unknown_ca");
-        assert_eq!(
-            alert_name(&AlertDescription::UnknownPSKIdentity),
-            "unknown_psk_identity"
-        );
-        assert_eq!(
-            alert_name(&AlertDescription::HandshakeFailure),
-            "handshake_failure"
-        );
-        assert_eq!(
-            alert_name(&AlertDescription::ProtocolVersion),
-            "protocol_version"
-        );
-    }
-
-    fn context(has_client_cert: bool, cert_requested: bool) -> FailureContext {
-        FailureContext {
-            host: "broker.example".to_string(),
-            has_client_cert,
-            cert_requests: Arc::new(AtomicUsize::new(usize::from(cert_requested))),
-            cert_requests_at_start: 0,
-            tls13_only: false,
-            alpn: None,
-        }
-    }
-
-    #[test]
-    fn alerts_are_classified_by_what_we_know() {
-        // OpenSSL in TLS 1.2: handshake_failure when the certificate it asked for did not come
-        assert_eq!(
-            context(false, true).classify_alert(&AlertDescription::HandshakeFailure),
-            TlsFailure::ClientCertRequired
-        );
-        // the same alert without a certificate request: no suite/group in common
-        assert_eq!(
-            context(false, false).classify_alert(&AlertDescription::HandshakeFailure),
-            TlsFailure::HandshakeRejected {
-                alert: "handshake_failure".to_string()
-            }
-        );
-        assert_eq!(
-            context(true, true).classify_alert(&AlertDescription::CertificateExpired),
-            TlsFailure::ClientCertRejected {
-                alert: "certificate_expired".to_string()
-            }
-        );
-        assert_eq!(
-            context(false, false).classify_alert(&AlertDescription::CertificateRequired),
-            TlsFailure::ClientCertRequired
-        );
-        assert_eq!(
-            context(false, false).classify_alert(&AlertDescription::InternalError),
-            TlsFailure::Alert {
-                alert: "internal_error".to_string()
-            }
-        );
-        assert!(matches!(
-            context(false, false).classify_alert(&AlertDescription::ProtocolVersion),
-            TlsFailure::VersionMismatch { .. }
-        ));
-        assert_eq!(
-            context(false, false).classify(
-                &RustlsError::InvalidCertificate(CertificateError::NotValidForName),
-                &[]
-            ),
-            TlsFailure::HostnameMismatch {
-                expected: "broker.example".to_string(),
-                presented: Vec::new()
-            }
-        );
-        assert_eq!(
-            context(false, false).ended_during_handshake(&[0x20, 0x02]),
-            TlsFailure::NotTlsServer {
-                reply: vec![0x20, 0x02]
-            }
-        );
-    }
-
-    #[test]
-    fn presented_names_are_tidied() {
-        assert_eq!(
-            presented_name("DnsName(\"a.example\")").as_deref(),
-            Some("a.example")
-        );
-        assert_eq!(
-            presented_name("IpAddress(127.0.0.1)").as_deref(),
-            Some("127.0.0.1")
-        );
-        assert_eq!(presented_name("IpAddress(::1)").as_deref(), Some("::1"));
-        assert_eq!(presented_name("DirectoryName"), None);
-        assert_eq!(
-            presented_name("UniformResourceIdentifier(\"spiffe://x\")").as_deref(),
-            Some("UniformResourceIdentifier(\"spiffe://x\")")
-        );
-    }
-
-    #[test]
-    fn failure_texts() {
-        let mismatch = TlsFailure::HostnameMismatch {
-            expected: "127.0.0.1".to_string(),
-            presented: vec!["wrong.example".to_string(), "other.example".to_string()],
-        };
-        assert_eq!(
-            mismatch.to_string(),
-            "Error: TLS host name mismatch: the broker's certificate is valid for \"wrong.example\", \
-             \"other.example\", not for \"127.0.0.1\". Connect with one of those names, or use --insecure to \
-             skip only the host name check."
-        );
-        assert_eq!(crate::exit::tls_failure(&mismatch).exit_code(), 8);
-        let expired = TlsFailure::Expired {
-            not_after: Some(1_580_515_200),
-            now: Some(1_580_601_600),
-        };
-        assert_eq!(
-            expired.to_string(),
-            "Error: TLS: the broker's certificate (or one in its chain) has expired: valid until \
-             2020-02-01 00:00:00 UTC, now is 2020-02-02 00:00:00 UTC."
-        );
-        let err = io::Error::other(TlsFailure::UnknownCa);
-        assert_eq!(
-            TlsFailure::from_io_error(&err),
-            Some(&TlsFailure::UnknownCa)
-        );
-        assert_eq!(
-            TlsFailure::from_io_error(&io::Error::from(ErrorKind::ConnectionReset)),
-            None
-        );
-    }
-}
+mod tests;

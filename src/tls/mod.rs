@@ -6,13 +6,22 @@
 //!
 //! # Pieces
 //! - `options.rs`: [`TlsOptions`], the raw TLS flags (`--cafile --capath --cert --key --insecure
-//!   --tls-version --tls-alpn --tls-use-os-certs --ciphers`), unvalidated, as the command line gives them;
+//!   --tls-version --tls-alpn --tls-use-os-certs --ciphers --tls-keylog`), unvalidated, as the command
+//!   line gives them;
 //!   and [`TlsSetupError`], what can be wrong with them (found before connecting).
 //! - `config.rs`: [`build_client_config`] validates them and loads every file once, before any
 //!   connection, the way mosquitto_pub does before connecting, into the [`TlsConfig`] that every
 //!   connection of a run shares; the `--ciphers` names ([`parse_cipher_list`]).
-//! - `verify.rs`: the rustls callbacks behind `--insecure` (the chain is checked, only the host name is
-//!   not) and `--cert`/`--key` (which also counts the broker's requests for a client certificate).
+//! - `verify.rs`: the rustls callbacks: the broker's certificate as mosquitto 2.0.11 checks it (webpki,
+//!   then `chain.rs` for chains with an X.509 version 1 certificate, then `hostname.rs`; `--insecure`
+//!   skips only the host name), one verifier per connection, which names the certificate it refuses;
+//!   and `--cert`/`--key` (which also counts the broker's requests for a client certificate).
+//!   docs/tls.md, "Certificates webpki cannot read", has the design and its security argument.
+//! - `cert.rs`: certificates read with x509-parser ([`CertSummary`], [`ChainCert`] for messages);
+//!   `chain.rs`: OpenSSL's chain rules; `hostname.rs`: mosquitto 2.0.11's host name rule.
+//! - `key.rs`: `--cert`/`--key` loading, encrypted PKCS#8 keys and the pass phrase prompt;
+//!   `keylog.rs`: `--tls-keylog`/`SSLKEYLOGFILE` (NSS key log); `texts.rs`: rustls and webpki values
+//!   in words (no debug rendering reaches a user).
 //! - `stream.rs`: [`TlsStream`], a rustls `ClientConnection` over a non-blocking socket (normally
 //!   `mio::net::TcpStream`). It implements `Read`, `Write` and `mio::event::Source`, and behaves like the
 //!   socket itself: `read`/`write` return `WouldBlock` when the socket would block, `read` returns `Ok(0)` at
@@ -45,15 +54,22 @@
 //! - No separate handshake timeout: the connect timeout / keepalive of the client state machine bounds a
 //!   handshake that never finishes, as in mosquitto.
 
+mod cert;
+mod chain;
 mod config;
 mod failure;
+mod hostname;
+mod key;
+mod keylog;
 mod options;
 mod stream;
+mod texts;
 mod verify;
 
-pub use config::{
-    TlsConfig, accepted_cipher_names, build_client_config, parse_cipher_list, pem_key_is_encrypted,
-};
+pub use cert::{CertRole, CertSummary, ChainCert};
+pub use config::{TlsConfig, accepted_cipher_names, build_client_config, parse_cipher_list};
 pub use failure::{TlsFailure, looks_like_tls_record, tls_reply_on_plain_port};
-pub use options::{TlsOptions, TlsSetupError};
+pub use key::{KeyProtection, PASSPHRASE_PROMPT, key_protection};
+pub use keylog::{KeyLogTarget, keylog_target, nss_line};
+pub use options::{Passphrase, TlsOptions, TlsSetupError};
 pub use stream::{ShutdownSocket, TlsStream};

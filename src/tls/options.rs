@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::keylog::KeyLogTarget;
+
 /// The TLS flags, as given on the command line (validated by
 /// [`build_client_config`](super::build_client_config)).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,8 +16,10 @@ pub struct TlsOptions {
     pub capath: Option<PathBuf>,
     /// `--cert`: the client certificate chain (PEM).
     pub cert: Option<PathBuf>,
-    /// `--key`: the client private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC; not encrypted).
+    /// `--key`: the client private key (PEM: PKCS#8, encrypted PKCS#8, PKCS#1 RSA or SEC1 EC).
     pub key: Option<PathBuf>,
+    /// Where the pass phrase of an encrypted `--key` comes from (the terminal for the command line).
+    pub passphrase: Passphrase,
     /// `--insecure`: skip only the host name check (the chain is still verified, as in mosquitto 2.0).
     pub insecure: bool,
     /// `--tls-version`: `tlsv1.3` (1.3 only) or `tlsv1.2` (1.2 or later, like mosquitto).
@@ -26,6 +30,31 @@ pub struct TlsOptions {
     pub use_os_certs: bool,
     /// `--ciphers`: OpenSSL or IANA cipher suite names separated by `:`, `,` or spaces.
     pub ciphers: Option<String>,
+    /// `--tls-keylog FILE` or `SSLKEYLOGFILE`: where to write the TLS secrets (NSS key log format).
+    pub keylog: Option<KeyLogTarget>,
+}
+
+/// Where the pass phrase of an encrypted client key comes from.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Passphrase {
+    /// Asked for on the terminal (`/dev/tty`) with OpenSSL's prompt, as mosquitto does.
+    #[default]
+    Terminal,
+    /// Given by the caller (library use, tests).
+    Given(String),
+    /// Never asked for: an encrypted key is an error.
+    Unavailable,
+}
+
+impl fmt::Debug for Passphrase {
+    /// Never shows a given pass phrase.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Passphrase::Terminal => "Terminal",
+            Passphrase::Given(_) => "Given(..)",
+            Passphrase::Unavailable => "Unavailable",
+        })
+    }
 }
 
 impl TlsOptions {
@@ -61,8 +90,14 @@ pub enum TlsSetupError {
     ClientCert { path: PathBuf, reason: String },
     /// `--key` holds no usable private key.
     ClientKey { path: PathBuf, reason: String },
-    /// `--key` is encrypted with a passphrase.
-    EncryptedKey { path: PathBuf },
+    /// `--key` is encrypted the legacy OpenSSL way (`Proc-Type: 4,ENCRYPTED`).
+    LegacyEncryptedKey { path: PathBuf },
+    /// `--key` is encrypted and no pass phrase could be had (`reason`: why, e.g. no terminal).
+    KeyPassphrase { path: PathBuf, reason: String },
+    /// `--key` did not decrypt with the pass phrase given.
+    WrongPassphrase { path: PathBuf },
+    /// `--tls-keylog FILE` cannot be opened for appending.
+    KeyLog { path: PathBuf, reason: String },
     /// `--key` is not the key of the certificate in `--cert`.
     KeyMismatch { cert: PathBuf, key: PathBuf },
     /// `--tls-version tlsv1.1` (or older): a real TLS version that rustls does not implement.
@@ -115,10 +150,27 @@ impl fmt::Display for TlsSetupError {
                 "Error: Unable to load client key file \"{}\": {reason}.",
                 path.display()
             ),
-            TlsSetupError::EncryptedKey { path } => write!(
+            TlsSetupError::LegacyEncryptedKey { path } => write!(
                 f,
-                "Error: Unable to load client key file \"{}\": the key is encrypted with a passphrase, \
-                 which this client cannot ask for; decrypt it first (openssl pkey -in KEY -out PLAIN_KEY).",
+                "Error: Unable to load client key file \"{0}\": it is encrypted in OpenSSL's legacy format \
+                 (Proc-Type: 4,ENCRYPTED), which we cannot decrypt. Convert it to encrypted PKCS#8 with \
+                 openssl pkcs8 -topk8 -v2 aes256 -in {0} -out {0}.p8 and give --key {0}.p8.",
+                path.display()
+            ),
+            TlsSetupError::KeyPassphrase { path, reason } => write!(
+                f,
+                "Error: Unable to load client key file \"{}\": {reason}.",
+                path.display()
+            ),
+            TlsSetupError::WrongPassphrase { path } => write!(
+                f,
+                "Error: Unable to load client key file \"{}\": the pass phrase is wrong (or the key file is \
+                 damaged).",
+                path.display()
+            ),
+            TlsSetupError::KeyLog { path, reason } => write!(
+                f,
+                "Error: Unable to open the TLS key log file \"{}\" (--tls-keylog): {reason}.",
                 path.display()
             ),
             TlsSetupError::KeyMismatch { cert, key } => write!(

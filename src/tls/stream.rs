@@ -12,8 +12,9 @@ use rustls::client::ClientConnection;
 use rustls::pki_types::ServerName;
 
 use super::config::{TlsConfig, cipher_table};
-use super::failure::{FailureContext, TlsFailure};
+use super::failure::{FailureContext, TlsFailure, VerdictSlot};
 use super::options::TlsSetupError;
+use super::texts::rustls_error_text;
 
 /// How many bytes of the server's first answer are kept to tell a plain MQTT server from a TLS one.
 const FIRST_BYTES_KEPT: usize = 8;
@@ -70,22 +71,26 @@ impl<S: Read + Write> TlsStream<S> {
             ServerName::try_from(host.to_string()).map_err(|_| TlsSetupError::InvalidHostName {
                 host: host.to_string(),
             })?;
-        let conn =
-            ClientConnection::new(Arc::clone(&config.rustls), server_name).map_err(|err| {
-                TlsSetupError::Rustls {
-                    reason: err.to_string(),
-                }
-            })?;
+        let verdict: VerdictSlot = Arc::default();
+        let conn = ClientConnection::new(
+            config.connection_config(host, Arc::clone(&verdict)),
+            server_name,
+        )
+        .map_err(|err| TlsSetupError::Rustls {
+            reason: rustls_error_text(&err),
+        })?;
         Ok(TlsStream {
             conn,
             socket,
             context: FailureContext {
                 host: host.to_string(),
                 has_client_cert: config.has_client_cert,
+                client_cert: config.client_cert.clone(),
                 cert_requests: Arc::clone(&config.cert_requests),
                 cert_requests_at_start: config.cert_requests.load(Ordering::Relaxed),
                 tls13_only: config.tls13_only,
                 alpn: config.alpn.clone(),
+                verdict,
             },
             first_bytes: Vec::new(),
             failure: None,

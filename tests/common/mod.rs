@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod oracle21;
+
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::fs;

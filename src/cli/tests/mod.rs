@@ -14,6 +14,7 @@ mod rr;
 mod sub_output;
 mod table;
 mod tls_proxy;
+mod v21;
 mod v5;
 
 use super::config::{
@@ -24,7 +25,7 @@ use super::help::{tool_version_line, usage_text};
 use super::{Parsed, parse};
 use crate::exit::Failure;
 use crate::net::ConnectSpec;
-use crate::proto::codec::{QoS, Version, Will};
+use crate::proto::codec::{QoS, RetainHandling, Version, Will};
 use crate::tool::Tool;
 
 fn os(args: &[&str]) -> Vec<OsString> {
@@ -118,6 +119,7 @@ fn default_common() -> CommonConfig {
             nodelay: false,
             tls: None,
             proxy: None,
+            websocket: None,
         },
         version: Version::V311,
         client_id: ClientIdChoice::Default,
@@ -166,6 +168,9 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         unsubscribe: Vec::new(),
         random_filter: None,
         retain_as_published: false,
+        retain_handling: RetainHandling::SendAtSubscribe,
+        watch: false,
+        message_rate: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
     }

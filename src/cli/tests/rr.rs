@@ -118,6 +118,7 @@ fn rr_defaults() -> RrConfig {
         timeout: None,
         no_retain: false,
         retain_as_published: false,
+        retain_handling: RetainHandling::SendAtSubscribe,
         latency: false,
         publish_properties: Properties::new(),
         subscribe_properties: Properties::new(),
@@ -167,6 +168,7 @@ fn accepted_rr_command_lines() {
                 pretty: true,
                 timeout: Some(3),
                 no_retain: true,
+                retain_handling: RetainHandling::DoNotSend,
                 retain_as_published: true,
                 ..rr_defaults()
             },

@@ -43,7 +43,6 @@ fn sub_output_error_cases() -> Vec<(Vec<&'static [u8]>, Failure)> {
         (vec![b"-t", b"x", b"-U", b"a+"], usage("Error: Invalid unsubscribe topic 'a+', are all '+' and '#' wildcards correct?\n")),
         (vec![b"-t", b"x", b"--unsubscribe", b"#/a"], usage("Error: Invalid unsubscribe topic '#/a', are all '+' and '#' wildcards correct?\n")),
         (vec![b"-t", b"x", b"-U", b"\xff"], usage("Error: Malformed UTF-8 in -U argument.\n\n")),
-        (vec![b"-U", b"a"], needs_topic()),
         // --random-filter: 10 * atof(value), truncated, must be 1..=10000.
         (vec![b"-t", b"x", b"--random-filter"], usage("Error: --random-filter argument given but no chance specified.\n\n")),
         (vec![b"-t", b"x", b"--random-filter", b"0"], range()),
@@ -146,6 +145,8 @@ fn accepted_sub_output_and_filter_options() {
             SubConfig {
                 pretty: true,
                 no_retain: true,
+                // -R also asks an MQTT 5 broker not to send retained messages.
+                retain_handling: RetainHandling::DoNotSend,
                 remove_retained: true,
                 filter_outs: vec!["b/#".into(), "+/c".into(), "".into()],
                 unsubscribe: vec!["d".into(), "e/+".into(), "".into()],
