@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs mosquitto, openssl and microsocks if needed,
-# builds the mosquitto 2.1.2 oracle once into target/oracle/ (the tests would build it on first use
-# too; doing it here keeps the apt installs and the ~20 s build out of the tests' own time), then
-# format, lint, tests.
+# The whole test suite, from a fresh machine: installs mosquitto, openssl, microsocks and the tools
+# the generated man pages and completions are checked with (man, bash-completion, zsh, fish) if
+# needed, builds the mosquitto 2.1.2 oracle once into target/oracle/ (the tests would build it on
+# first use too; doing it here keeps the apt installs and the ~20 s build out of the tests' own time),
+# then format, lint, the Debian package check (build, install, use, remove), tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-mosquitto.sh
@@ -13,4 +14,5 @@ fi
 export PATH="$PATH:/usr/sbin"
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
+scripts/deb-check.sh
 cargo test --all-targets

@@ -1,5 +1,7 @@
 //! The one place that prints errors and picks exit codes.
 
+pub mod ci;
+
 use std::io::Write;
 
 use crate::output::stdout::write_stderr;
@@ -81,6 +83,20 @@ pub fn help_or_version(text: &str) -> i32 {
     1
 }
 
+/// Prints what `--generate` made (a man page, a completion script) and returns the exit code: 0, unlike
+/// `--help` (mosquitto has no such option to follow, and scripts and packaging check the status).
+/// A failed write is an error here (`rpub --generate man > rpub.1` on a full disk must not look done).
+pub fn generated(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr().lock(), "Error: {error}");
+            1
+        }
+    }
+}
+
 /// Writes `text` to stdout at once (errors ignored: there is nowhere left to report them).
 fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
@@ -101,6 +117,27 @@ pub fn print_error(output: &mut crate::output::stdout::Output, line: &str, quiet
     write_stderr(text.as_bytes());
 }
 
+/// Writes the runtime errors of a message being printed (an `-F` `%J` payload that is not JSON) in
+/// the order a terminal shows mosquitto's line-buffered stdout and unbuffered stderr: what stdout
+/// holds before the message (which starts at `start` in the buffer) first, then the errors, then the
+/// message, which stays buffered. `start` is `None` when part of the message was written already (as
+/// mosquitto's stdio buffer writes part of so long a line): the errors follow that part.
+pub fn print_message_errors(
+    output: &mut crate::output::stdout::Output,
+    start: Option<usize>,
+    errors: &[u8],
+) {
+    let message = match start {
+        Some(start) => output.buffer().split_off(start),
+        None => Vec::new(),
+    };
+    if start.is_some() {
+        output.flush();
+    }
+    write_stderr(errors);
+    output.buffer().extend_from_slice(&message);
+}
+
 /// Opening the transport failed: mosquitto exits 1 with the resolver's or the OS's message.
 pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
     match failure {
@@ -113,6 +150,12 @@ pub fn connect_failure(failure: &crate::net::ConnectFailure) -> Failure {
         crate::net::ConnectFailure::TlsSetup(err) => tls_setup_failure(err),
         // mosquitto reports proxy failures only as a generic loop error; say what the proxy did.
         crate::net::ConnectFailure::Proxy(err) => Failure::runtime(format!("Error: {err}"), 1),
+        // The session names the broker and the limit (`exit::ci::connect_timed_out`); this is
+        // only what is said without them.
+        crate::net::ConnectFailure::TimedOut(_) => Failure::runtime(
+            "Error: the connection attempt timed out.",
+            ci::CONNECT_TIMEOUT,
+        ),
     }
 }
 
@@ -293,15 +336,27 @@ pub fn publish_refused_line(error: &PublishError) -> Option<&'static str> {
     }
 }
 
-/// In `-l` mode mosquitto_pub leaves its loop when the broker's limits refuse a line: `Error:
-/// <strerror>`, that error's number as exit code, no DISCONNECT. `None` for the other refusals.
+/// In `-l` mode mosquitto_pub leaves its loop when a line cannot be published (the broker's limits,
+/// or a line too long for any packet: libmosquitto's MOSQ_ERR_PAYLOAD_SIZE): `Error: <strerror>`,
+/// that error's number as exit code, no DISCONNECT. `None` for the other refusals.
 pub fn publish_loop_failure(error: &PublishError) -> Option<Failure> {
     let (code, text) = match error {
         PublishError::QosNotSupported { .. } => MOSQ_ERR_QOS_NOT_SUPPORTED,
         PublishError::PacketTooLarge { .. } => MOSQ_ERR_OVERSIZE_PACKET,
-        PublishError::Command(_) => return None,
+        PublishError::Command(CommandError::TooLarge) => MOSQ_ERR_PAYLOAD_SIZE,
+        PublishError::Command(CommandError::NotConnected | CommandError::InflightWindowFull) => {
+            return None;
+        }
     };
     Some(Failure::runtime(format!("Error: {text}"), code))
+}
+
+/// `-l` read a line longer than the largest payload. mosquitto_pub reads all of it (without bound),
+/// then libmosquitto refuses it (MOSQ_ERR_PAYLOAD_SIZE) and the loop ends as for
+/// [`publish_loop_failure`]; we stop reading as soon as the line is too long.
+pub fn line_too_long() -> Failure {
+    let (code, text) = MOSQ_ERR_PAYLOAD_SIZE;
+    Failure::runtime(format!("Error: {text}"), code)
 }
 
 /// `-l` mode when libmosquitto refuses a publish as MOSQ_ERR_NOT_SUPPORTED (MQTT 5 properties on a
@@ -415,6 +470,13 @@ pub const INVALID_PUBLISH_INPUT: &str = "Error: Invalid input. Does your topic c
 /// Reading stdin failed (`-l`, `-s`).
 pub const STDIN_LOAD_FAILED: &str = "Error loading input from stdin.";
 
+/// `-l`: reading stdin failed (e.g. stdin is a directory), printed once every line read before was
+/// delivered and the DISCONNECT sent. mosquitto_pub 2.0.11 retries the failing read forever at
+/// 100% CPU; this is its text and exit code for stdin that cannot be loaded (`-s`).
+pub fn stdin_lines_unreadable() -> Failure {
+    Failure::runtime(STDIN_LOAD_FAILED, 1)
+}
+
 /// The largest message mosquitto_pub reads from a file or stdin.
 pub const MAX_INPUT_LEN: usize = crate::proto::codec::MAX_REMAINING_LENGTH;
 
@@ -424,6 +486,19 @@ pub fn input_file_unopenable(path: &std::path::Path) -> Failure {
     Failure::Runtime {
         text: format!(
             "Error: Unable to open file \"{shown}\".\nError loading input file \"{shown}\".\n"
+        ),
+        code: 1,
+    }
+}
+
+/// `-f FILE` could not be read (an I/O error; mosquitto_pub 2.0.11 ignores read errors and 2.1.2
+/// prints this line).
+pub fn input_file_unreadable(path: &std::path::Path, err: &std::io::Error) -> Failure {
+    let shown = path.display();
+    Failure::Runtime {
+        text: format!(
+            "Error: Unable to read file \"{shown}\": {}.\nError loading input file \"{shown}\".\n",
+            crate::sys::os_error_text(err)
         ),
         code: 1,
     }

@@ -559,6 +559,102 @@ fn a_slow_reader_gets_everything_at_a_normal_end() {
     );
 }
 
+/// rsub printing one message with a `-F` width of `width` to a pipe nobody reads yet: returns the
+/// child once the first 4 MiB have been read and the process sleeps (waiting for the pipe).
+fn huge_width_to_a_stalled_pipe(width: usize) -> (std::process::Child, FakeBroker) {
+    let mut script = subscribed();
+    script.push(Step::Send(publish("x", b"p")));
+    script.push(Step::Listen(Duration::from_secs(60)));
+    let broker = FakeBroker::start(script);
+    let mut child = Command::new(Tool::Ours.sub_program())
+        .args(broker.args())
+        .args(["-t", "x", "-C", "1", "-F", &format!("%{width}t")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rsub");
+    let mut first = vec![0u8; 4 << 20];
+    child
+        .stdout
+        .as_mut()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("the message starts");
+    assert!(first.iter().all(|&b| b == b' '));
+    // The formatter is done or waits for the pipe once the process has been asleep for a while.
+    let deadline = Instant::now() + QUICK;
+    let mut asleep = 0;
+    while asleep < 5 && Instant::now() < deadline {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        let state = stat
+            .rsplit(") ")
+            .next()
+            .and_then(|rest| rest.chars().next());
+        asleep = if state == Some('S') { asleep + 1 } else { 0 };
+        thread::sleep(Duration::from_millis(50));
+    }
+    (child, broker)
+}
+
+/// A 50 MB `-F` width to a pipe whose reader is slower than the formatter: rsub waits for the pipe
+/// inside the message rather than holding what the pipe did not take (its stdout is non-blocking
+/// so that signals and `-W` are honoured), so its memory stays bounded while 46 MB are still to
+/// be written; at the end every byte has arrived.
+#[test]
+fn a_huge_width_to_a_slow_pipe_stays_bounded_and_arrives_whole() {
+    let width = 50_000_000;
+    let (mut child, _broker) = huge_width_to_a_stalled_pipe(width);
+    let peak_kb = peak_rss_kb(child.id());
+    let mut rest = Vec::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut rest)
+        .expect("read stdout");
+    let status = child.wait().expect("wait");
+    assert!(
+        peak_kb > 0 && peak_kb < 24_000,
+        "peak RSS {peak_kb} kB while the pipe was full"
+    );
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(rest.len() + (4 << 20), width + 1);
+    assert_eq!(&rest[rest.len() - 2..], b"x\n");
+    assert!(rest[..rest.len() - 2].iter().all(|&b| b == b' '));
+}
+
+/// SIGTERM while rsub waits for the pipe inside such a message: it ends at once, exit 0 (as on any
+/// SIGTERM), and says how much of the output was not written.
+#[test]
+fn sigterm_ends_the_wait_for_the_pipe_inside_a_message() {
+    let (mut child, _broker) = huge_width_to_a_stalled_pipe(50_000_000);
+    // SAFETY: the child is ours and has not been reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + QUICK;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("Warning: ") && stderr.contains("bytes of output were not written"),
+        "{stderr}"
+    );
+}
+
 // -------------------------------------------------------------------------------------------------
 // Defect 6: a protocol violation ends rsub (exit 2) instead of a silent reconnect
 // -------------------------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut rest = input;
     while let Ok(Some((packet, used))) = codec::decode_with(rest, version, 1 << 20, reasons) {
-        assert!(used > 0 && used <= rest.len(), "a decoded packet uses bytes of the input");
+        assert!(
+            used > 0 && used <= rest.len(),
+            "a decoded packet uses bytes of the input"
+        );
         let mut encoded = Vec::new();
         if codec::encode(&packet, version, &mut encoded).is_ok() {
             let again = codec::decode_with(&encoded, version, usize::MAX, ReasonCodes::AnyInAcks);

@@ -1,8 +1,11 @@
 //! The programs' behaviour on top of the driver: what rpub publishes, what rsub prints and what rrr
 //! asks and prints.
 
+mod check;
+mod expect;
 pub mod input;
 mod monitor;
+pub mod policy;
 pub mod publisher;
 pub mod rr;
 pub mod session;
@@ -26,7 +29,7 @@ use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
 use crate::trace::{DebugLines, TraceSink};
-use session::{Link, NetLink};
+use session::{FirstAttempt, Link, NetLink, Session};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
 const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
@@ -110,9 +113,29 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
     properties
 }
 
-/// Creates the driver and opens the first connection (CONNECT queued). With `watch_signals`,
-/// SIGINT/SIGTERM are reported by the driver from before the connection attempt on.
-fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<NetLink, Failure> {
+/// Creates the driver and opens the first connection (CONNECT queued), then the session over it
+/// with the connection policies of the CI flags. With `watch_signals`, SIGINT/SIGTERM are reported
+/// by the driver from before the connection attempt on.
+fn start_session(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+) -> Result<Session<NetLink>, Failure> {
+    let (link, started, first) = start(config, client_id, watch_signals)?;
+    let trace = trace_sink(config);
+    let policy = policy::ConnectPolicy::from_options(&config.ci);
+    Ok(Session::new(link, client_id, trace)
+        .quiet(config.quiet)
+        .with_policy(policy, started, first))
+}
+
+/// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt
+/// began and how it went (with `--wait-for-broker`, a broker not listening yet is not a failure).
+fn start(
+    config: &CommonConfig,
+    client_id: &str,
+    watch_signals: bool,
+) -> Result<(NetLink, std::time::Instant, FirstAttempt), Failure> {
     let client = Client::new(client_options(config, client_id.to_string()));
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
     if watch_signals {
@@ -126,13 +149,28 @@ fn start(config: &CommonConfig, client_id: &str, watch_signals: bool) -> Result<
         None => None,
     };
     driver.set_tls(tls);
+    driver.set_connect_limit(config.ci.connect_timeout);
     let mut link = NetLink {
         driver,
         spec: config.connect.clone(),
     };
-    link.connect()
-        .map_err(|failure| exit::connect_failure(&failure))?;
-    Ok(link)
+    let started = link.now();
+    let first = match link.connect() {
+        Ok(()) => FirstAttempt::Opened,
+        Err(failure)
+            if config.ci.wait_for_broker.is_some() && policy::broker_not_listening(&failure) =>
+        {
+            FirstAttempt::NotListening(failure)
+        }
+        Err(failure) => {
+            return Err(session::connect_failure(
+                &link,
+                config.ci.connect_timeout,
+                &failure,
+            ));
+        }
+    };
+    Ok((link, started, first))
 }
 
 /// The trace sink the options ask for: `-d` lines, or none.
@@ -149,6 +187,13 @@ fn io_failure(err: &std::io::Error) -> Failure {
     exit::os_failure(err)
 }
 
+/// Right after parsing: passwords given on the command line are masked in the process's own argument
+/// memory (`ps`, `/proc/PID/cmdline`), and `-u` without a password takes `MQTT_PASSWORD`.
+fn keep_secrets_off_argv(tool: Tool, args: &[std::ffi::OsString], common: &mut CommonConfig) {
+    crate::sys::mask_args(&cli::argv_secrets(tool, args));
+    cli::password_from_env(common, || std::env::var_os("MQTT_PASSWORD"));
+}
+
 /// rpub from its arguments to its exit code (the binary only sets up the process and exits).
 pub fn rpub_main() -> i32 {
     let mut argv = std::env::args_os();
@@ -159,15 +204,21 @@ pub fn rpub_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_pub_with(&prog, &defaults, &args, input::load_input) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Pub, &args, &mut config.common);
             let quiet = config.common.quiet;
-            match publisher::run(config) {
+            let outcome = match config.check {
+                Some(_) => check::run(config),
+                None => publisher::run(config),
+            };
+            match outcome {
                 Ok(()) => 0,
                 Err(failure) => exit::report(&failure, &prog, quiet),
             }
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Pub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Pub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Pub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }
@@ -182,7 +233,8 @@ pub fn rsub_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_sub_with(&prog, &defaults, &args) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Sub, &args, &mut config.common);
             let quiet = config.common.quiet;
             match subscriber::run(config) {
                 Ok(()) => 0,
@@ -191,6 +243,7 @@ pub fn rsub_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Sub, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Sub, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Sub, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }
@@ -205,7 +258,8 @@ pub fn rrr_main() -> i32 {
         Err(failure) => return exit::report(&failure, &prog, false),
     };
     match cli::parse_rr_with(&prog, &defaults, &args, input::load_input) {
-        Ok(Parsed::Run(config)) => {
+        Ok(Parsed::Run(mut config)) => {
+            keep_secrets_off_argv(Tool::Rr, &args, &mut config.common);
             let quiet = config.common.quiet;
             match rr::run(config, &prog) {
                 Ok(()) => 0,
@@ -214,6 +268,7 @@ pub fn rrr_main() -> i32 {
         }
         Ok(Parsed::Help) => exit::help_or_version(&cli::help::usage_text(Tool::Rr, &prog)),
         Ok(Parsed::Version) => exit::help_or_version(&cli::help::version_text(Tool::Rr, &prog)),
+        Ok(Parsed::Generate(kind)) => exit::generated(&cli::generate::generate(Tool::Rr, kind)),
         Err(failure) => exit::report(&failure, &prog, false),
     }
 }

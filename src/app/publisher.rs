@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::input::{LineReader, NextLine, load_file, load_stdin};
-use super::session::{Link, Role, Session, is_lost};
+use super::session::{AfterLoss, Link, Role, Session, is_lost};
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
 use crate::net::{ChunkSource, StdinFeed};
@@ -35,14 +35,15 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         MessageSource::StdinLines => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let link = super::start(&config.common, &client_id, false)?;
-    let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace).quiet(config.common.quiet);
+    let mut session = super::start_session(&config.common, &client_id, false)?;
+    let started = session.started();
     match single_payload {
-        Some(payload) => session.run(&mut Publisher::<StdinFeed>::repeating(config, payload)),
+        Some(payload) => {
+            session.run(&mut Publisher::<StdinFeed>::repeating(config, payload).timed_from(started))
+        }
         None => {
             let feed = StdinFeed::start(session.link.driver.waker());
-            session.run(&mut Publisher::lines(config, feed))
+            session.run(&mut Publisher::lines(config, feed).timed_from(started))
         }
     }
 }
@@ -82,6 +83,14 @@ pub struct Publisher<S: ChunkSource> {
     /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
     /// connection, so the next ones are sent without the topic.
     topic_alias_set: bool,
+    /// `-l`: reading stdin failed. The lines read before are delivered, then the run fails.
+    input_failed: bool,
+    /// `--timeout`: the run must be over by then.
+    timeout_at: Option<Instant>,
+    /// Messages whose flow completed (acknowledged, refused or, at QoS 0, written).
+    completed: u64,
+    /// Messages the broker (or its limits) refused: `--strict` fails the run for them.
+    refused: u64,
 }
 
 impl<S: ChunkSource> Publisher<S> {
@@ -109,6 +118,45 @@ impl<S: ChunkSource> Publisher<S> {
             mode,
             phase: Phase::Connecting,
             topic_alias_set: false,
+            input_failed: false,
+            timeout_at: None,
+            completed: 0,
+            refused: 0,
+        }
+    }
+
+    /// `--timeout` counts from `started`, the first connection attempt.
+    pub fn timed_from(mut self, started: Instant) -> Publisher<S> {
+        self.timeout_at = self.config.common.ci.timeout.map(|limit| started + limit);
+        self
+    }
+
+    /// A run that ends well in mosquitto's terms: with `--strict`, refused messages fail it.
+    fn success(&self) -> Result<(), Failure> {
+        if self.config.common.ci.strict && self.refused > 0 {
+            Err(exit::ci::strict_publish_refused(self.refused))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `--timeout` ran out: disconnect if connected, and end with exit 27 saying how far it got.
+    fn time_is_up<L: Link>(&mut self, s: &mut Session<L>) {
+        let limit = self.config.common.ci.timeout.unwrap_or_default();
+        let progress = if s.client_ref().is_connected() {
+            exit::ci::PublishProgress::Publishing {
+                done: self.completed,
+                waiting: s.client_ref().inflight_count(),
+            }
+        } else {
+            exit::ci::PublishProgress::Connecting
+        };
+        let failure = exit::ci::publish_timed_out(limit, progress);
+        if s.client_ref().is_connected() {
+            self.disconnect(s);
+            s.finish(Err(failure));
+        } else {
+            s.abort(Err(failure));
         }
     }
 
@@ -125,6 +173,7 @@ impl<S: ChunkSource> Publisher<S> {
 
     /// A message completed its flow (acknowledged or refused by the broker).
     fn message_done(&mut self, now: Instant) {
+        self.completed = self.completed.saturating_add(1);
         if let Mode::Repeat {
             remaining, next_at, ..
         } = &mut self.mode
@@ -155,23 +204,28 @@ impl<S: ChunkSource> Publisher<S> {
                 &self.mode,
                 exit::publisher_server_disconnect(disconnect.reason_code),
             ) {
-                (Mode::Lines(_), _) | (_, None) => Ok(()),
+                (Mode::Lines(_), _) | (_, None) => self.success(),
                 (Mode::Repeat { .. }, Some(failure)) => Err(failure),
             };
             s.finish(outcome);
             return;
         }
-        if is_lost(error)
-            && s.ever_connected()
-            && !was_disconnecting
-            && matches!(self.mode, Mode::Lines(_))
-        {
+        if is_lost(error) && s.ever_connected() && !was_disconnecting {
             // Unlike mosquitto_pub (which hangs forever here), `-l` reconnects: stdin is not read
             // while the connection is down (back-pressure, nothing is dropped) and the client resends
-            // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK.
-            self.phase = Phase::Connecting;
-            s.reconnect_later();
-            return;
+            // every unacknowledged QoS 1/2 message with DUP=1 after the next CONNACK. `--reconnect`
+            // chooses for every mode.
+            match s.reconnect_after_loss(matches!(self.mode, Mode::Lines(_))) {
+                AfterLoss::Reconnecting => {
+                    self.phase = Phase::Connecting;
+                    return;
+                }
+                AfterLoss::Stop { failed_attempts } if failed_attempts > 0 => {
+                    s.finish(Err(exit::ci::connection_lost(failed_attempts)));
+                    return;
+                }
+                AfterLoss::Stop { .. } => {}
+            }
         }
         let version = self.config.common.version;
         if let ConnectionError::Refused(code) = error {
@@ -181,7 +235,8 @@ impl<S: ChunkSource> Publisher<S> {
             );
         }
         let outcome = match exit::publisher_connection_end(error) {
-            None => Ok(()),
+            None if self.input_failed => Err(exit::stdin_lines_unreadable()),
+            None => self.success(),
             Some(failure) => Err(failure),
         };
         s.finish(outcome);
@@ -253,9 +308,12 @@ impl<S: ChunkSource> Publisher<S> {
                     }
                     return progressed;
                 }
-                NextLine::Failed => {
-                    s.print_error(exit::STDIN_LOAD_FAILED, self.config.common.quiet);
-                    self.disconnect(s);
+                // The reader returns `Eof` from now on: what was read is delivered as at the end of
+                // input, then the run ends with the error (exit 1).
+                NextLine::Failed => self.input_failed = true,
+                NextLine::TooLong => {
+                    // As when a line is refused in `-l` mode: the loop ends, no DISCONNECT.
+                    s.finish(Err(exit::line_too_long()));
                     return true;
                 }
             }
@@ -278,6 +336,7 @@ impl<S: ChunkSource> Publisher<S> {
         if self.config.topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             s.print_error(exit::INVALID_PUBLISH_INPUT, common.quiet);
+            self.refused = self.refused.saturating_add(1);
             self.disconnect(s);
             return;
         }
@@ -314,6 +373,7 @@ impl<S: ChunkSource> Publisher<S> {
         if let Some(line) = exit::publish_refused_line(&error) {
             s.print_error(line, common.quiet);
         }
+        self.refused = self.refused.saturating_add(1);
         match error {
             PublishError::Command(CommandError::TooLarge)
             | PublishError::QosNotSupported { .. }
@@ -350,7 +410,8 @@ impl<S: ChunkSource> Role for Publisher<S> {
                     self.config.common.quiet,
                 );
                 // The flow is over: mosquitto_pub goes on (repeats, disconnects) as after a
-                // success, and still exits 0.
+                // success, and still exits 0 (not with --strict).
+                self.refused = self.refused.saturating_add(1);
                 self.message_done(s.now());
             }
             Event::Closed(error) => self.closed(s, &error),
@@ -359,6 +420,11 @@ impl<S: ChunkSource> Role for Publisher<S> {
     }
 
     fn poll<L: Link>(&mut self, s: &mut Session<L>) -> bool {
+        if self.timeout_at.is_some_and(|at| s.now() >= at) && !s.is_leaving() {
+            self.timeout_at = None;
+            self.time_is_up(s);
+            return true;
+        }
         if self.is_connected() && self.feed(s) {
             return true;
         }
@@ -374,9 +440,10 @@ impl<S: ChunkSource> Role for Publisher<S> {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        match &self.mode {
+        let next = match &self.mode {
             Mode::Repeat { next_at, .. } => *next_at,
             Mode::Lines(_) => None,
-        }
+        };
+        super::session::earliest(next, self.timeout_at)
     }
 }

@@ -10,7 +10,6 @@
 //! retained messages (mosquitto_rr 2.1), and `--latency` prints the time from request to response
 //! (mosquitto_rr 2.1's format).
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::input::{load_file, load_stdin};
@@ -18,7 +17,7 @@ use super::session::{Link, Role, Session, is_lost, is_protocol_violation};
 use super::subscriber::v5_properties;
 use crate::cli::config::{MessageSource, RrConfig};
 use crate::exit::{self, Failure};
-use crate::output::{MessageView, OutputMode, Printer, SystemClock};
+use crate::output::{MessageView, OutputMode, OutputSink, Printer, SystemClock};
 use crate::proto::codec::{
     Properties, Property, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
 };
@@ -41,9 +40,7 @@ pub fn run(mut config: RrConfig, prog: &str) -> Result<(), Failure> {
     };
     let client_id = super::resolve_client_id(&config.common);
     // No signal watching: mosquitto_rr has no SIGINT/SIGTERM handler, so either ends it at once.
-    let link = super::start(&config.common, &client_id, false)?;
-    let trace = super::trace_sink(&config.common);
-    let mut session = Session::new(link, &client_id, trace);
+    let mut session = super::start_session(&config.common, &client_id, false)?;
     // mosquitto_rr arms the -W alarm once the TCP connection is made, before CONNACK.
     let mut requester = Requester::new(config, payload, prog, session.now());
     session.run(&mut requester)
@@ -239,18 +236,17 @@ impl Requester {
             mid: message.packet_id,
             properties: properties.as_ref(),
         };
-        let start = s.output().buffer().len();
         self.errors.clear();
+        // Streamed, as rsub's: a huge `-F` width or payload is never held whole.
+        let mut sink = OutputSink::new(s.output());
         self.printer
-            .write_message(&view, &SystemClock, s.output().buffer(), &mut self.errors);
+            .write_message(&view, &SystemClock, &mut sink, &mut self.errors);
+        let start = sink.unwritten_start();
         if !self.errors.is_empty() && !self.config.common.quiet {
             // What came before the response first, then the error, then the response: the order
-            // mosquitto's line-buffered stdout and unbuffered stderr show on a terminal.
-            let output = s.output();
-            let response = output.buffer().split_off(start);
-            output.flush();
-            let _ = std::io::stderr().lock().write_all(&self.errors);
-            output.buffer().extend_from_slice(&response);
+            // mosquitto's line-buffered stdout and unbuffered stderr show on a terminal. (Part of
+            // a response larger than the output buffer is written already: the error follows it.)
+            exit::print_message_errors(s.output(), start, &self.errors);
         }
     }
 

@@ -19,16 +19,50 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use super::policy::{BrokerWait, ConnectPolicy, ReconnectBudget, broker_not_listening};
+use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
-use crate::net::{ConnectFailure, ConnectSpec, Drain, Driver, Turn, WsFailure};
+use crate::net::{
+    ConnectFailure, ConnectSpec, ConnectTimes, Drain, Driver, Endpoint, IoTimes, Turn, WsFailure,
+};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::event::{ConnectionError, Event};
 use crate::tls::TlsFailure;
 use crate::trace::{self, TraceRecord, TraceSink};
 
-/// mosquitto_sub retries a lost connection after this fixed delay (and `rpub -l` does the same).
-pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+pub use super::policy::RECONNECT_DELAY;
+
+/// Where the current connection attempt is, for `--connect-timeout`'s message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptInfo {
+    /// `host:port` or the socket path.
+    pub broker: String,
+    /// The first stage not finished yet.
+    pub pending: PendingStage,
+    /// The attempt goes through a SOCKS5 proxy.
+    pub proxy: bool,
+    /// The attempt uses TLS.
+    pub tls: bool,
+}
+
+/// How the first connection attempt went (see `app::start`).
+#[derive(Debug)]
+pub enum FirstAttempt {
+    /// The transport is open, CONNECT is queued.
+    Opened,
+    /// Nothing listened at the broker's address; `--wait-for-broker` tries again.
+    NotListening(ConnectFailure),
+}
+
+/// What happens after a lost connection ([`Session::reconnect_after_loss`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterLoss {
+    /// A new attempt is scheduled.
+    Reconnecting,
+    /// The run ends; `failed_attempts` reconnect attempts were made since the last CONNACK.
+    Stop { failed_attempts: u32 },
+}
 
 /// What the session loop needs from the I/O side: the mio driver in production, a simulated broker
 /// and clock in the tests.
@@ -57,6 +91,16 @@ pub trait Link {
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
     /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
     fn take_connect_failure(&mut self) -> Option<ConnectFailure>;
+    /// Where the current connection attempt is.
+    fn attempt_info(&self) -> AttemptInfo;
+    /// The last socket write and read.
+    fn io_times(&self) -> IoTimes {
+        IoTimes::default()
+    }
+    /// When the current connection's transport was opened and its TLS handshake done.
+    fn connect_times(&self) -> ConnectTimes {
+        ConnectTimes::default()
+    }
     /// Why the WebSocket layer ended the last connection, once.
     fn take_ws_failure(&mut self) -> Option<WsFailure> {
         None
@@ -106,8 +150,54 @@ impl Link for NetLink {
     fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
         self.driver.take_connect_failure()
     }
+    fn attempt_info(&self) -> AttemptInfo {
+        let broker = broker_label(&self.spec);
+        let pending = self.driver.pending_stage();
+        AttemptInfo {
+            broker,
+            pending,
+            proxy: self.spec.proxy.is_some(),
+            tls: self.spec.tls.is_some(),
+        }
+    }
+    fn io_times(&self) -> IoTimes {
+        self.driver.io_times()
+    }
+    fn connect_times(&self) -> ConnectTimes {
+        self.driver.connect_times()
+    }
     fn take_ws_failure(&mut self) -> Option<WsFailure> {
         self.driver.take_ws_failure()
+    }
+}
+
+/// What the user is told when a connection attempt could not be opened: a `--connect-timeout` that
+/// ran out names the broker, the limit and the stage (as when it runs out later, before CONNACK).
+pub fn connect_failure<L: Link>(
+    link: &L,
+    limit: Option<Duration>,
+    failure: &ConnectFailure,
+) -> Failure {
+    match failure {
+        ConnectFailure::TimedOut(pending) => {
+            let info = link.attempt_info();
+            exit::ci::connect_timed_out(
+                &info.broker,
+                limit.unwrap_or_default(),
+                *pending,
+                info.proxy,
+                info.tls,
+            )
+        }
+        other => exit::connect_failure(other),
+    }
+}
+
+/// The broker as messages name it: `host:port`, or the unix socket's path.
+pub fn broker_label(spec: &ConnectSpec) -> String {
+    match &spec.endpoint {
+        Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+        Endpoint::Unix { path } => path.display().to_string(),
     }
 }
 
@@ -160,30 +250,46 @@ pub struct Session<L: Link> {
     reconnect_at: Option<Instant>,
     /// A CONNACK accepted the connection at least once in this run.
     ever_connected: bool,
-    /// A connection after the first has been attempted (its failures are silent).
-    reconnecting: bool,
     /// The run is to end now (a signal, `-W`): the last writes take what the socket and stdout
     /// take at once, without waiting for them.
     hurried: bool,
     /// `--quiet`: no warning about output that could not be written.
     quiet: bool,
     leave: Option<Leave>,
+    /// The CI flags' connection policies (issue 14).
+    policy: ConnectPolicy,
+    /// `--reconnect`: attempts since the last CONNACK.
+    budget: ReconnectBudget,
+    /// `--wait-for-broker`: the first connection has not been accepted by TCP yet.
+    broker_wait: Option<BrokerWait>,
+    /// `--connect-timeout`: the current attempt must have its CONNACK by then.
+    connect_deadline: Option<Instant>,
+    /// The current attempt reconnects after a loss (rather than opening the first connection).
+    reconnecting: bool,
+    /// When the first connection attempt began.
+    started: Instant,
 }
 
 impl<L: Link> Session<L> {
     /// A session over `link`, whose first connection is already being opened; `client_id` is the
     /// id CONNECT carries.
     pub fn new(link: L, client_id: &str, trace: Option<Box<dyn TraceSink>>) -> Session<L> {
+        let link_now = link.now();
         Session {
             link,
             trace,
             display_id: trace::display_client_id(client_id).to_string(),
             reconnect_at: None,
             ever_connected: false,
-            reconnecting: false,
             hurried: false,
             quiet: false,
             leave: None,
+            policy: ConnectPolicy::default(),
+            budget: ReconnectBudget::default(),
+            broker_wait: None,
+            connect_deadline: None,
+            reconnecting: false,
+            started: link_now,
         }
     }
 
@@ -198,6 +304,33 @@ impl<L: Link> Session<L> {
     /// stdout nobody reads.
     pub fn hurry(&mut self) {
         self.hurried = true;
+    }
+
+    /// When the first connection attempt began.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Applies the CI flags' connection policies: `started` is when the first attempt began, `first`
+    /// how it went.
+    pub fn with_policy(
+        mut self,
+        policy: ConnectPolicy,
+        started: Instant,
+        first: FirstAttempt,
+    ) -> Session<L> {
+        self.budget = ReconnectBudget::new(policy.reconnect);
+        self.policy = policy;
+        self.started = started;
+        match first {
+            FirstAttempt::Opened => self.arm_connect_deadline(started),
+            FirstAttempt::NotListening(failure) => self.attempt_failed(failure),
+        }
+        self
+    }
+
+    fn arm_connect_deadline(&mut self, started: Instant) {
+        self.connect_deadline = self.policy.connect_timeout.map(|limit| started + limit);
     }
 
     /// Runs `role` until the run is over; `Ok(())` is exit code 0.
@@ -215,12 +348,23 @@ impl<L: Link> Session<L> {
             }
             if self.reconnect_at.is_some_and(|at| self.now() >= at) {
                 self.reconnect();
+                continue;
             }
-            let deadline = earliest(role.deadline(), self.reconnect_at);
+            if self.connect_deadline.is_some_and(|at| self.now() >= at) {
+                self.connect_timed_out();
+                continue;
+            }
+            let deadline = earliest(
+                earliest(role.deadline(), self.reconnect_at),
+                self.connect_deadline,
+            );
             match self.link.turn(deadline) {
                 Ok(turn) => {
                     if turn.connect_failed {
-                        self.opening_failed()?;
+                        let failure = self.link.take_connect_failure().unwrap_or_else(|| {
+                            ConnectFailure::Io(io::Error::from_raw_os_error(libc::ECONNREFUSED))
+                        });
+                        self.attempt_failed(failure);
                     }
                     if turn.signalled {
                         role.on_signal(self);
@@ -249,6 +393,10 @@ impl<L: Link> Session<L> {
             }
             if let Event::Connected { .. } = event {
                 self.ever_connected = true;
+                self.budget.connected();
+                self.connect_deadline = None;
+                self.reconnecting = false;
+                self.broker_wait = None;
             }
             role.on_event(self, event);
         }
@@ -307,10 +455,26 @@ impl<L: Link> Session<L> {
         self.leave.is_some()
     }
 
-    /// The connection was lost: drop it and try again after [`RECONNECT_DELAY`].
+    /// The connection was lost: drop it and try again after the reconnect delay ([`RECONNECT_DELAY`]
+    /// unless `--reconnect-delay`).
     pub fn reconnect_later(&mut self) {
         self.link.close_stream();
-        self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+        self.connect_deadline = None;
+        self.reconnect_at = Some(self.now() + self.policy.reconnect_delay);
+    }
+
+    /// The connection was lost: reconnect if `--reconnect` allows it, or without that flag if the
+    /// tool does (`tool_default`).
+    pub fn reconnect_after_loss(&mut self, tool_default: bool) -> AfterLoss {
+        if self.budget.allows(tool_default) {
+            self.reconnect_later();
+            AfterLoss::Reconnecting
+        } else {
+            self.connect_deadline = None;
+            AfterLoss::Stop {
+                failed_attempts: self.budget.attempts(),
+            }
+        }
     }
 
     /// No more reconnect attempts.
@@ -332,31 +496,80 @@ impl<L: Link> Session<L> {
     }
 
     /// Opens a new connection; a failed attempt is silent (as mosquitto_sub's are) and the next one
-    /// follows after the delay.
+    /// follows after the delay, unless `--reconnect N` has no attempt left. While
+    /// `--wait-for-broker` waits for the first connection, only a broker that is not listening yet
+    /// is tried again, with its own steps, and the last failure is reported as without the flag.
     fn reconnect(&mut self) {
         self.reconnect_at = None;
-        self.reconnecting = true;
-        if self.link.connect().is_err() {
-            self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
+        let waiting = self.broker_wait.is_some();
+        if !waiting {
+            self.budget.attempt();
+        }
+        self.reconnecting = !waiting;
+        let started = self.now();
+        match self.link.connect() {
+            Ok(()) => self.arm_connect_deadline(started),
+            Err(failure) => self.attempt_failed(failure),
         }
     }
 
-    /// The transport being opened could not be (found after waiting for it): the first connection
-    /// of a run ends the run as a failed connect(2) does (`Error: Connection refused`, exit 1);
-    /// a reconnect is tried again after the delay, silently.
-    fn opening_failed(&mut self) -> Result<(), Failure> {
-        let failure = self.link.take_connect_failure();
+    /// A connection attempt failed before its transport was open, at once or (connect(2) and the
+    /// proxy handshake being non-blocking) later in the loop. The first connection of a run ends
+    /// the run as mosquitto does (`Error: Connection refused`, exit 1), unless `--wait-for-broker`
+    /// waits for a broker that is not listening yet; a reconnect is retried after the delay,
+    /// silently, while `--reconnect` allows.
+    fn attempt_failed(&mut self, failure: ConnectFailure) {
+        self.connect_deadline = None;
+        let now = self.now();
         if self.reconnecting {
-            self.reconnect_at = Some(self.now() + RECONNECT_DELAY);
-            return Ok(());
+            if self.budget.allows(true) {
+                self.reconnect_at = Some(now + self.policy.reconnect_delay);
+            } else {
+                self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
+            }
+            return;
         }
-        self.link.output().flush();
-        match failure {
-            Some(failure) => Err(exit::connect_failure(&failure)),
-            None => Err(exit::connect_failure(&ConnectFailure::Io(
-                io::Error::from_raw_os_error(libc::ECONNREFUSED),
-            ))),
+        if let Some(limit) = self.policy.wait_for_broker
+            && broker_not_listening(&failure)
+        {
+            let started = self.started;
+            let wait = self
+                .broker_wait
+                .get_or_insert_with(|| BrokerWait::new(started, limit));
+            if let Some(at) = wait.retry_at(now) {
+                self.reconnect_at = Some(at);
+                return;
+            }
         }
+        self.broker_wait = None;
+        let failure = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+        self.abort(Err(failure));
+    }
+
+    /// `--connect-timeout` ran out before CONNACK. The first connection ends the run with a message
+    /// naming the stage that did not finish; an attempt to reconnect after a loss is dropped like a
+    /// lost connection, and the tool's reconnect policy decides what follows.
+    fn connect_timed_out(&mut self) {
+        self.connect_deadline = None;
+        let limit = self.policy.connect_timeout.unwrap_or_default();
+        let info = self.link.attempt_info();
+        self.link.close_stream();
+        if self.reconnecting {
+            self.link.client().handle_eof();
+            return;
+        }
+        self.abort(Err(exit::ci::connect_timed_out(
+            &info.broker,
+            limit,
+            info.pending,
+            info.proxy,
+            info.tls,
+        )));
+    }
+
+    /// The driver's last socket write and read.
+    pub fn io_times(&self) -> IoTimes {
+        self.link.io_times()
     }
 
     fn leave_with(&mut self, leave: Leave) -> Result<(), Failure> {

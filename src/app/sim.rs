@@ -10,15 +10,22 @@ use std::time::{Duration, Instant};
 
 use super::input::LineReader;
 use super::publisher::Publisher;
-use super::session::{Link, RECONNECT_DELAY, Session};
+use super::session::{AttemptInfo, Link, RECONNECT_DELAY, Session};
 use super::subscriber::{Random, Subscriber};
 use crate::cli::{self, Parsed};
+use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
-use crate::net::{ChunkSource, ConnectFailure, Drain, StdinChunk, Turn};
+use crate::net::{ChunkSource, ConnectFailure, Drain, IoTimes, StdinChunk, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::codec::{self, Ack, ConnAck, Packet, Publish, QoS, SubAck, UnsubAck, Version};
 use crate::tls::TlsFailure;
+
+#[cfg(test)]
+mod ci;
+
+/// How the simulated broker is called in messages.
+const SIM_BROKER: &str = "sim:1883";
 
 /// Something the simulated broker does at a scripted moment.
 #[derive(Debug, Clone)]
@@ -27,7 +34,8 @@ pub(super) enum Happening {
     Message(&'static str, &'static [u8]),
     /// Sends these bytes as they are (a broker breaking the protocol).
     Raw(&'static [u8]),
-    /// Sends this PUBLISH to the client (any QoS, retain flag and properties).
+    /// Sends this PUBLISH to the client (any QoS, retain flag and properties; a response, or a
+    /// message it published coming back).
     Deliver(Publish),
     /// The connection breaks: the client sees the end of the stream.
     Drop,
@@ -73,6 +81,31 @@ pub(super) struct SimLink {
     /// Answers the client's PUBLISH packets, if set.
     pub(super) responder: Option<Responder>,
     turns: usize,
+    /// How the broker behaves beyond answering every packet.
+    broker: SimBroker,
+    /// The filters the client subscribed to on the current connection.
+    subscriptions: Vec<String>,
+    /// When the client last wrote and the broker last delivered.
+    io_times: IoTimes,
+}
+
+/// What the simulated broker does differently from answering everything at once.
+#[derive(Debug, Clone, Default)]
+struct SimBroker {
+    /// Nothing listens before this time since the start: connection attempts are refused.
+    listening_from: Duration,
+    /// Nothing listens from this time since the start on (the broker went away).
+    gone_from: Option<Duration>,
+    /// Accepts TCP connections and never answers.
+    silent: bool,
+    /// The SUBACK codes, instead of granting what was asked.
+    suback: Option<Vec<u8>>,
+    /// The UNSUBACK reason codes (MQTT 5).
+    unsuback: Option<Vec<u8>>,
+    /// The reason code of every PUBACK/PUBREC (MQTT 5; 0x80 and more refuse).
+    publish_reason: u8,
+    /// Messages the client publishes to a topic it subscribed to come back after this.
+    echo_after: Option<Duration>,
 }
 
 /// More turns than any of these runs needs: the loop is spinning.
@@ -98,7 +131,16 @@ impl SimLink {
             unacknowledged_connections: 0,
             responder: None,
             turns: 0,
+            broker: SimBroker::default(),
+            subscriptions: Vec::new(),
+            io_times: IoTimes::default(),
         }
+    }
+
+    /// Schedules `happening` at `at` since the start, in order with the script.
+    fn schedule(&mut self, at: Duration, happening: Happening) {
+        let index = self.script.partition_point(|(when, _)| *when <= at);
+        self.script.insert(index, (at, happening));
     }
 
     pub(super) fn elapsed(&self) -> Duration {
@@ -139,6 +181,7 @@ impl SimLink {
                 codec::decode(&self.partial, self.version(), usize::MAX)
         {
             self.partial.drain(..used);
+            self.io_times.last_write = Some(self.now);
             let at = self.elapsed();
             self.sent.push((at, packet.clone()));
             self.answer(packet);
@@ -176,33 +219,62 @@ impl SimLink {
         };
         let at = self.elapsed() + responder.delay;
         for response in (responder.answer)(request) {
-            let index = self.script.partition_point(|(when, _)| *when <= at);
-            self.script
-                .insert(index, (at, Happening::Deliver(response)));
+            self.schedule(at, Happening::Deliver(response));
         }
     }
 
     /// The broker's reply to one packet of the client.
     fn answer(&mut self, packet: Packet) {
+        if self.broker.silent {
+            return;
+        }
         if let Packet::Publish(publish) = &packet {
             self.respond(publish);
         }
+        if let Packet::Publish(publish) = &packet
+            && let Some(delay) = self.broker.echo_after
+            && self
+                .subscriptions
+                .iter()
+                .any(|filter| super::subscriber::topic_matches_filter(filter, &publish.topic))
+        {
+            let echo = Publish {
+                topic: publish.topic.clone(),
+                payload: publish.payload.clone(),
+                ..Publish::default()
+            };
+            let at = self.elapsed() + delay;
+            self.schedule(at, Happening::Deliver(echo));
+        }
         let reply = match packet {
             Packet::Connect(_) => Packet::ConnAck(ConnAck::default()),
-            Packet::Subscribe(subscribe) => Packet::SubAck(SubAck {
-                packet_id: subscribe.packet_id,
-                return_codes: subscribe.filters.iter().map(|f| f.qos.as_u8()).collect(),
-                properties: Default::default(),
-            }),
-            Packet::Unsubscribe(unsubscribe) => {
-                Packet::UnsubAck(UnsubAck::new(unsubscribe.packet_id))
+            Packet::Subscribe(subscribe) => {
+                self.subscriptions
+                    .extend(subscribe.filters.iter().map(|f| f.filter.clone()));
+                Packet::SubAck(SubAck {
+                    packet_id: subscribe.packet_id,
+                    return_codes: self.broker.suback.clone().unwrap_or_else(|| {
+                        subscribe.filters.iter().map(|f| f.qos.as_u8()).collect()
+                    }),
+                    properties: Default::default(),
+                })
             }
+            Packet::Unsubscribe(unsubscribe) => Packet::UnsubAck(UnsubAck {
+                reason_codes: self.broker.unsuback.clone().unwrap_or_default(),
+                ..UnsubAck::new(unsubscribe.packet_id)
+            }),
             Packet::Publish(_) if self.connects.len() <= self.unacknowledged_connections => return,
-            Packet::Publish(publish) => match publish.qos {
-                QoS::AtMostOnce => return,
-                QoS::AtLeastOnce => Packet::PubAck(Ack::new(publish.packet_id)),
-                QoS::ExactlyOnce => Packet::PubRec(Ack::new(publish.packet_id)),
-            },
+            Packet::Publish(publish) => {
+                let ack = Ack {
+                    reason_code: self.broker.publish_reason,
+                    ..Ack::new(publish.packet_id)
+                };
+                match publish.qos {
+                    QoS::AtMostOnce => return,
+                    QoS::AtLeastOnce => Packet::PubAck(ack),
+                    QoS::ExactlyOnce => Packet::PubRec(ack),
+                }
+            }
             Packet::PubRel(ack) => Packet::PubComp(Ack::new(ack.packet_id)),
             // The client's half of a QoS 2 message the broker sent.
             Packet::PubRec(ack) => Packet::PubRel(Ack::new(ack.packet_id)),
@@ -217,6 +289,7 @@ impl SimLink {
     }
 
     fn deliver(&mut self, packet: &Packet) {
+        self.io_times.last_read = Some(self.now);
         let mut bytes = Vec::new();
         codec::encode(packet, self.version(), &mut bytes).expect("the broker's packet encodes");
         self.client.handle_input(&bytes, self.now);
@@ -270,7 +343,14 @@ impl Link for SimLink {
     }
     fn connect(&mut self) -> Result<(), ConnectFailure> {
         self.connects.push(self.elapsed());
+        let gone = self.broker.gone_from.is_some_and(|at| self.elapsed() >= at);
+        if self.elapsed() < self.broker.listening_from || gone {
+            return Err(ConnectFailure::Io(io::Error::from_raw_os_error(
+                libc::ECONNREFUSED,
+            )));
+        }
         self.up = true;
+        self.subscriptions.clear();
         self.partial.clear();
         self.wire.clear();
         self.client.connect(self.now);
@@ -359,6 +439,21 @@ impl Link for SimLink {
     fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
         None
     }
+    fn attempt_info(&self) -> AttemptInfo {
+        AttemptInfo {
+            broker: SIM_BROKER.to_string(),
+            pending: if self.up {
+                PendingStage::Connack
+            } else {
+                PendingStage::Tcp
+            },
+            proxy: false,
+            tls: false,
+        }
+    }
+    fn io_times(&self) -> IoTimes {
+        self.io_times
+    }
 }
 
 /// Lines for `rpub -l`, all there from the start, then the end of input.
@@ -369,6 +464,18 @@ impl ChunkSource for ScriptedInput {
         match self.0.pop_front() {
             Some(chunk) => StdinChunk::Data(chunk),
             None => StdinChunk::Eof,
+        }
+    }
+}
+
+/// Lines for `rpub -l`, then a read error (stdin is a directory: every read fails with EISDIR).
+struct FailingInput(VecDeque<Vec<u8>>);
+
+impl ChunkSource for FailingInput {
+    fn try_next(&mut self) -> StdinChunk {
+        match self.0.pop_front() {
+            Some(chunk) => StdinChunk::Data(chunk),
+            None => StdinChunk::Failed(io::Error::from_raw_os_error(libc::EISDIR)),
         }
     }
 }
@@ -403,7 +510,7 @@ fn run_rsub_on(
     setup(&mut link);
     link.connect().expect("connects");
     let mut session = Session::new(link, "", None);
-    let mut role = Subscriber::new(config, session.now(), Random::seeded(7));
+    let mut role = Subscriber::new(config, session.now(), Random::seeded(7)).expect("valid");
     let outcome = session.run(&mut role);
     (outcome, session.link)
 }
@@ -628,6 +735,39 @@ fn keepalive_pings_follow_the_keepalive_interval() {
     assert_eq!(outcome, Ok(()));
     let pings = link.sent_times(|packet| matches!(packet, Packet::PingReq));
     assert_eq!(pings, [seconds(10.0), seconds(20.0)]);
+}
+
+#[test]
+fn rpub_l_delivers_the_lines_read_before_stdin_fails_then_exits_1() {
+    // mosquitto_pub 2.0.11 retries the failing read forever at 100% CPU; we deliver what was read,
+    // disconnect, and fail with its text and code for stdin that cannot be loaded.
+    let Ok(Parsed::Run(config)) = cli::parse_pub("rpub", &args(&["-t", "a", "-l", "-q", "1"]))
+    else {
+        panic!("not a run");
+    };
+    let client = Client::new(super::client_options(&config.common, String::new()));
+    let mut link = SimLink::new(client, Vec::new());
+    link.connect().expect("connects");
+    let mut session = Session::new(link, "", None);
+    let input = FailingInput(vec![b"one\ntw".to_vec(), b"o\n".to_vec()].into());
+    let outcome = session.run(&mut Publisher::lines(config, input));
+    assert_eq!(outcome, Err(exit::stdin_lines_unreadable()));
+    let link = session.link;
+    assert_eq!(link.sent_times(is_publish).len(), 2);
+    assert_eq!(link.sent_times(is_disconnect).len(), 1);
+    let disconnect_at = link
+        .sent
+        .iter()
+        .position(|(_, p)| is_disconnect(p))
+        .expect("a DISCONNECT");
+    assert!(
+        link.sent[..disconnect_at]
+            .iter()
+            .filter(|(_, p)| is_publish(p))
+            .count()
+            == 2,
+        "both lines were published before the DISCONNECT"
+    );
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn run_rsub(
     let mut link = SimLink::new(client, script);
     link.connect().expect("connects");
     let mut session = Session::new(link, "", None);
-    let mut role = Subscriber::new(config, session.now(), Random::seeded(7));
+    let mut role = Subscriber::new(config, session.now(), Random::seeded(7)).expect("valid");
     role.start(&mut session);
     let outcome = session.run(&mut role);
     (outcome, session.link)

@@ -7,10 +7,14 @@
 /// The C entry point.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
+// Only the C runtime calls this, with its own valid `argv`.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
+    argc: std::ffi::c_int,
+    argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
     rpubsub::sys::init();
+    // SAFETY: these are the C runtime's own argc/argv for main, valid for the life of the process.
+    unsafe { rpubsub::sys::keep_argv(argc, argv) };
     std::process::exit(rpubsub::app::rpub_main());
 }

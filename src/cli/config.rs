@@ -50,6 +50,8 @@ pub struct CommonConfig {
     /// `-x` and `-c` resolved for MQTT 5: the Session Expiry Interval CONNECT carries after the
     /// `-D connect` properties (`-c` without `-x`: `u32::MAX`). `None` or 0: none is sent (the default).
     pub session_expiry: Option<u32>,
+    /// The flags for scripts and CI (issue 14).
+    pub ci: CiOptions,
 }
 
 /// Where rpub's (and rrr's) payload comes from.
@@ -81,6 +83,8 @@ pub struct PubConfig {
     /// `-D publish ...`: MQTT 5 PUBLISH properties of every message (empty by default). With a
     /// topic-alias property, messages after the first are sent without a topic, as mosquitto_pub does.
     pub publish_properties: Properties,
+    /// `--check`: probe the broker instead of publishing a message.
+    pub check: Option<CheckConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +133,78 @@ pub struct SubConfig {
     pub subscribe_properties: Properties,
     /// `-D unsubscribe ...`: MQTT 5 UNSUBSCRIBE properties of every `-U` (empty by default).
     pub unsubscribe_properties: Properties,
+    /// rsub's flags for scripts and CI (issue 14).
+    pub ci: SubCiOptions,
+}
+
+/// The flags for scripts and CI that both tools take (issue 14). All off by default: then nothing
+/// differs from mosquitto.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiOptions {
+    /// `--connect-timeout`: each connection attempt (resolution, TCP, SOCKS, TLS, CONNACK) must end
+    /// within this.
+    pub connect_timeout: Option<Duration>,
+    /// `--timeout`: the whole run must end within this.
+    pub timeout: Option<Duration>,
+    /// `--strict`: refusals mosquitto only warns about end the run with an error.
+    pub strict: bool,
+    /// `--wait-for-broker`: while nothing listens at the broker's address, try again for this long.
+    pub wait_for_broker: Option<Duration>,
+    /// `--reconnect`: what to do after a lost connection (`None`: each tool's default).
+    pub reconnect: Option<Reconnect>,
+    /// `--reconnect-delay` (`None`: mosquitto_sub's one second).
+    pub reconnect_delay: Option<Duration>,
+}
+
+/// `--reconnect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconnect {
+    /// A lost connection ends the run (`Error: The connection was lost.`, exit 7).
+    Never,
+    /// Reconnect after every loss, for ever.
+    Always,
+    /// At most this many attempts in a row (a CONNACK starts the count again).
+    Attempts(u32),
+}
+
+/// rsub's flags for scripts and CI (issue 14).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubCiOptions {
+    /// `--idle-timeout`: end normally when no message arrived for this long after the SUBACK.
+    pub idle_timeout: Option<Duration>,
+    /// `--expect-*`.
+    pub expect: Option<Expectation>,
+}
+
+/// What `--expect-payload`, `--expect-regex`, `--expect-count` and `--expect-none` ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expectation {
+    /// At least `count` messages whose payload is `payload` (if given) and matches `regex` (if given).
+    Messages {
+        payload: Option<Vec<u8>>,
+        /// The pattern; compiled by rsub itself (so rpub carries no regex engine).
+        regex: Option<String>,
+        count: u32,
+    },
+    /// No message at all before the time limit.
+    None,
+}
+
+/// `rpub --check` (issue 14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckConfig {
+    pub format: CheckFormat,
+    /// `--check-warn`, `--check-crit`: thresholds on the p99 latency.
+    pub warn: Option<Duration>,
+    pub crit: Option<Duration>,
+}
+
+/// `--check-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Nagios,
 }
 
 /// rrr: one request, the first response.

@@ -23,7 +23,7 @@ pub fn version_text(tool: Tool, prog: &str) -> String {
 }
 
 /// What the tool does, the first line of its help after the program name.
-fn summary(tool: Tool) -> &'static str {
+pub(crate) fn summary(tool: Tool) -> &'static str {
     match tool {
         Tool::Pub => {
             "publishes MQTT messages: one message (or one per input line) to one topic, then it exits."
@@ -40,7 +40,7 @@ fn summary(tool: Tool) -> &'static str {
 /// The usage synopsis of each tool: its forms (the full command line, `--help`, `--version`), each a
 /// list of lines. `<flag>` stands for the flag as the table describes it for that tool: `<-h>` becomes
 /// `-h host`, `<-r>` stays `-r`.
-fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
+pub(crate) fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
     match tool {
         Tool::Pub => &[
             &[
@@ -51,8 +51,12 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...]",
+                "[<--connect-timeout>] [<--timeout>] [<--wait-for-broker>]",
+                "[<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--check> [<--check-format>] [<--check-warn>] [<--check-crit>]]",
                 "[<-d>] [<--quiet>] [<-o>]",
             ],
+            &["<--generate>"],
             &["<--help>"],
             &["<--version>"],
         ],
@@ -66,8 +70,12 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-i> | <-I>] [<-A>] [<--nodelay>] [<--ws> [<--ws-path>]] [<--no-tls>]",
                 "[<--will-topic> [<--will-payload>] [<--will-qos>] [<--will-retain>]]",
                 "[<-x>] [<-D> ...] [<--retain-as-published>] [<--retain-handling>]",
+                "[<--connect-timeout>] [<--timeout>] [<--idle-timeout>]",
+                "[<--wait-for-broker>] [<--reconnect> [<--reconnect-delay>]] [<--strict>] [<--pw-file>]",
+                "[<--expect-payload> | <--expect-regex>] [<--expect-count>] [<--expect-none>]",
                 "[<-d>] [<--quiet>] [<-o>]",
             ],
+            &["<--generate>"],
             &["<--help>"],
             &["<--version>"],
         ],
@@ -82,6 +90,7 @@ fn synopsis_template(tool: Tool) -> &'static [&'static [&'static str]] {
                 "[<-x>] [<-D> ...] [<--retain-as-published>] [<--retain-handling>]",
                 "[<-d>] [<--quiet>] [<-o>]",
             ],
+            &["<--generate>"],
             &["<--help>"],
             &["<--version>"],
         ],
@@ -157,7 +166,7 @@ pub(crate) fn flag_column(flag: &Flag) -> String {
 }
 
 /// One part of the help after the synopsis.
-enum Part {
+pub(crate) enum Part {
     /// The flags of a section that the tool accepts (nothing when it accepts none).
     Flags(Section),
     /// A list that is not made of flags, for `tools` only.
@@ -170,7 +179,7 @@ enum Part {
 
 /// The sections of the help, in order. [`Section::Refused`] is not among them: the notes name those
 /// flags.
-const PARTS: &[Part] = &[
+pub(crate) const PARTS: &[Part] = &[
     Part::Flags(Section::Connection),
     Part::Flags(Section::Proxy),
     Part::Flags(Section::Tls),
@@ -184,6 +193,7 @@ const PARTS: &[Part] = &[
         title: "-F FORMAT (one newline is added after each message unless -N):",
         rows: FORMAT_ROWS,
     },
+    Part::Flags(Section::Ci),
     Part::Flags(Section::Output),
 ];
 
@@ -325,6 +335,12 @@ pub fn usage_text(tool: Tool, prog: &str) -> String {
         Tool::Rr => "MQTT 5 and 3.1.1",
         Tool::Pub | Tool::Sub => "MQTT 3.1.1",
     };
+    let exit_statuses = match tool {
+        Tool::Pub | Tool::Sub => {
+            "Exit statuses, those of the flags for scripts and CI included: docs/exit-codes.md (\"For CI\")."
+        }
+        Tool::Rr => "Exit statuses: docs/exit-codes.md (\"rrr\").",
+    };
     let mosquitto = tool.mosquitto_name();
     let differences = match tool {
         Tool::Pub => "",
@@ -356,6 +372,7 @@ Notes:
   C's atoi (\"1x\" counts as 1, \"x\" as 0). --help and --version exit with status 1.
   Without -i or -I the client id is empty under {empty_id_versions} and the broker picks one (debug lines then
   show \"(null)\"); under MQTT 3.1 a random \"mosq-\" id is made up.
+  {exit_statuses}
 {newer}  Not supported (these flags are refused with an error):
   - TLS-PSK (--psk, --psk-identity) and OpenSSL engines (--tls-engine, --keyform engine): rustls
     offers neither, so these are refused for good (see docs/tls.md);

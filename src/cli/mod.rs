@@ -1,7 +1,9 @@
 //! Command-line parsing with mosquitto's rules, resolved into plain config structs.
 
+mod ci;
 pub mod config;
 mod ctext;
+pub mod generate;
 pub mod help;
 pub mod options_file;
 mod parse;
@@ -16,6 +18,7 @@ use std::ffi::{OsStr, OsString};
 
 use crate::exit::Failure;
 use crate::tool::Tool;
+pub use ci::{DEFAULT_CHECK_PROBES, argv_secrets, password_from_env};
 use config::{MessageSource, PubConfig, RrConfig, SubConfig};
 use parse::{ArgProcessor, Stop};
 
@@ -38,6 +41,8 @@ pub enum Parsed<C> {
     Help,
     /// `--version`: show [`help::version_text`] (mosquitto then exits 1).
     Version,
+    /// `--generate KIND`: show [`generate::generate`]'s text (exit 0).
+    Generate(generate::Generate),
 }
 
 impl<C> From<Stop> for Parsed<C> {
@@ -45,6 +50,7 @@ impl<C> From<Stop> for Parsed<C> {
         match stop {
             Stop::Help => Parsed::Help,
             Stop::Version => Parsed::Version,
+            Stop::Generate(kind) => Parsed::Generate(kind),
         }
     }
 }
@@ -56,12 +62,12 @@ fn read_all(
     defaults: &[Vec<OsString>],
     args: &[OsString],
 ) -> Result<Option<Stop>, Failure> {
-    for line in defaults.iter().map(Vec::as_slice).chain([args]) {
+    for line in defaults.iter().map(Vec::as_slice) {
         if let Some(stop) = processor.process(line)? {
             return Ok(Some(stop));
         }
     }
-    Ok(None)
+    processor.process(args)
 }
 
 /// Parses rpub's arguments (argv without `argv[0]`) with mosquitto_pub's rules and texts. `prog` is the

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use super::config::MessageSource;
 use super::ctext;
+use super::generate::Generate;
 use super::table::{Opt, Takes, TlsArg, lookup};
 use super::v5::{self, V5Args};
 use crate::exit::Failure;
@@ -143,6 +144,8 @@ pub(super) struct Options {
     pub(super) watch: bool,
     /// `--message-rate` (mosquitto 2.1).
     pub(super) message_rate: bool,
+    /// The flags for scripts and CI (`cli::ci`).
+    pub(super) ci: super::ci::CiArgs,
 }
 
 /// The TLS options as given (checked after all arguments, as mosquitto does).
@@ -213,6 +216,7 @@ impl Default for Options {
             retain_handling: None,
             watch: false,
             message_rate: false,
+            ci: Default::default(),
         }
     }
 }
@@ -222,6 +226,8 @@ impl Default for Options {
 pub(crate) enum Stop {
     Help,
     Version,
+    /// `--generate KIND` (not a mosquitto option).
+    Generate(Generate),
 }
 
 /// Reads argument lists with mosquitto's rules, then checks and resolves them into a config.
@@ -288,7 +294,13 @@ impl ArgProcessor {
                     }
                 }
             };
+            if flag.opt == Opt::Generate {
+                return Generate::from_name(value)
+                    .map(|kind| Some(Stop::Generate(kind)))
+                    .ok_or_else(|| usage(Generate::unknown_kind_text(&lossy(value))));
+            }
             self.apply(flag.opt, value)?;
+            self.note_secret(flag.opt, index, value);
             index += 1;
         }
         Ok(None)
@@ -435,6 +447,7 @@ impl ArgProcessor {
                     return Err(usage("Error: --repeat argument must be >0.\n\n"));
                 }
                 o.repeat = repeat.unsigned_abs();
+                o.ci.repeat_given = true;
             }
             Opt::RepeatDelay => {
                 // mosquitto keeps the value in a C float: -1e-46 rounds to -0.0 and is accepted.
@@ -473,7 +486,7 @@ impl ArgProcessor {
             Opt::Username => o.username = Some(value.to_vec()),
             Opt::Verbose => o.verbose = true,
             // They end the reading in `process`.
-            Opt::Help | Opt::Version => {}
+            Opt::Help | Opt::Version | Opt::Generate => {}
             Opt::WillPayload => o.will_payload = Some(value.to_vec()),
             Opt::WillQos => {
                 let qos = ctext::atoi(value);
@@ -529,6 +542,7 @@ impl ArgProcessor {
             }
             Opt::Watch => o.watch = true,
             Opt::MessageRate => o.message_rate = true,
+            Opt::Ci(arg) => self.apply_ci(arg, value)?,
         }
         Ok(())
     }

@@ -294,6 +294,7 @@ impl ArgProcessor {
             connect_properties,
             disconnect_properties: o.v5.disconnect.clone(),
             session_expiry,
+            ci: self.ci_options(),
         }
     }
 
@@ -303,6 +304,8 @@ impl ArgProcessor {
         load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
     ) -> Result<PubConfig, Failure> {
         self.check_loaded()?;
+        self.check_ci()?;
+        self.prepare_check();
         let quiet = self.options.quiet;
         let loaded = match &self.options.source {
             // Loading errors are err_printf texts: hidden by --quiet like any runtime error.
@@ -333,11 +336,12 @@ impl ArgProcessor {
             repeat: self.options.repeat,
             repeat_delay: self.options.repeat_delay,
             publish_properties: self.options.v5.publish.clone(),
+            check: self.check_config(),
         })
     }
 
     /// Final checks and resolution for rsub.
-    pub(crate) fn finish_sub(self) -> Result<SubConfig, Failure> {
+    pub(crate) fn finish_sub(mut self) -> Result<SubConfig, Failure> {
         self.check_loaded()?;
         // mosquitto_sub's own check, right after the shared ones: its text starts with an empty
         // line and has no `Use ...` line.
@@ -346,8 +350,10 @@ impl ArgProcessor {
                 text: RETAINED_ONLY_AND_R.to_string(),
             });
         }
+        self.check_ci()?;
         self.check_client_setup()?;
         let mut common = self.common();
+        let ci = self.sub_ci_options();
         let o = self.options;
         // mosquitto_sub sets libmosquitto's receive maximum to a `-C` count below its default of
         // 20, so that no more messages arrive before it stops; a `-D connect receive-maximum` wins.
@@ -382,6 +388,7 @@ impl ArgProcessor {
             message_rate: o.message_rate,
             subscribe_properties: o.v5.subscribe,
             unsubscribe_properties: o.v5.unsubscribe,
+            ci,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! help text. The parser (`parse.rs`), `--help` and the usage synopsis (`help.rs`) all read it, and man
 //! pages or shell completions can be generated from it the same way ([`flags`] per tool).
 
+use super::generate::Generate;
 use crate::tool::{Tool, Tools};
 
 /// What a flag does (its semantics live in `ArgProcessor::apply`).
@@ -66,6 +67,8 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// `--generate KIND`: print a man page or a shell completion script made from this table.
+    Generate,
     /// `--ws` (mosquitto 2.1): MQTT over WebSockets.
     WebSocket,
     /// `--ws-path PATH` (ours): the path of the WebSocket upgrade request.
@@ -81,6 +84,30 @@ pub(crate) enum Opt {
     Watch,
     /// `--message-rate` (mosquitto 2.1, rsub): print the number of messages received each second.
     MessageRate,
+    /// One of the flags for scripts and CI (issue 14, see [`CiArg`]).
+    Ci(CiArg),
+}
+
+/// The flags for scripts and CI (issue 14): long options mosquitto does not have, read by
+/// `cli::ci`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CiArg {
+    ConnectTimeout,
+    Timeout,
+    IdleTimeout,
+    ExpectPayload,
+    ExpectRegex,
+    ExpectCount,
+    ExpectNone,
+    Check,
+    CheckFormat,
+    CheckWarn,
+    CheckCrit,
+    Strict,
+    PwFile,
+    WaitForBroker,
+    Reconnect,
+    ReconnectDelay,
 }
 
 /// Where a flag comes from: mosquitto_pub/sub 2.0.11, what mosquitto 2.1 added, or rpubsub itself.
@@ -141,6 +168,25 @@ impl Takes {
     }
 }
 
+/// What a flag's value can be, for shell completion scripts (which complete it) and man pages (see
+/// `cli/generate/`). It describes, it does not check: the parser stays the judge (a test checks that
+/// every word of a [`ValueHint::OneOf`] is accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueHint {
+    /// Free text (a topic, a message, a number, a URL): nothing to complete.
+    Text,
+    /// A host name or address.
+    Host,
+    /// A file name.
+    File,
+    /// A directory name.
+    Dir,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// `-D`: a command, then a property name that command allows, then the value(s).
+    Property,
+}
+
 /// How the documentation names a flag's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ValueName {
@@ -165,6 +211,8 @@ pub(crate) enum Section {
     /// rsub: which messages are printed.
     Select,
     Output,
+    /// Time limits, assertions, probes and secrets for scripts and CI (issue 14).
+    Ci,
     /// mosquitto's flags that rustls cannot offer: refused with an error. `--help` does not list them
     /// one by one; its notes name them.
     Refused,
@@ -183,6 +231,7 @@ impl Section {
             Section::Receive => "What to receive and print:",
             Section::Select => "Which messages to print:",
             Section::Output => "Output and help:",
+            Section::Ci => "For scripts and CI (exit statuses: docs/exit-codes.md, \"For CI\"):",
             Section::Refused => "Not supported (refused with an error):",
         }
     }
@@ -202,6 +251,8 @@ pub(crate) struct Flag {
     pub(crate) help: &'static str,
     /// Other ways to write the flag, as the help's flag column shows them, each with its help line.
     pub(crate) forms: &'static [(&'static str, &'static str)],
+    /// What the value can be ([`ValueHint::Text`] unless [`Flag::hint`] says otherwise).
+    pub(crate) hint: ValueHint,
     pub(crate) origin: Origin,
 }
 
@@ -221,6 +272,7 @@ const fn row(
         section,
         help,
         forms: &[],
+        hint: ValueHint::Text,
         origin: Origin::Mosquitto2_0,
     }
 }
@@ -249,12 +301,18 @@ impl Flag {
             takes: Takes::PropertyValues {
                 name: ValueName { help, synopsis },
             },
+            hint: ValueHint::Property,
             ..self
         }
     }
 
     const fn also(self, forms: &'static [(&'static str, &'static str)]) -> Flag {
         Flag { forms, ..self }
+    }
+
+    /// What the value can be, for completion scripts and man pages.
+    const fn hint(self, hint: ValueHint) -> Flag {
+        Flag { hint, ..self }
     }
 
     /// The flag is not one of mosquitto 2.0.11's (its help text says where it comes from).
@@ -279,6 +337,9 @@ impl Flag {
     }
 }
 
+/// The flags for scripts and CI that rpub and rsub share (rrr has none of them).
+const PUB_SUB: Tools = Tools::PUB.with(Tools::SUB);
+
 /// Every flag of mosquitto_pub/mosquitto_sub/mosquitto_rr 2.0.11 (`-S`, SRV lookups, is not compiled
 /// into the reference build, so it stays unknown), those mosquitto 2.1 added
 /// (`Origin::Mosquitto2_1`) and our own (`Origin::Rpubsub`), in the order the help lists them. A
@@ -287,13 +348,15 @@ impl Flag {
 pub(crate) static FLAGS: &[Flag] = &[
     row(&["-h", "--host"], Tools::ALL, Opt::Host, Section::Connection,
         "broker host name or address (default: localhost)")
-        .value("HOST", "host", "Error: -h argument given but no host specified.\n\n"),
+        .value("HOST", "host", "Error: -h argument given but no host specified.\n\n")
+        .hint(ValueHint::Host),
     row(&["-p", "--port"], Tools::ALL, Opt::Port, Section::Connection,
         "broker port (default: 1883); 0 means HOST is a unix socket path")
         .value("PORT", "port", "Error: -p argument given but no port specified.\n\n"),
     row(&["--unix"], Tools::ALL, Opt::Unix, Section::Connection,
         "connect through the unix domain socket PATH instead of TCP")
-        .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n"),
+        .value("PATH", "path", "Error: --unix argument given but no socket path specified.\n\n")
+        .hint(ValueHint::File),
     row(&["-L", "--url"], Tools::ALL, Opt::Url, Section::Connection,
         "mqtt://[user[:password]@]host[:port]/topic: all of these in one argument;\n\
          also mqtts:// (TLS, port 8883), ws:// (WebSockets, port 1883), wss:// (both, port 8883)")
@@ -307,7 +370,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .from(Origin::Rpubsub),
     row(&["-A"], Tools::ALL, Opt::BindAddress, Section::Connection,
         "local address to bind the connection to (picks the interface)")
-        .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n"),
+        .value("ADDRESS", "bind_address", "Error: -A argument given but no address specified.\n\n")
+        .hint(ValueHint::Host),
     row(&["--nodelay"], Tools::ALL, Opt::NoDelay, Section::Connection,
         "send each packet at once (TCP_NODELAY)"),
     row(&["-u", "--username"], Tools::ALL, Opt::Username, Section::Connection,
@@ -318,11 +382,13 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("PASSWORD", "password", "Error: -P argument given but no password specified.\n\n"),
     row(&["-V", "--protocol-version"], Tools::PUB.with(Tools::SUB), Opt::ProtocolVersion, Section::Connection,
         "mqttv5 or 5, mqttv311 or 311 (the default), mqttv31 or 31")
-        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
+        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n")
+        .hint(ValueHint::OneOf(&["mqttv5", "5", "mqttv311", "311", "mqttv31", "31"])),
     // mosquitto_rr defaults to MQTT 5 (the request/response properties need it).
     row(&["-V", "--protocol-version"], Tools::RR, Opt::ProtocolVersion, Section::Connection,
         "mqttv5 or 5 (the default), mqttv311 or 311, mqttv31 or 31")
-        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n"),
+        .value("V", "protocol_version", "Error: --protocol-version argument given but no version specified.\n\n")
+        .hint(ValueHint::OneOf(&["mqttv5", "5", "mqttv311", "311", "mqttv31", "31"])),
     row(&["-k", "--keepalive"], Tools::ALL, Opt::KeepAlive, Section::Connection,
         "seconds between keepalive pings, 5 to 65535 (default: 60)")
         .value("SECONDS", "keepalive", "Error: -k argument given but no keepalive specified.\n\n"),
@@ -334,26 +400,32 @@ pub(crate) static FLAGS: &[Flag] = &[
         .from(Origin::Mosquitto2_1),
     row(&["--cafile"], Tools::ALL, Opt::Tls(TlsArg::CaFile), Section::Tls,
         "trust the CA certificates in FILE (PEM); turns TLS on, port 8883")
-        .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --cafile argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--capath"], Tools::ALL, Opt::Tls(TlsArg::CaPath), Section::Tls,
         "trust every PEM certificate in DIR; turns TLS on, port 8883")
-        .value("DIR", "dir", "Error: --capath argument given but no directory specified.\n\n"),
+        .value("DIR", "dir", "Error: --capath argument given but no directory specified.\n\n")
+        .hint(ValueHint::Dir),
     row(&["--tls-use-os-certs"], Tools::ALL, Opt::Tls(TlsArg::UseOsCerts), Section::Tls,
         "trust the system's CA certificates; turns TLS on"),
     row(&["--cert"], Tools::ALL, Opt::Tls(TlsArg::Cert), Section::Tls,
         "client certificate (PEM), with --key")
-        .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --cert argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--key"], Tools::ALL, Opt::Tls(TlsArg::Key), Section::Tls,
         "client private key (PEM; an encrypted one asks for its pass phrase), with --cert")
-        .value("FILE", "file", "Error: --key argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --key argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["--keyform"], Tools::ALL, Opt::Tls(TlsArg::KeyForm), Section::Tls,
         "the key's format (only pem)")
-        .value("pem", "pem", "Error: --keyform argument given but no keyform specified.\n\n"),
+        .value("pem", "pem", "Error: --keyform argument given but no keyform specified.\n\n")
+        .hint(ValueHint::OneOf(&["pem"])),
     row(&["--insecure"], Tools::ALL, Opt::Tls(TlsArg::Insecure), Section::Tls,
         "do not check the host name (the chain is still checked)"),
     row(&["--tls-version"], Tools::ALL, Opt::Tls(TlsArg::Version), Section::Tls,
         "tlsv1.3 (only 1.3) or tlsv1.2 (1.2 or later)")
-        .value("V", "version", "Error: --tls-version argument given but no version specified.\n\n"),
+        .value("V", "version", "Error: --tls-version argument given but no version specified.\n\n")
+        .hint(ValueHint::OneOf(&["tlsv1.3", "tlsv1.2"])),
     row(&["--tls-alpn"], Tools::ALL, Opt::Tls(TlsArg::Alpn), Section::Tls,
         "offer this ALPN protocol")
         .value("PROTOCOL", "protocol", "Error: --tls-alpn argument given but no protocol specified.\n\n"),
@@ -362,7 +434,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("LIST", "list", "Error: --ciphers argument given but no ciphers specified.\n\n"),
     row(&["--tls-keylog"], Tools::ALL, Opt::Tls(TlsArg::KeyLog), Section::Tls,
         "append the TLS secrets to FILE for Wireshark (debugging only; also SSLKEYLOGFILE)")
-        .value("FILE", "file", "Error: --tls-keylog argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: --tls-keylog argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["-i", "--id"], Tools::ALL, Opt::Id, Section::Session,
         "client identifier")
         .value("ID", "id", "Error: -i argument given but no id specified.\n\n"),
@@ -382,7 +455,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("TEXT", "payload", "Error: --will-payload argument given but no will payload specified.\n\n"),
     row(&["--will-qos"], Tools::ALL, Opt::WillQos, Section::Session,
         "its QoS (0, 1 or 2; default: 0)")
-        .value("QOS", "qos", "Error: --will-qos argument given but no will QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: --will-qos argument given but no will QoS specified.\n\n")
+        .hint(QOS),
     row(&["--will-retain"], Tools::ALL, Opt::WillRetain, Section::Session,
         "have the broker retain it"),
     row(&["-D", "--property"], Tools::ALL, Opt::Property, Section::V5,
@@ -399,6 +473,7 @@ pub(crate) static FLAGS: &[Flag] = &[
         "which retained messages the broker sends at subscription: always (the default), new\n\
          (only for a new subscription) or never (MQTT 5 subscription option) (mosquitto 2.1)")
         .value("WHEN", "always|new|never", "Error: --retain-handling argument given but no option specified.\n\n")
+        .hint(ValueHint::OneOf(&["always", "new", "never"]))
         .from(Origin::Mosquitto2_1),
     row(&["-t", "--topic"], Tools::PUB, Opt::Topic, Section::Publish,
         "topic to publish to (no + or # wildcards)")
@@ -411,7 +486,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("TEXT", "message", "Error: -m argument given but no message specified.\n\n"),
     row(&["-f", "--file"], Tools::PUB.with(Tools::RR), Opt::File, Section::Publish,
         "the message is the whole content of FILE")
-        .value("FILE", "file", "Error: -f argument given but no file specified.\n\n"),
+        .value("FILE", "file", "Error: -f argument given but no file specified.\n\n")
+        .hint(ValueHint::File),
     row(&["-s", "--stdin-file"], Tools::PUB.with(Tools::RR), Opt::StdinFile, Section::Publish,
         "the message is everything read from standard input"),
     row(&["-l", "--stdin-line"], Tools::PUB, Opt::StdinLine, Section::Publish,
@@ -420,10 +496,12 @@ pub(crate) static FLAGS: &[Flag] = &[
         "the message is empty (zero bytes)"),
     row(&["-q", "--qos"], Tools::PUB, Opt::Qos, Section::Publish,
         "delivery guarantee: 0, 1 or 2 (default: 0)")
-        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n")
+        .hint(QOS),
     row(&["-q", "--qos"], Tools::RR, Opt::Qos, Section::Publish,
         "QoS of the request and of the subscription to the response topic: 0, 1 or 2 (default: 0)")
-        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n")
+        .hint(QOS),
     row(&["-r", "--retain"], Tools::PUB, Opt::Retain, Section::Publish,
         "ask the broker to keep the message for future subscribers"),
     row(&["--repeat"], Tools::PUB, Opt::Repeat, Section::Publish,
@@ -441,7 +519,8 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("FILTER", "filter", "Error: -t argument given but no topic specified.\n\n"),
     row(&["-q", "--qos"], Tools::SUB, Opt::Qos, Section::Receive,
         "QoS asked for every filter: 0, 1 or 2 (default: 0)")
-        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n"),
+        .value("QOS", "qos", "Error: -q argument given but no QoS specified.\n\n")
+        .hint(QOS),
     row(&["-U", "--unsubscribe"], Tools::SUB, Opt::Unsubscribe, Section::Receive,
         "unsubscribe from FILTER right after subscribing (repeatable; without -t only unsubscribe)")
         .value("FILTER", "filter", "Error: -U argument given but no unsubscribe topic specified.\n\n"),
@@ -488,9 +567,83 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--random-filter"], Tools::SUB, Opt::RandomFilter, Section::Select,
         "print only about PERCENT % of the messages, chosen at random (0.1 to 100)")
         .value("PERCENT", "percent", "Error: --random-filter argument given but no chance specified.\n\n"),
+    row(&["--connect-timeout"], PUB_SUB, Opt::Ci(CiArg::ConnectTimeout), Section::Ci,
+        "give up when name resolution, TCP, SOCKS, TLS and CONNACK take longer than DURATION\n\
+         (per attempt; 500ms, 2s, 1m30s, or seconds: 1.5) (exit 40)")
+        .value("DURATION", "duration", "Error: --connect-timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--timeout"], Tools::PUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "the whole run, every acknowledgement included, must end within DURATION (exit 27)")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--timeout"], Tools::SUB, Opt::Ci(CiArg::Timeout), Section::Ci,
+        "-W with any DURATION (500ms, 1.5): print Timed out and exit 27 when it ends")
+        .value("DURATION", "duration", "Error: --timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--idle-timeout"], Tools::SUB, Opt::Ci(CiArg::IdleTimeout), Section::Ci,
+        "exit 0 once no message has arrived for DURATION after the SUBACK")
+        .value("DURATION", "duration", "Error: --idle-timeout argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-payload"], Tools::SUB, Opt::Ci(CiArg::ExpectPayload), Section::Ci,
+        "exit 0 as soon as a message with exactly this payload arrived; exit 41 if none\n\
+         did when the run ends (--timeout, --idle-timeout, -W, -C, a signal)")
+        .value("TEXT", "payload", "Error: --expect-payload argument given but no payload specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-regex"], Tools::SUB, Opt::Ci(CiArg::ExpectRegex), Section::Ci,
+        "the same for a payload matching REGEX (Rust regex syntax, searched in the payload)")
+        .value("REGEX", "regex", "Error: --expect-regex argument given but no regex specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-count"], Tools::SUB, Opt::Ci(CiArg::ExpectCount), Section::Ci,
+        "at least COUNT such messages (any message without --expect-payload/-regex)")
+        .value("COUNT", "count", "Error: --expect-count argument given but no count specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--expect-none"], Tools::SUB, Opt::Ci(CiArg::ExpectNone), Section::Ci,
+        "succeed only if no message arrives before --timeout, --idle-timeout or -W (exit 42)")
+        .from(Origin::Rpubsub),
+    row(&["--check"], Tools::PUB, Opt::Ci(CiArg::Check), Section::Ci,
+        "probe the broker: subscribe to a private topic (-t, or rpubsub/check/<client id>),\n\
+         publish --repeat probes (default 5), receive them back, report times and losses")
+        .from(Origin::Rpubsub),
+    row(&["--check-format"], Tools::PUB, Opt::Ci(CiArg::CheckFormat), Section::Ci,
+        "text (default), json, or nagios (one status line, exit 0/1/2/3)")
+        .value("FORMAT", "format", "Error: --check-format argument given but no format specified.\n\n")
+        .hint(ValueHint::OneOf(&["text", "json", "nagios"]))
+        .from(Origin::Rpubsub),
+    row(&["--check-warn"], Tools::PUB, Opt::Ci(CiArg::CheckWarn), Section::Ci,
+        "warning (exit 45; nagios 1) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-warn argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--check-crit"], Tools::PUB, Opt::Ci(CiArg::CheckCrit), Section::Ci,
+        "critical (exit 46; nagios 2) when the p99 latency is above DURATION")
+        .value("DURATION", "duration", "Error: --check-crit argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--strict"], PUB_SUB, Opt::Ci(CiArg::Strict), Section::Ci,
+        "fail where mosquitto only warns: a refused publish (exit 43), a denied subscription,\n\
+         a lower QoS granted, a refused unsubscribe (exit 44)")
+        .from(Origin::Rpubsub),
+    row(&["--pw-file"], PUB_SUB, Opt::Ci(CiArg::PwFile), Section::Ci,
+        "the password is the first line of FILE (only its owner may read it, or a pipe);\n\
+         without -P and --pw-file, -u takes the password from MQTT_PASSWORD if it is set")
+        .value("FILE", "file", "Error: --pw-file argument given but no file specified.\n\n")
+        .hint(ValueHint::File)
+        .from(Origin::Rpubsub),
+    row(&["--wait-for-broker"], PUB_SUB, Opt::Ci(CiArg::WaitForBroker), Section::Ci,
+        "while nothing listens at the broker's address yet, try again for up to DURATION")
+        .value("DURATION", "duration", "Error: --wait-for-broker argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--reconnect"], PUB_SUB, Opt::Ci(CiArg::Reconnect), Section::Ci,
+        "after a lost connection: never (exit 7), always, or at most N attempts in a row\n\
+         (default: rsub and rpub -l always, rpub never)")
+        .value("WHEN", "when", "Error: --reconnect argument given but no value specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--reconnect-delay"], PUB_SUB, Opt::Ci(CiArg::ReconnectDelay), Section::Ci,
+        "wait this long before each reconnect attempt (default: 1s)")
+        .value("DURATION", "duration", "Error: --reconnect-delay argument given but no duration specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["-o"], Tools::ALL, Opt::OptionsFile, Section::Output,
         "read options from FILE (one per line) instead of the default options file (mosquitto 2.1)")
         .value("FILE", "options_file", "Error: -o argument given but no options file specified.\n\n")
+        .hint(ValueHint::File)
         .from(Origin::Mosquitto2_1),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
@@ -500,6 +653,12 @@ pub(crate) static FLAGS: &[Flag] = &[
         "print this text"),
     row(&["--version"], Tools::ALL, Opt::Version, Section::Output,
         "print the version of rpubsub itself"),
+    row(&["--generate"], Tools::ALL, Opt::Generate, Section::Output,
+        "print the man page or a shell completion script: KIND is man, complete-bash,\n\
+         complete-zsh or complete-fish (status 0)")
+        .value("KIND", "kind", "Error: --generate argument given but no kind specified.\n\n")
+        .hint(ValueHint::OneOf(&Generate::NAMES))
+        .from(Origin::Rpubsub),
     row(&["--psk"], Tools::ALL, Opt::Tls(TlsArg::Psk), Section::Refused,
         "TLS pre-shared key (hex): refused, rustls has no TLS-PSK support")
         .value("KEY", "key", "Error: --psk argument given but no key specified.\n\n"),
@@ -513,6 +672,9 @@ pub(crate) static FLAGS: &[Flag] = &[
         "SHA1 of the engine's key password: refused, rustls has no engines")
         .value("SHA1", "sha1", "Error: --tls-engine-kpass-sha1 argument given but no kpass sha1 specified.\n\n"),
 ];
+
+/// The values of a QoS.
+const QOS: ValueHint = ValueHint::OneOf(&["0", "1", "2"]);
 
 /// The flags `tool` accepts, in the table's order.
 pub(crate) fn flags(tool: Tool) -> impl Iterator<Item = &'static Flag> {

@@ -68,9 +68,9 @@ impl ArgProcessor {
 
 /// The parts of `user[:password]@host[:port]`, split the way mosquitto_pub 2.0.11 splits them.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct ProxyParts<'a> {
-    username: Option<&'a [u8]>,
-    password: Option<&'a [u8]>,
+pub(super) struct ProxyParts<'a> {
+    pub(super) username: Option<&'a [u8]>,
+    pub(super) password: Option<&'a [u8]>,
     host: Option<&'a [u8]>,
     port: Option<&'a [u8]>,
 }
@@ -87,7 +87,7 @@ const PROXY_ESCAPE: &str = "Error: Invalid proxy URL: in the user name and passw
 /// before any '@' ends the user name (later ones belong to the password), the first '@' ends the
 /// credentials, then a ':' separates host and port; an empty part before a ':' or '@' is an error, and
 /// so is a second host or user name. `Err(())`: refused (mosquitto says nothing).
-fn split_proxy(rest: &[u8]) -> Result<ProxyParts<'_>, ()> {
+pub(super) fn split_proxy(rest: &[u8]) -> Result<ProxyParts<'_>, ()> {
     let mut parts = ProxyParts::default();
     let mut start = 0;
     // before any '@', the text before the first ':' is the user name or the host

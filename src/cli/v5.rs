@@ -437,6 +437,40 @@ fn check_list(list: &Properties) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// What `-D` can usefully be given, for completion scripts: each command a property list is sent
+/// with (the ones [`V5Args::parse_property`] refuses, such as `puback` or `connack`, are left out),
+/// in mosquitto's order, with the property names it takes there. A test checks this against
+/// `parse_property` both ways.
+pub(crate) fn property_completions() -> Vec<(&'static str, Vec<&'static str>)> {
+    Command::NAMES
+        .iter()
+        .filter(|(_, command)| {
+            matches!(
+                command,
+                Command::Connect
+                    | Command::Publish
+                    | Command::Subscribe
+                    | Command::Unsubscribe
+                    | Command::Disconnect
+                    | Command::Will
+            )
+        })
+        .map(|&(name, command)| {
+            let names = PropertyId::ALL
+                .into_iter()
+                // `-D publish subscription-identifier` is allowed, then "not supported".
+                .filter(|&id| {
+                    command.allows(id)
+                        && !(command == Command::Publish
+                            && id == PropertyId::SubscriptionIdentifier)
+                })
+                .map(PropertyId::name)
+                .collect();
+            (name, names)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,5 +683,48 @@ mod tests {
         assert_eq!(ctext::atol(b"-99999999999999999999"), i64::MIN);
         assert_eq!(ctext::atol(b"4294967296"), 4_294_967_296);
         assert_eq!(ctext::atoi(b"4294967297"), 1);
+    }
+
+    /// A value `parse_property` accepts for `name` (a number for numeric properties, text otherwise).
+    fn sample_values(name: &str) -> Vec<&'static str> {
+        let id = PropertyId::ALL
+            .into_iter()
+            .find(|id| id.name() == name)
+            .expect("a property name");
+        match id.value_type() {
+            PropertyType::Utf8StringPair => vec!["key", "value"],
+            PropertyType::Utf8String | PropertyType::BinaryData => vec!["text"],
+            _ => vec!["1"],
+        }
+    }
+
+    #[test]
+    fn property_completions_are_exactly_what_parse_property_accepts() {
+        let completions = property_completions();
+        for &(command, _) in &Command::NAMES {
+            for id in PropertyId::ALL {
+                let mut args = vec![command, id.name()];
+                args.extend(sample_values(id.name()));
+                let accepted = parse(&args).is_ok();
+                let completed = completions
+                    .iter()
+                    .any(|(known, names)| *known == command && names.contains(&id.name()));
+                assert_eq!(accepted, completed, "-D {command} {}", id.name());
+            }
+        }
+        assert_eq!(
+            completions
+                .iter()
+                .map(|(command, _)| *command)
+                .collect::<Vec<_>>(),
+            [
+                "connect",
+                "publish",
+                "subscribe",
+                "unsubscribe",
+                "disconnect",
+                "will"
+            ]
+        );
     }
 }

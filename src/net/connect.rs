@@ -6,12 +6,13 @@
 //! minutes, and the signal handlers restart it).
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::limit::{ConnectTimes, PendingStage, resolve_within};
 use super::spec::{ConnectSpec, Endpoint, WebSocketSpec};
 use super::transport::Stream;
 use crate::socks::{Handshake, SocksError};
@@ -28,6 +29,8 @@ pub enum ConnectFailure {
     TlsSetup(TlsSetupError),
     /// The SOCKS5 proxy did not connect us to the broker.
     Proxy(SocksError),
+    /// `--connect-timeout` ran out before this stage was done.
+    TimedOut(PendingStage),
 }
 
 /// How long the SOCKS5 handshake may take once the proxy accepted the TCP connection.
@@ -64,6 +67,8 @@ pub(super) struct Opening {
     /// `-A`: the resolved local addresses; the first of the address's family is bound.
     bind_addrs: Option<Vec<SocketAddr>>,
     last_error: Option<io::Error>,
+    /// When each stage finished (`rpub --check` reports them).
+    times: ConnectTimes,
 }
 
 enum Stage {
@@ -83,10 +88,17 @@ impl Opening {
     /// Starts opening the transport `spec` describes. A unix socket connects at once (connect(2) on
     /// a local socket does not wait for a peer); TCP resolves the names (getaddrinfo, as
     /// libmosquitto) and starts connecting to the first address.
-    pub(super) fn start(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> (Opening, Progress) {
+    /// `deadline` (`--connect-timeout`) bounds name resolution, the one step that blocks; the
+    /// session loop watches the same deadline for the stages that follow.
+    pub(super) fn start(
+        spec: &ConnectSpec,
+        tls: Option<&TlsConfig>,
+        started: Instant,
+        deadline: Option<Instant>,
+    ) -> (Opening, Progress) {
         let (host, port) = match &spec.endpoint {
             Endpoint::Unix { path } => {
-                let opening = Opening::idle(spec, tls);
+                let opening = Opening::idle(spec, tls, started);
                 let progress = match open_unix(path) {
                     Ok(stream) => Progress::Open(opening.upgraded(stream)),
                     Err(failure) => Progress::Failed(failure),
@@ -95,17 +107,22 @@ impl Opening {
             }
             Endpoint::Tcp { host, port } => (host.clone(), *port),
         };
-        let mut opening = Opening::idle(spec, tls);
+        let mut opening = Opening::idle(spec, tls, started);
         let target = match &spec.proxy {
-            Some(proxy) => resolve(&proxy.host, proxy.port),
-            None => resolve(&host, port),
+            Some(proxy) => resolve(&proxy.host, proxy.port, deadline),
+            None => resolve(&host, port, deadline),
         };
-        let bind_addrs = match spec.bind_address.as_deref().map(|bind| resolve(bind, 0)) {
+        let bind_addrs = match spec
+            .bind_address
+            .as_deref()
+            .map(|bind| resolve(bind, 0, deadline))
+        {
             None => Ok(None),
             Some(result) => result.map(Some),
         };
         match (target, bind_addrs) {
             (Ok(addrs), Ok(bind_addrs)) => {
+                opening.times.resolved = Some(Instant::now());
                 opening.addrs = addrs;
                 opening.bind_addrs = bind_addrs;
             }
@@ -115,7 +132,7 @@ impl Opening {
         (opening, progress)
     }
 
-    fn idle(spec: &ConnectSpec, tls: Option<&TlsConfig>) -> Opening {
+    fn idle(spec: &ConnectSpec, tls: Option<&TlsConfig>, started: Instant) -> Opening {
         let (host, port) = match &spec.endpoint {
             Endpoint::Tcp { host, port } => (host.clone(), *port),
             Endpoint::Unix { .. } => (String::new(), 0),
@@ -135,6 +152,23 @@ impl Opening {
             next: 0,
             bind_addrs: None,
             last_error: None,
+            times: ConnectTimes {
+                started: Some(started),
+                ..ConnectTimes::default()
+            },
+        }
+    }
+
+    /// When each stage of this attempt finished so far.
+    pub(super) fn times(&self) -> ConnectTimes {
+        self.times
+    }
+
+    /// The stage this attempt is in (`--connect-timeout` names it when the time runs out).
+    pub(super) fn pending(&self) -> PendingStage {
+        match self.stage {
+            Stage::Socks { .. } => PendingStage::Proxy,
+            Stage::Tcp(_) | Stage::Idle => PendingStage::Tcp,
         }
     }
 
@@ -239,6 +273,7 @@ impl Opening {
 
     /// TCP is up: the proxy's handshake next, or the transport is ready.
     fn connected(&mut self, socket: mio::net::TcpStream, now: Instant) -> Progress {
+        self.times.tcp = Some(Instant::now());
         if self.nodelay {
             // mosquitto only warns when this fails; a slower socket still works.
             let _ = socket.set_nodelay(true);
@@ -263,6 +298,7 @@ impl Opening {
         let mut buf = [0u8; 262];
         loop {
             if handshake.is_done() {
+                self.times.proxy = Some(Instant::now());
                 return self.open(socket);
             }
             let result = if !handshake.to_send().is_empty() {
@@ -336,7 +372,11 @@ fn open_unix(path: &Path) -> Result<Stream, ConnectFailure> {
     Ok(Stream::Unix(mio::net::UnixStream::from_std(stream)))
 }
 
-fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
+fn resolve(
+    host: &str,
+    port: u16,
+    deadline: Option<Instant>,
+) -> Result<Vec<SocketAddr>, ConnectFailure> {
     // A literal address resolves to itself: getaddrinfo would say the same, after reading
     // nsswitch.conf, host.conf and resolv.conf (an eighth of a one-shot publish's instructions).
     // Anything Rust does not parse (`127.1`, `fe80::1%eth0`, names) still goes to getaddrinfo.
@@ -345,10 +385,11 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, ConnectFailure> {
     }
     // ToSocketAddrs goes through getaddrinfo (AF_UNSPEC, SOCK_STREAM) like libmosquitto, so `localhost`
     // and the address order are the system's.
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|_| ConnectFailure::Lookup)?
-        .collect();
+    let timed_out = ConnectFailure::TimedOut(PendingStage::Resolution);
+    let addrs: Vec<SocketAddr> = resolve_within(host, port, deadline)
+        .map_err(|()| ConnectFailure::TimedOut(PendingStage::Resolution))?
+        .ok_or(timed_out)?
+        .map_err(|_| ConnectFailure::Lookup)?;
     if addrs.is_empty() {
         Err(ConnectFailure::Lookup)
     } else {

@@ -9,6 +9,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
 use super::connect::{ConnectFailure, Opening, Progress};
+use super::limit::{ConnectTimes, PendingStage};
 use super::spec::ConnectSpec;
 use super::transport::Stream;
 use super::ws::WsFailure;
@@ -45,6 +46,14 @@ pub struct Turn {
     pub connect_failed: bool,
 }
 
+/// The driver's own timestamps of its last socket write and read (`rpub --check` measures latency
+/// with them, so the loop's own work is not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IoTimes {
+    pub last_write: Option<Instant>,
+    pub last_read: Option<Instant>,
+}
+
 pub struct Driver {
     poll: Poll,
     events: Events,
@@ -78,6 +87,13 @@ pub struct Driver {
     connect_failure: Option<ConnectFailure>,
     /// stdout is registered for writability (done once, the first time it would block).
     stdout_registered: bool,
+    /// When the last write to the socket that took bytes began, and when the last read that
+    /// brought bytes returned (`rpub --check` measures latency from these).
+    last_write: Option<Instant>,
+    last_read: Option<Instant>,
+    connect_times: ConnectTimes,
+    /// `--connect-timeout`: how long opening each transport may take.
+    connect_limit: Option<Duration>,
 }
 
 /// What one step of [`Driver::drain`] found.
@@ -119,6 +135,10 @@ impl Driver {
             opening_registered: None,
             connect_failure: None,
             stdout_registered: false,
+            last_write: None,
+            last_read: None,
+            connect_times: ConnectTimes::default(),
+            connect_limit: None,
         })
     }
 
@@ -133,6 +153,7 @@ impl Driver {
             SIGNALS,
             Interest::READABLE,
         )?;
+        self.output.set_interrupt(pipe.read_fd);
         self.signals = Some(pipe);
         Ok(())
     }
@@ -159,9 +180,26 @@ impl Driver {
     /// `turn`, where signals and deadlines are watched as always.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
         self.close_stream();
-        let (opening, progress) = Opening::start(spec, self.tls.as_ref());
+        let started = self.now();
+        self.connect_times = ConnectTimes {
+            started: Some(started),
+            ..ConnectTimes::default()
+        };
+        let deadline = self.connect_limit.map(|limit| started + limit);
+        let (opening, progress) = Opening::start(spec, self.tls.as_ref(), started, deadline);
         self.opening = Some(opening);
         self.opening_progress(progress)
+    }
+
+    /// The stage the current connection attempt is in: opening the transport, the TLS handshake,
+    /// or waiting for CONNACK.
+    pub fn pending_stage(&self) -> PendingStage {
+        match (&self.opening, &self.stream) {
+            (Some(opening), _) => opening.pending(),
+            (None, None) => PendingStage::Tcp,
+            (None, Some(Stream::Tls(tls))) if tls.is_handshaking() => PendingStage::Tls,
+            (None, Some(_)) => PendingStage::Connack,
+        }
     }
 
     /// Whether a transport is being opened.
@@ -200,7 +238,10 @@ impl Driver {
                 result.map_err(ConnectFailure::Io)
             }
             Progress::Open(stream) => {
-                self.opening = None;
+                if let Some(opening) = self.opening.take() {
+                    self.connect_times = opening.times();
+                }
+                self.connect_times.opened = Some(self.now());
                 let registered = self.opening_registered.take().is_some();
                 self.attach(stream, registered).map_err(ConnectFailure::Io)
             }
@@ -263,6 +304,20 @@ impl Driver {
         Ok(turn)
     }
 
+    /// `--connect-timeout`: every transport opened by [`Driver::connect`] from now on must be open
+    /// within `limit` (the session keeps the same limit for the TLS handshake and CONNACK).
+    pub fn set_connect_limit(&mut self, limit: Option<Duration>) {
+        self.connect_limit = limit;
+    }
+
+    /// When each stage of the current connection attempt finished.
+    pub fn connect_times(&self) -> ConnectTimes {
+        match &self.opening {
+            Some(opening) => opening.times(),
+            None => self.connect_times,
+        }
+    }
+
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
     /// `registered`: the socket is registered already (it was watched while connecting).
     fn attach(&mut self, mut stream: Stream, registered: bool) -> io::Result<()> {
@@ -282,6 +337,14 @@ impl Driver {
         let now = self.now();
         self.client.connect(now);
         Ok(())
+    }
+
+    /// When the last socket write returned and the last read brought bytes.
+    pub fn io_times(&self) -> IoTimes {
+        IoTimes {
+            last_write: self.last_write,
+            last_read: self.last_read,
+        }
     }
 
     /// Nothing is waiting to be written to the socket.
@@ -483,6 +546,11 @@ impl Driver {
                 self.read_some(timed_out);
             }
         }
+        if self.connect_times.tls_done.is_none()
+            && matches!(&self.stream, Some(Stream::Tls(tls)) if !tls.is_handshaking())
+        {
+            self.connect_times.tls_done = Some(self.now());
+        }
         let now = self.now();
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
@@ -588,6 +656,7 @@ impl Driver {
                         self.tls_failure = Some(failure);
                     }
                     let now = Instant::now();
+                    self.last_read = Some(now);
                     self.client.handle_input(&self.read_chunk[..n], now);
                     total += n;
                     if n == self.read_chunk.len() && n < READ_CHUNK {
@@ -652,12 +721,16 @@ impl Driver {
                 *slot = IoSlice::new(bytes);
                 count += 1;
             }
+            // Taken before the write: the bytes cannot have left earlier, and a pause of this
+            // process between the write and the clock cannot make a measured latency shorter.
+            let before_write = Instant::now();
             match stream.write_vectored(&slices[..count]) {
                 Ok(0) => {
                     self.fail_transport();
                     return false;
                 }
                 Ok(n) => {
+                    self.last_write = Some(before_write);
                     self.write_queue.advance(n);
                     if self.client.ping_outstanding() {
                         // The PINGREQ may be behind these bytes: its answer cannot come before.

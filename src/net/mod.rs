@@ -16,13 +16,15 @@
 mod batching;
 mod connect;
 mod driver;
+mod limit;
 mod spec;
 mod stdin;
 mod transport;
 mod ws;
 
 pub use connect::ConnectFailure;
-pub use driver::{Drain, Driver, Turn};
+pub use driver::{Drain, Driver, IoTimes, Turn};
+pub use limit::{ConnectTimes, PendingStage};
 pub use spec::{ConnectSpec, Endpoint, WebSocketSpec};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;

@@ -24,7 +24,8 @@
 mod v21;
 
 use super::json::{self, Payload};
-use super::time::{self, Clock, LocalTime, Timestamp};
+use super::sink::{HEX_PIECE, Sink};
+use super::time::{Clock, LocalTime, Strftime, Timestamp};
 use super::{MessageView, c_str};
 use std::fmt;
 use v21::{hex_digits, put_float, put_grouped_hex};
@@ -233,19 +234,19 @@ impl Format {
     /// nothing, the rest of the format is still printed), and `Error obtaining system time.\n`
     /// (twice, as mosquitto prints it) if the clock has no local time; for an `@` sequence mosquitto
     /// then abandons the rest of the line (and its newline; the caller's newline is not suppressed).
-    pub fn write(
+    pub fn write<W: Sink + ?Sized>(
         &self,
         msg: &MessageView,
         clock: &dyn Clock,
         pretty: bool,
-        out: &mut Vec<u8>,
+        out: &mut W,
         err: &mut Vec<u8>,
     ) {
         let mut times = Times::default();
         for segment in &self.segments {
             match *segment {
                 Segment::Literal { start, end } => {
-                    out.extend_from_slice(self.literals.get(start..end).unwrap_or(&[]))
+                    out.put(self.literals.get(start..end).unwrap_or(&[]))
                 }
                 Segment::Percent(spec) => {
                     write_spec(spec, msg, clock, &mut times, pretty, out, err)
@@ -474,11 +475,11 @@ impl Times {
 }
 
 /// An `@` sequence. Returns `false` when mosquitto would abandon the rest of the line.
-fn write_at(
+fn write_at<W: Sink + ?Sized>(
     c: u8,
     clock: &dyn Clock,
     times: &mut Times,
-    out: &mut Vec<u8>,
+    out: &mut W,
     err: &mut Vec<u8>,
 ) -> bool {
     if times.at_nanos.is_none() {
@@ -500,7 +501,7 @@ fn write_at(
         _ => {
             let format = [b'%', c, 0];
             if let Ok(format) = std::ffi::CStr::from_bytes_with_nul(&format) {
-                time::strftime(format, &local, out);
+                out.put(Strftime::new(format, &local).as_bytes());
             }
         }
     }
@@ -508,23 +509,23 @@ fn write_at(
 }
 
 /// `%09ld`.
-fn write_nanos(nanos: u32, out: &mut Vec<u8>) {
+fn write_nanos<W: Sink + ?Sized>(nanos: u32, out: &mut W) {
     let mut digits = [b'0'; 9];
     let mut n = nanos;
     for slot in digits.iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    out.extend_from_slice(&digits);
+    out.put(&digits);
 }
 
-fn write_spec(
+fn write_spec<W: Sink + ?Sized>(
     spec: Spec,
     msg: &MessageView,
     clock: &dyn Clock,
     times: &mut Times,
     pretty: bool,
-    out: &mut Vec<u8>,
+    out: &mut W,
     err: &mut Vec<u8>,
 ) {
     let props = msg.properties;
@@ -536,27 +537,16 @@ fn write_spec(
         Conv::PayloadLen => put_int(msg.payload.len() as i64, spec, out),
         Conv::Mid => put_int(i64::from(msg.mid), spec, out),
         // fputc(qos + 48)
-        Conv::Qos => out.push(msg.qos.wrapping_add(b'0')),
-        Conv::Retain => out.push(if msg.retain { b'1' } else { b'0' }),
+        Conv::Qos => out.put_byte(msg.qos.wrapping_add(b'0')),
+        Conv::Retain => out.put_byte(if msg.retain { b'1' } else { b'0' }),
         Conv::IsoTime => match times.take(clock, err) {
-            Some((_, local)) => {
-                let start = out.len();
-                time::strftime(c"%FT%T%z", &local, out);
-                if spec.width != 0 || spec.precision != -1 {
-                    // Re-emit the text with width/precision (it is at most 99 bytes).
-                    let mut text = [0u8; 100];
-                    let len = (out.len() - start).min(text.len());
-                    text[..len].copy_from_slice(&out[start..start + len]);
-                    out.truncate(start);
-                    put_str(&text[..len], spec, out);
-                }
-            }
+            Some((_, local)) => put_str(Strftime::new(c"%FT%T%z", &local).as_bytes(), spec, out),
             None => err.extend_from_slice(TIME_ERROR),
         },
         Conv::UnixTime => match times.take(clock, err) {
             Some((now, _)) => {
                 json::write_int(now.secs, out);
-                out.push(b'.');
+                out.put_byte(b'.');
                 write_nanos(now.nanos, out);
             }
             None => err.extend_from_slice(TIME_ERROR),
@@ -592,7 +582,7 @@ fn write_spec(
         },
         Conv::CorrelationData => {
             if let Some(v) = props.and_then(|p| p.correlation_data()) {
-                out.extend_from_slice(v);
+                out.put(v);
             }
         }
         // The u32 is printed as a C int: values above i32::MAX come out negative.
@@ -608,11 +598,11 @@ fn write_spec(
             if let Some(p) = props {
                 for (i, (k, v)) in p.user_properties().enumerate() {
                     if i > 0 {
-                        out.push(b' ');
+                        out.put_byte(b' ');
                     }
-                    out.extend_from_slice(c_str(k));
-                    out.push(b':');
-                    out.extend_from_slice(c_str(v));
+                    out.put(c_str(k));
+                    out.put_byte(b':');
+                    out.put(c_str(v));
                 }
             }
         }
@@ -650,20 +640,22 @@ fn printf_width(left: bool, width: i32) -> (bool, i64) {
     }
 }
 
-fn spaces(n: i64, out: &mut Vec<u8>) {
+fn spaces<W: Sink + ?Sized>(n: i64, out: &mut W) {
     pad_with(b' ', n, out);
 }
 
-fn pad_with(pad: u8, n: i64, out: &mut Vec<u8>) {
-    if n > 0 {
-        out.extend(std::iter::repeat_n(pad, n as usize));
+/// `n` pad characters (none if `n` is not positive), streamed in pieces: a `%2147483647t` is
+/// 2 GiB of spaces, as mosquitto's `printf` writes it.
+fn pad_with<W: Sink + ?Sized>(pad: u8, n: i64, out: &mut W) {
+    if let Ok(count) = usize::try_from(n) {
+        out.put_repeated(pad, count);
     }
 }
 
 /// `formatted_print_str`: `printf("%[-]*.*s")` (the `0` flag is not passed on).
-fn put_str(s: &[u8], spec: Spec, out: &mut Vec<u8>) {
+fn put_str<W: Sink + ?Sized>(s: &[u8], spec: Spec, out: &mut W) {
     if spec.width == 0 && spec.precision == -1 {
-        out.extend_from_slice(s);
+        out.put(s);
         return;
     }
     let (left, width) = printf_width(spec.left, spec.width);
@@ -673,16 +665,16 @@ fn put_str(s: &[u8], spec: Spec, out: &mut Vec<u8>) {
     };
     let pad = width - s.len() as i64;
     if left {
-        out.extend_from_slice(s);
+        out.put(s);
         spaces(pad, out);
     } else {
         spaces(pad, out);
-        out.extend_from_slice(s);
+        out.put(s);
     }
 }
 
 /// `formatted_print_int`: `%d`, `%-*d`, `%0*d` or `%*d`.
-fn put_int(v: i64, spec: Spec, out: &mut Vec<u8>) {
+fn put_int<W: Sink + ?Sized>(v: i64, spec: Spec, out: &mut W) {
     if spec.width == 0 {
         json::write_int(v, out);
         return;
@@ -693,22 +685,22 @@ fn put_int(v: i64, spec: Spec, out: &mut Vec<u8>) {
     let len = digits.len() as i64 + i64::from(v < 0);
     if left {
         if v < 0 {
-            out.push(b'-');
+            out.put_byte(b'-');
         }
-        out.extend_from_slice(digits);
+        out.put(digits);
         spaces(width - len, out);
     } else if spec.zero {
         if v < 0 {
-            out.push(b'-');
+            out.put_byte(b'-');
         }
         pad_with(b'0', width - len, out);
-        out.extend_from_slice(digits);
+        out.put(digits);
     } else {
         spaces(width - len, out);
         if v < 0 {
-            out.push(b'-');
+            out.put_byte(b'-');
         }
-        out.extend_from_slice(digits);
+        out.put(digits);
     }
 }
 
@@ -726,7 +718,7 @@ fn unsigned_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 }
 
 /// `formatted_print_blank`: `width` pad characters.
-fn put_blank(pad: u8, width: i32, out: &mut Vec<u8>) {
+fn put_blank<W: Sink + ?Sized>(pad: u8, width: i32, out: &mut W) {
     pad_with(pad, i64::from(width), out);
 }
 
@@ -740,9 +732,9 @@ enum Hex {
 /// `write_payload`, quirks included: a positive width caps the bytes shown (at `width`, or at
 /// `width / 2` bytes for hex), the padding is computed from that, and with `-` the padding is
 /// `printf("%*s", padlen, "")`, which also pads when `padlen` is negative (`%-p`: `len` spaces).
-fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
+fn put_payload<W: Sink + ?Sized>(payload: &[u8], hex: Hex, spec: Spec, out: &mut W) {
     if spec.width == 0 && !spec.left && hex == Hex::No {
-        out.extend_from_slice(payload);
+        out.put(payload);
         return;
     }
     if hex != Hex::No
@@ -768,17 +760,31 @@ fn put_payload(payload: &[u8], hex: Hex, spec: Spec, out: &mut Vec<u8>) {
     }
     let shown = &payload[..count as usize];
     match hex {
-        Hex::No => out.extend_from_slice(shown),
-        Hex::Lower | Hex::Upper => {
-            let digits = hex_digits(hex);
-            out.reserve(shown.len() * 2);
-            for &b in shown {
-                out.push(digits[usize::from(b >> 4)]);
-                out.push(digits[usize::from(b & 15)]);
-            }
-        }
+        Hex::No => out.put(shown),
+        Hex::Lower | Hex::Upper => put_hex(shown, hex_digits(hex), out),
     }
     if spec.left {
         spaces(padlen.abs(), out);
+    }
+}
+
+/// `bytes` in hexadecimal, written in pieces of at most [`HEX_PIECE`] characters: the hex text of a
+/// large payload (twice its size) is never held whole.
+fn put_hex<W: Sink + ?Sized>(bytes: &[u8], digits: &[u8; 16], out: &mut W) {
+    if bytes.len() <= 32 {
+        // The common short payload: digit by digit, no piece to clear first.
+        for &b in bytes {
+            out.put_byte(digits[usize::from(b >> 4)]);
+            out.put_byte(digits[usize::from(b & 15)]);
+        }
+        return;
+    }
+    let mut piece = [0u8; HEX_PIECE];
+    for chunk in bytes.chunks(HEX_PIECE / 2) {
+        for (pair, &b) in piece.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = digits[usize::from(b >> 4)];
+            pair[1] = digits[usize::from(b & 15)];
+        }
+        out.put(&piece[..chunk.len() * 2]);
     }
 }

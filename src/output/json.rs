@@ -25,7 +25,8 @@
 //!   closed by `\n<depth-1 TABs>}` (an empty object is `{\n<depth-1 TABs>}`); arrays stay on one
 //!   line as `[a, b]` but count as a nesting level for the indentation of objects inside them.
 
-use super::time::{self, LocalTime};
+use super::sink::Sink;
+use super::time::{LocalTime, Strftime};
 use super::{MessageView, V5Property, c_str};
 use std::fmt::Write as _;
 
@@ -324,9 +325,9 @@ fn utf16_escape(s: &[u8], out: &mut Vec<u8>) -> Option<usize> {
 }
 
 /// Appends `s` as a cJSON string: cut at the first NUL, quoted and escaped.
-pub(crate) fn write_string(s: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn write_string<W: Sink + ?Sized>(s: &[u8], out: &mut W) {
     let s = c_str(s);
-    out.push(b'"');
+    out.put_byte(b'"');
     let mut run_start = 0;
     for (i, &b) in s.iter().enumerate() {
         let short = match b {
@@ -340,13 +341,13 @@ pub(crate) fn write_string(s: &[u8], out: &mut Vec<u8>) {
             0..=0x1f => 0,
             _ => continue,
         };
-        out.extend_from_slice(&s[run_start..i]);
+        out.put(&s[run_start..i]);
         run_start = i + 1;
         if short != 0 {
-            out.extend_from_slice(&[b'\\', short]);
+            out.put(&[b'\\', short]);
         } else {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(&[
+            out.put(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -356,8 +357,8 @@ pub(crate) fn write_string(s: &[u8], out: &mut Vec<u8>) {
             ]);
         }
     }
-    out.extend_from_slice(&s[run_start..]);
-    out.push(b'"');
+    out.put(&s[run_start..]);
+    out.put_byte(b'"');
 }
 
 /// A small stack buffer for number text.
@@ -476,15 +477,15 @@ fn close_enough(a: f64, b: f64) -> bool {
 }
 
 /// Appends a number as cJSON's `print_number` does.
-pub(crate) fn write_number(d: f64, out: &mut Vec<u8>) {
+pub(crate) fn write_number<W: Sink + ?Sized>(d: f64, out: &mut W) {
     if !d.is_finite() {
-        out.extend_from_slice(b"null");
+        out.put(b"null");
         return;
     }
     // Fast path: integers below 1e15 print the same with %1.15g and as integers.
     if d.fract() == 0.0 && d.abs() < 1e15 {
         if d == 0.0 && d.is_sign_negative() {
-            out.extend_from_slice(b"-0");
+            out.put(b"-0");
         } else {
             write_int(d as i64, out);
         }
@@ -500,11 +501,11 @@ pub(crate) fn write_number(d: f64, out: &mut Vec<u8>) {
         text = NumBuf::new();
         format_g(d, 17, &mut text);
     }
-    out.extend_from_slice(text.as_bytes());
+    out.put(text.as_bytes());
 }
 
 /// Appends a decimal integer.
-pub(crate) fn write_int(v: i64, out: &mut Vec<u8>) {
+pub(crate) fn write_int<W: Sink + ?Sized>(v: i64, out: &mut W) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v.unsigned_abs();
@@ -517,9 +518,9 @@ pub(crate) fn write_int(v: i64, out: &mut Vec<u8>) {
         }
     }
     if v < 0 {
-        out.push(b'-');
+        out.put_byte(b'-');
     }
-    out.extend_from_slice(&buf[i..]);
+    out.put(&buf[i..]);
 }
 
 /// Writes an object member by member with cJSON's layout.
@@ -532,10 +533,10 @@ struct ObjectWriter {
 
 impl ObjectWriter {
     /// Opens an object printed at nesting `depth` (0 for the top level).
-    fn open(depth: usize, pretty: bool, out: &mut Vec<u8>) -> Self {
-        out.push(b'{');
+    fn open<W: Sink + ?Sized>(depth: usize, pretty: bool, out: &mut W) -> Self {
+        out.put_byte(b'{');
         if pretty {
-            out.push(b'\n');
+            out.put_byte(b'\n');
         }
         ObjectWriter {
             depth: depth + 1,
@@ -546,11 +547,11 @@ impl ObjectWriter {
 
     /// Starts a member: separator, indentation, `"key":`. The caller writes the value at
     /// nesting `self.depth`.
-    fn key(&mut self, key: &[u8], out: &mut Vec<u8>) {
+    fn key<W: Sink + ?Sized>(&mut self, key: &[u8], out: &mut W) {
         if !self.empty {
-            out.push(b',');
+            out.put_byte(b',');
             if self.pretty {
-                out.push(b'\n');
+                out.put_byte(b'\n');
             }
         }
         self.empty = false;
@@ -558,47 +559,52 @@ impl ObjectWriter {
             tabs(self.depth, out);
         }
         write_string(key, out);
-        out.push(b':');
+        out.put_byte(b':');
         if self.pretty {
-            out.push(b'\t');
+            out.put_byte(b'\t');
         }
     }
 
-    fn close(self, out: &mut Vec<u8>) {
+    fn close<W: Sink + ?Sized>(self, out: &mut W) {
         if self.pretty {
             if !self.empty {
-                out.push(b'\n');
+                out.put_byte(b'\n');
             }
             tabs(self.depth - 1, out);
         }
-        out.push(b'}');
+        out.put_byte(b'}');
     }
 }
 
-fn tabs(n: usize, out: &mut Vec<u8>) {
-    out.extend(std::iter::repeat_n(b'\t', n));
+fn tabs<W: Sink + ?Sized>(n: usize, out: &mut W) {
+    out.put_repeated(b'\t', n);
 }
 
 /// Appends `value` printed at nesting `depth`.
-pub(crate) fn write_value(value: &Value, depth: usize, pretty: bool, out: &mut Vec<u8>) {
+pub(crate) fn write_value<W: Sink + ?Sized>(
+    value: &Value,
+    depth: usize,
+    pretty: bool,
+    out: &mut W,
+) {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::False => out.extend_from_slice(b"false"),
-        Value::True => out.extend_from_slice(b"true"),
+        Value::Null => out.put(b"null"),
+        Value::False => out.put(b"false"),
+        Value::True => out.put(b"true"),
         Value::Number(d) => write_number(*d, out),
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
-            out.push(b'[');
+            out.put_byte(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.put_byte(b',');
                     if pretty {
-                        out.push(b' ');
+                        out.put_byte(b' ');
                     }
                 }
                 write_value(item, depth + 1, pretty, out);
             }
-            out.push(b']');
+            out.put_byte(b']');
         }
         Value::Object(members) => {
             let mut obj = ObjectWriter::open(depth, pretty, out);
@@ -622,13 +628,13 @@ pub(crate) enum Payload<'a> {
 /// Appends mosquitto_sub's JSON object for a message (`json_print`): `tst`, `topic`, `qos`,
 /// `retain`, `payloadlen`, `mid` (QoS > 0 only), `properties` (v5 messages with properties only),
 /// `payload`.
-pub(crate) fn write_message(
+pub(crate) fn write_message<W: Sink + ?Sized>(
     msg: &MessageView,
     nanos: u32,
     time: &LocalTime,
     payload: Payload,
     pretty: bool,
-    out: &mut Vec<u8>,
+    out: &mut W,
 ) {
     let mut root = ObjectWriter::open(0, pretty, out);
 
@@ -707,10 +713,10 @@ pub(crate) fn write_message(
 
     root.key(b"payload", out);
     match payload {
-        _ if msg.payload.is_empty() => out.extend_from_slice(b"null"),
+        _ if msg.payload.is_empty() => out.put(b"null"),
         Payload::Escaped => write_string(msg.payload, out),
         Payload::Parsed(Some(value)) => write_value(value, root.depth, pretty, out),
-        Payload::Parsed(None) => out.extend_from_slice(b"null"),
+        Payload::Parsed(None) => out.put(b"null"),
     }
 
     root.close(out);
@@ -718,11 +724,10 @@ pub(crate) fn write_message(
 
 /// `"tst"`: mosquitto formats `%Y-%m-%dT%H:%M:%S.000000Z%z`, then writes the microseconds over
 /// bytes 20..26 and puts back the `Z` at 26, giving `2026-11-25T22:46:02.239020Z+0000`.
-fn write_tst(nanos: u32, time: &LocalTime, out: &mut Vec<u8>) {
-    out.push(b'"');
-    let start = out.len();
-    time::strftime(c"%Y-%m-%dT%H:%M:%S.000000Z%z", time, out);
-    if let Some(field) = out.get_mut(start + 20..start + 27) {
+fn write_tst<W: Sink + ?Sized>(nanos: u32, time: &LocalTime, out: &mut W) {
+    out.put_byte(b'"');
+    let mut text = Strftime::new(c"%Y-%m-%dT%H:%M:%S.000000Z%z", time);
+    if let Some(field) = text.as_bytes_mut().get_mut(20..27) {
         let mut micros = nanos / 1000;
         for slot in field[..6].iter_mut().rev() {
             *slot = b'0' + (micros % 10) as u8;
@@ -730,5 +735,6 @@ fn write_tst(nanos: u32, time: &LocalTime, out: &mut Vec<u8>) {
         }
         field[6] = b'Z';
     }
-    out.push(b'"');
+    out.put(text.as_bytes());
+    out.put_byte(b'"');
 }

@@ -3,18 +3,21 @@
 //! - [`write_plain`]: the default mode (payload only) and `-v` (`topic payload`), EOL included.
 //! - [`Format`]: a `-F` format string, parsed and validated once ([`Format::parse`], mosquitto's exact
 //!   error texts in [`FormatError`]), then expanded per message with [`Format::write`] straight into
-//!   the output buffer (no allocation per message for the common `%t`/`%p`/literal segments).
+//!   a [`Sink`] (no allocation per message; padding and hex are streamed in bounded pieces, so a
+//!   huge `-F` width or payload never makes a message be held whole, see `sink.rs`).
 //! - `%j` / `%J` JSON: produced like cJSON 1.7.15 does (a parser and printer of its own in `json.rs`).
 //! - [`Printer`]: the mode chosen on the command line, with the end-of-line rules of each mode.
 //!
 //! Times come from a [`Clock`] ([`SystemClock`] in production, [`FixedClock`] in tests), so
 //! `%I`, `%U`, `@c`, `@N` and the JSON `tst` are testable.
 //!
-//! Nothing here prints: bytes are appended to `out` (stdout) and `err` (stderr). The `err` text is
-//! a runtime message of mosquitto's `err_printf` class, i.e. suppressed by `--quiet`.
+//! Nothing here prints: bytes go to `out` (a [`Sink`]: stdout through [`OutputSink`], or a `Vec<u8>`)
+//! and are appended to `err` (stderr). The `err` text is a runtime message of mosquitto's
+//! `err_printf` class, i.e. suppressed by `--quiet`.
 
 mod format;
 mod json;
+mod sink;
 pub mod stdout;
 mod time;
 
@@ -24,6 +27,7 @@ mod tests;
 mod tests_v21;
 
 pub use format::{Format, FormatError};
+pub use sink::{OutputSink, Sink};
 pub use time::{Clock, FixedClock, LocalTime, SystemClock, Timestamp};
 
 /// One received message, as the formatter sees it.
@@ -160,13 +164,13 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// Appends everything mosquitto_sub prints for one message, end-of-line included, to `out`;
+    /// Writes everything mosquitto_sub prints for one message, end-of-line included, to `out`;
     /// runtime error text (`%J` with a non-JSON payload) goes to `err`.
-    pub fn write_message(
+    pub fn write_message<W: Sink + ?Sized>(
         &self,
         msg: &MessageView,
         clock: &dyn Clock,
-        out: &mut Vec<u8>,
+        out: &mut W,
         err: &mut Vec<u8>,
     ) {
         match &self.mode {
@@ -175,7 +179,7 @@ impl Printer {
                 format.write(msg, clock, self.pretty, out, err);
                 if !self.no_eol {
                     // -F: a newline after every message, even if everything expanded to nothing.
-                    out.push(b'\n');
+                    out.put_byte(b'\n');
                 }
             }
         }
@@ -188,12 +192,12 @@ impl Printer {
 /// - `-v`: `topic payload\n`; an empty payload prints `topic (null)\n`, but nothing at all with `-N`.
 ///
 /// The payload is written untouched (NUL, 0xff, newlines); the topic stops at an embedded NUL.
-pub fn write_plain(msg: &MessageView, verbose: bool, no_eol: bool, out: &mut Vec<u8>) {
+pub fn write_plain<W: Sink + ?Sized>(msg: &MessageView, verbose: bool, no_eol: bool, out: &mut W) {
     let parts = PlainParts::of(msg, verbose, no_eol);
-    out.extend_from_slice(parts.before);
-    out.extend_from_slice(parts.separator);
-    out.extend_from_slice(parts.payload);
-    out.extend_from_slice(parts.after);
+    out.put(parts.before);
+    out.put(parts.separator);
+    out.put(parts.payload);
+    out.put(parts.after);
 }
 
 /// What [`write_plain`] writes for one message, in four parts (any may be empty): written one after

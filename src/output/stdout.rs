@@ -33,6 +33,12 @@ pub struct Output {
     pending_pos: usize,
     broken: bool,
     sink: Sink,
+    /// A descriptor that becomes readable on SIGINT/SIGTERM: waiting for room stops there.
+    interrupt: Option<RawFd>,
+    /// A wait for room inside one message was interrupted: the rest of what is written is dropped
+    /// (counted here) instead of held, and the run is ending.
+    discarding: bool,
+    dropped: usize,
 }
 
 /// Where flushed bytes go.
@@ -56,6 +62,9 @@ impl Output {
             pending_pos: 0,
             broken: false,
             sink: Sink::Stdout,
+            interrupt: None,
+            discarding: false,
+            dropped: 0,
         }
     }
 
@@ -66,6 +75,31 @@ impl Output {
         if matches!(self.sink, Sink::Stdout) {
             self.flush();
             self.sink = nonblocking_stdout_sink();
+        }
+    }
+
+    /// `fd` becomes readable when SIGINT or SIGTERM arrives: [`Output::make_room`] stops waiting
+    /// then.
+    pub fn set_interrupt(&mut self, fd: RawFd) {
+        self.interrupt = Some(fd);
+    }
+
+    /// Inside one message (rsub's streaming `-F` output, a large payload): while
+    /// [`CONGESTION_HIGH_WATER`] bytes or more wait for a non-blocking stdout, waits for it to take
+    /// some, so a message of any size costs a bounded amount of memory even when the reader is
+    /// slower than the formatter. A signal ends the wait: the rest of the message is then dropped
+    /// (and counted, see [`Output::discard_unwritten`]) and the loop ends the run on that signal.
+    pub fn make_room(&mut self) {
+        while !self.discarding && self.is_congested() {
+            let Some(fd) = self.waits_on() else {
+                // Blocking and in-memory outputs never hold bytes back.
+                return;
+            };
+            if !wait_writable(fd, self.interrupt) {
+                self.discarding = true;
+                return;
+            }
+            self.flush();
         }
     }
 
@@ -80,6 +114,9 @@ impl Output {
                 kept: Vec::new(),
                 room: None,
             },
+            interrupt: None,
+            discarding: false,
+            dropped: 0,
         }
     }
 
@@ -201,7 +238,7 @@ impl Output {
     /// Drops what stdout has not taken (a run that ends at once, on a signal or `-W`). Returns how
     /// many bytes were dropped.
     pub fn discard_unwritten(&mut self) -> usize {
-        let left = self.unwritten_len();
+        let left = self.unwritten_len() + std::mem::take(&mut self.dropped);
         self.pending.clear();
         self.pending_pos = 0;
         self.buffer.clear();
@@ -236,6 +273,10 @@ impl Output {
     }
 
     fn pend(&mut self, bytes: &[u8]) {
+        if self.discarding {
+            self.dropped += bytes.len();
+            return;
+        }
         if self.pending_pos > 0 && self.pending_pos * 2 >= self.pending.len() {
             self.pending.drain(..self.pending_pos);
             self.pending_pos = 0;

@@ -176,27 +176,39 @@ impl Clock for FixedClock {
     }
 }
 
-/// glibc `strftime(buf, 100, format, tm)` as mosquitto calls it: appends the result to `out` and
-/// returns `true`, or appends nothing and returns `false` when the result is empty or does not fit
-/// in mosquitto's 100-byte buffer (strftime returns 0 then, and mosquitto prints nothing).
-pub(crate) fn strftime(format: &CStr, time: &LocalTime, out: &mut Vec<u8>) -> bool {
-    let mut buf = [0u8; 100];
-    // SAFETY: `buf` is writable for `buf.len()` bytes, `format` is NUL-terminated, and `time.tm` is
-    // a fully initialised `struct tm` whose `tm_zone` is null or points to a NUL-terminated string
-    // that outlives this call (glibc's zone data, or the `&'static CStr` of a FixedClock).
-    let n = unsafe {
-        libc::strftime(
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            format.as_ptr(),
-            &time.tm,
-        )
-    };
-    match buf.get(..n) {
-        Some(bytes) if n > 0 => {
-            out.extend_from_slice(bytes);
-            true
+/// glibc `strftime(buf, 100, format, tm)` as mosquitto calls it: the text, or nothing when the
+/// result is empty or does not fit in mosquitto's 100-byte buffer (strftime returns 0 then, and
+/// mosquitto prints nothing).
+pub(crate) struct Strftime {
+    buf: [u8; 100],
+    len: usize,
+}
+
+impl Strftime {
+    pub(crate) fn new(format: &CStr, time: &LocalTime) -> Strftime {
+        let mut buf = [0u8; 100];
+        // SAFETY: `buf` is writable for `buf.len()` bytes, `format` is NUL-terminated, and `time.tm`
+        // is a fully initialised `struct tm` whose `tm_zone` is null or points to a NUL-terminated
+        // string that outlives this call (glibc's zone data, or the `&'static CStr` of a FixedClock).
+        let n = unsafe {
+            libc::strftime(
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                format.as_ptr(),
+                &time.tm,
+            )
+        };
+        Strftime {
+            buf,
+            len: n.min(100),
         }
-        _ => false,
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub(crate) fn as_bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.len]
     }
 }

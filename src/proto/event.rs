@@ -80,27 +80,19 @@ pub enum Event {
     /// A packet was received (only when packet tracing is enabled).
     Received(PacketInfo),
     /// CONNACK with return code 0.
-    Connected {
-        session_present: bool,
-    },
+    Connected { session_present: bool },
     /// An application message to hand to the user.
     Message(Message),
     /// An outgoing message completed: QoS 0 written to the output buffer, QoS 1 PUBACK, QoS 2 PUBCOMP.
-    Published {
-        mid: u16,
-    },
+    Published { mid: u16 },
     /// MQTT 5: the broker refused an outgoing QoS 1/2 message (PUBACK, PUBREC or PUBCOMP with a reason
     /// code of 0x80 or more). Its flow is over, like after `Published` (no PUBREL follows a refusing
     /// PUBREC) and its packet id is free again.
     PublishFailed(PublishFailure),
     /// SUBACK: one return code per filter, in request order.
-    Subscribed {
-        mid: u16,
-        return_codes: Vec<u8>,
-    },
-    Unsubscribed {
-        mid: u16,
-    },
+    Subscribed { mid: u16, return_codes: Vec<u8> },
+    /// UNSUBACK. `reason_codes`: MQTT 5's, one per filter (0x80 and more: refused); empty in 3.x.
+    Unsubscribed { mid: u16, reason_codes: Vec<u8> },
     /// Something odd but not fatal happened (mosquitto logs these at WARNING level with `-d`).
     Warning(Warning),
     /// The connection ended; the client is closed until the driver calls `connect` again.

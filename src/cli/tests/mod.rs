@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod accepted;
+mod ci;
 mod ctext;
 mod errors;
 mod help;
@@ -53,6 +54,7 @@ fn without_config<C>(parsed: Parsed<C>) -> Parsed<()> {
         Parsed::Run(_) => Parsed::Run(()),
         Parsed::Help => Parsed::Help,
         Parsed::Version => Parsed::Version,
+        Parsed::Generate(kind) => Parsed::Generate(kind),
     }
 }
 
@@ -135,6 +137,7 @@ fn default_common() -> CommonConfig {
         connect_properties: Default::default(),
         disconnect_properties: Default::default(),
         session_expiry: None,
+        ci: Default::default(),
     }
 }
 
@@ -147,6 +150,7 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         repeat: 1,
         repeat_delay: Duration::ZERO,
         publish_properties: Default::default(),
+        check: None,
     }
 }
 
@@ -173,6 +177,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         message_rate: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
+        ci: Default::default(),
     }
 }
 

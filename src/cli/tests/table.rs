@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::cli::help::{flag_column, synopsis};
-use crate::cli::table::{FLAGS, Section, Takes, flags, lookup};
+use crate::cli::table::{FLAGS, Section, Takes, ValueHint, flags, lookup};
 
 #[test]
 fn every_flag_has_help_text_for_each_tool_that_accepts_it() {
@@ -103,5 +103,46 @@ fn the_synopsis_names_only_flags_of_its_tool() {
             !synopsis.contains('<') && !synopsis.contains('>'),
             "{tool:?}: a flag of the template is not in the table:\n{synopsis}"
         );
+    }
+}
+
+/// What the man pages and completion scripts need from each row, beyond the help text that
+/// `every_flag_has_help_text_for_each_tool_that_accepts_it` checks.
+#[test]
+fn every_row_has_what_the_generators_need() {
+    for flag in FLAGS {
+        let names = flag.names;
+        assert!(
+            !flag.help.contains(['\t', '\r', '\\']) && !flag.help.starts_with(['.', '\'']),
+            "{names:?}: help text with a control character or roff request"
+        );
+        match (flag.takes, flag.hint) {
+            (Takes::Nothing, hint) => {
+                assert_eq!(
+                    hint,
+                    ValueHint::Text,
+                    "{names:?}: a switch has no value to hint"
+                )
+            }
+            (Takes::PropertyValues { .. }, hint) => assert_eq!(hint, ValueHint::Property),
+            (Takes::Value { name, .. }, hint) => {
+                assert!(
+                    !name.help.trim().is_empty() && !name.help.contains(['[', ']', ':', '\'']),
+                    "{names:?}: value name {:?}",
+                    name.help
+                );
+                assert_ne!(hint, ValueHint::Property, "{names:?}");
+                if let ValueHint::OneOf(words) = hint {
+                    assert!(
+                        !words.is_empty()
+                            && words.iter().all(|word| {
+                                !word.is_empty()
+                                    && word.bytes().all(|b| b.is_ascii_graphic() && b != b'\'')
+                            }),
+                        "{names:?}: {words:?}"
+                    );
+                }
+            }
+        }
     }
 }

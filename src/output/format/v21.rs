@@ -1,10 +1,11 @@
 //! What mosquitto 2.1 added to `-F` (see the module docs of `format`): `%f`/`%d` and hex grouping.
 
 use super::{Hex, Spec, pad_with, printf_width, spaces};
+use crate::output::sink::Sink;
 
 /// `formatted_print_float` (mosquitto 2.1): `printf("%.*f")`, `%-*.*f`, `%0*.*f` or `%*.*f` with the
 /// precision (none: 6) and width of the specifier.
-pub(super) fn put_float(value: f64, spec: Spec, out: &mut Vec<u8>) {
+pub(super) fn put_float<W: Sink + ?Sized>(value: f64, spec: Spec, out: &mut W) {
     let precision = usize::try_from(spec.precision).unwrap_or(6);
     let (sign, body): (&str, String) = if value.is_nan() {
         // glibc prints the sign bit of a NaN too.
@@ -20,24 +21,24 @@ pub(super) fn put_float(value: f64, spec: Spec, out: &mut Vec<u8>) {
     };
     let len = (sign.len() + body.len()) as i64;
     if spec.width == 0 {
-        out.extend_from_slice(sign.as_bytes());
-        out.extend_from_slice(body.as_bytes());
+        out.put(sign.as_bytes());
+        out.put(body.as_bytes());
         return;
     }
     let (left, width) = printf_width(spec.left, spec.width);
     if left {
-        out.extend_from_slice(sign.as_bytes());
-        out.extend_from_slice(body.as_bytes());
+        out.put(sign.as_bytes());
+        out.put(body.as_bytes());
         spaces(width - len, out);
     } else if spec.zero && value.is_finite() {
         // `0` pads after the sign; glibc pads inf and nan with spaces.
-        out.extend_from_slice(sign.as_bytes());
+        out.put(sign.as_bytes());
         pad_with(b'0', width - len, out);
-        out.extend_from_slice(body.as_bytes());
+        out.put(body.as_bytes());
     } else {
         spaces(width - len, out);
-        out.extend_from_slice(sign.as_bytes());
-        out.extend_from_slice(body.as_bytes());
+        out.put(sign.as_bytes());
+        out.put(body.as_bytes());
     }
 }
 
@@ -59,9 +60,9 @@ struct HexGroups {
 
 impl HexGroups {
     /// mosquitto 2.1's `hexsep`: the separator after the character at `pos` ends a group.
-    fn after_char(&mut self, out: &mut Vec<u8>) {
+    fn after_char<W: Sink + ?Sized>(&mut self, out: &mut W) {
         if self.pos % self.every == self.every - 1 {
-            out.push(self.sep);
+            out.put_byte(self.sep);
         }
         self.pos += 1;
     }
@@ -72,12 +73,12 @@ impl HexGroups {
 /// widths, kept for `%x` without a precision, showed `width / 2` bytes): the pad characters
 /// (right-aligned) and the hex digits, with a separator after every `every` of them, none after
 /// the last digit; left-aligned, `printf("%*s", padlen, "")` after them.
-pub(super) fn put_grouped_hex(
+pub(super) fn put_grouped_hex<W: Sink + ?Sized>(
     payload: &[u8],
     hex: Hex,
     spec: Spec,
     every: usize,
-    out: &mut Vec<u8>,
+    out: &mut W,
 ) {
     let len = payload.len() as i64;
     let width = i64::from(spec.width);
@@ -95,15 +96,15 @@ pub(super) fn put_grouped_hex(
     };
     if !spec.left {
         for _ in 0..padlen.max(0) {
-            out.push(spec.pad());
+            out.put_byte(spec.pad());
             groups.after_char(out);
         }
     }
     let digits = hex_digits(hex);
     for (i, &b) in shown.iter().enumerate() {
-        out.push(digits[usize::from(b >> 4)]);
+        out.put_byte(digits[usize::from(b >> 4)]);
         groups.after_char(out);
-        out.push(digits[usize::from(b & 15)]);
+        out.put_byte(digits[usize::from(b & 15)]);
         if i + 1 < shown.len() {
             groups.after_char(out);
         }

@@ -284,10 +284,15 @@ impl Client {
                         .push_back(Event::Subscribed { mid, return_codes });
                 }
             }
-            Packet::UnsubAck(UnsubAck { packet_id: mid, .. }) => {
+            Packet::UnsubAck(UnsubAck {
+                packet_id: mid,
+                reason_codes,
+                ..
+            }) => {
                 self.trace_received(PacketInfo::UnsubAck { mid });
                 if self.inflight.take_unsubscribe(mid) {
-                    self.events.push_back(Event::Unsubscribed { mid });
+                    self.events
+                        .push_back(Event::Unsubscribed { mid, reason_codes });
                 }
             }
             Packet::PingReq => {

@@ -115,7 +115,10 @@ fn unsubscribe_and_unsuback() {
         b.events(),
         vec![
             Event::Received(PacketInfo::UnsubAck { mid: 1 }),
-            Event::Unsubscribed { mid: 1 }
+            Event::Unsubscribed {
+                mid: 1,
+                reason_codes: Vec::new()
+            }
         ]
     );
     b.send(Packet::UnsubAck(UnsubAck::new(1)));

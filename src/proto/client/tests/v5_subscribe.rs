@@ -98,7 +98,10 @@ fn v5_unsubscribe_with_properties_and_unsuback_reason_codes() {
         b.events(),
         vec![
             Event::Received(PacketInfo::UnsubAck { mid: 1 }),
-            Event::Unsubscribed { mid: 1 }
+            Event::Unsubscribed {
+                mid: 1,
+                reason_codes: vec![0x11]
+            }
         ]
     );
 }
