@@ -75,7 +75,7 @@ impl HexGroups {
     fn put_pad<W: Sink + ?Sized>(&mut self, pad: u8, n: i64, out: &mut W) {
         let mut left = usize::try_from(n).unwrap_or(0);
         // Up to the end of the group in progress, one by one.
-        while left > 0 && self.pos % self.every != 0 {
+        while left > 0 && !self.pos.is_multiple_of(self.every) {
             out.put_byte(pad);
             self.after_char(out);
             left -= 1;
