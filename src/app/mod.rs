@@ -124,7 +124,9 @@ fn start_session(
     let (link, started, first) = start(config, client_id, watch_signals)?;
     let trace = trace_sink(config);
     let policy = policy::ConnectPolicy::from_options(&config.ci);
-    Ok(Session::new(link, client_id, trace).with_policy(policy, started, first))
+    Ok(Session::new(link, client_id, trace)
+        .quiet(config.quiet)
+        .with_policy(policy, started, first))
 }
 
 /// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt

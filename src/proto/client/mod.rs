@@ -84,6 +84,9 @@ pub struct Client {
     server_disconnect: Option<Disconnect>,
     /// Packets decoded so far, on every connection (the driver compares counts to notice a stream).
     received_packets: u64,
+    /// The size of the DISCONNECT queued on the current connection (0: none): the last bytes a
+    /// closing run writes, the only ones whose loss loses nothing of the user's.
+    disconnect_len: usize,
 }
 
 /// Where the current connection is.
@@ -135,6 +138,7 @@ impl Client {
             connack_properties: Properties::new(),
             server_disconnect: None,
             received_packets: 0,
+            disconnect_len: 0,
         }
     }
 
@@ -161,6 +165,11 @@ impl Client {
             self.state,
             State::Idle | State::Refused | State::Closed | State::Disconnecting { report: false }
         )
+    }
+
+    /// A PINGREQ was queued and its PINGRESP has not come yet.
+    pub fn ping_outstanding(&self) -> bool {
+        self.keepalive.ping_outstanding()
     }
 
     /// Outgoing QoS 1/2 messages not yet fully acknowledged.
@@ -229,6 +238,13 @@ impl Client {
     /// Why the last connection ended, once `Closed` was reported (`None` while a connection runs).
     pub fn close_reason(&self) -> Option<&ConnectionError> {
         self.close_reason.as_ref()
+    }
+
+    /// The encoded size of the DISCONNECT queued on the current connection, 0 if none was: when a
+    /// run ends with bytes it could not write, no more than this many means only our goodbye was
+    /// lost.
+    pub fn disconnect_len(&self) -> usize {
+        self.disconnect_len
     }
 
     /// Incoming QoS 2 messages received and waiting for their PUBREL.
