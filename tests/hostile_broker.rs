@@ -452,6 +452,13 @@ fn run_with_unread_stdout(
         .spawn()
         .expect("spawn subscriber");
     during(child.id());
+    let (code, stderr) = end_within_quick(&mut child);
+    (code, stderr, started.elapsed())
+}
+
+/// Waits for `child` to end, killing it after [`QUICK`] (the hang detector); its exit code (`None`:
+/// killed) and stderr.
+fn end_within_quick(child: &mut std::process::Child) -> (Option<i32>, String) {
     let deadline = Instant::now() + QUICK;
     let status = loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
@@ -464,12 +471,11 @@ fn run_with_unread_stdout(
         }
         thread::sleep(Duration::from_millis(10));
     };
-    let elapsed = started.elapsed();
     let mut stderr = String::new();
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
     }
-    (status.and_then(|s| s.code()), stderr, elapsed)
+    (status.and_then(|s| s.code()), stderr)
 }
 
 /// `rsub -W 2 -t x | sleep 60` with a busy topic: mosquitto_sub ends at 2 s with `Timed out`,
@@ -632,23 +638,8 @@ fn sigterm_ends_the_wait_for_the_pipe_inside_a_message() {
     let (mut child, _broker) = huge_width_to_a_stalled_pipe(50_000_000);
     // SAFETY: the child is ours and has not been reaped.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let deadline = Instant::now() + QUICK;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        let _ = pipe.read_to_string(&mut stderr);
-    }
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{stderr}");
+    let (code, stderr) = end_within_quick(&mut child);
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.starts_with("Warning: ") && stderr.contains("bytes of output were not written"),
         "{stderr}"
