@@ -4,6 +4,7 @@ pub mod ci;
 
 use std::io::Write;
 
+use crate::output::stdout::write_stderr;
 use crate::proto::client::{CommandError, PublishError};
 use crate::proto::codec::{PacketType, Version};
 use crate::proto::event::{ConnectionError, PublishFailure};
@@ -66,7 +67,8 @@ pub fn report(failure: &Failure, prog: &str, quiet: bool) -> i32 {
         }
         Failure::Runtime { text, .. } => {
             if !quiet {
-                let _ = stderr.lock().write_all(text.as_bytes());
+                // stderr may share a non-blocking pipe with stdout (`2>&1 |`).
+                write_stderr(text.as_bytes());
             }
         }
         Failure::Silent { .. } => {}
@@ -109,7 +111,10 @@ pub fn print_error(output: &mut crate::output::stdout::Output, line: &str, quiet
         return;
     }
     output.flush();
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    write_stderr(text.as_bytes());
 }
 
 /// Writes the runtime errors of a message being printed (an `-F` `%J` payload that is not JSON) in
@@ -129,7 +134,7 @@ pub fn print_message_errors(
     if start.is_some() {
         output.flush();
     }
-    let _ = std::io::stderr().lock().write_all(errors);
+    write_stderr(errors);
     output.buffer().extend_from_slice(&message);
 }
 
@@ -268,6 +273,36 @@ pub fn publisher_connection_end(error: &ConnectionError) -> Option<Failure> {
         ConnectionError::Decode(_) | ConnectionError::Protocol(_) => MOSQ_ERR_PROTOCOL,
     };
     Some(Failure::runtime(format!("Error: {text}"), code))
+}
+
+/// The broker broke the protocol (malformed bytes, a packet wrong where it came, an acknowledgement
+/// of the wrong kind): `Error: A network protocol error occurred when communicating with the
+/// broker.`, exit 2, for rsub as for rpub (mosquitto_sub leaves its loop on MOSQ_ERR_PROTOCOL).
+pub fn protocol_violation() -> Failure {
+    let (code, text) = MOSQ_ERR_PROTOCOL;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// The end of a run could not write what was accepted before our DISCONNECT (the tail of a large
+/// message): the socket took nothing for a whole keepalive interval. mosquitto_pub's keepalive
+/// reports the same dead link: `Error: Unknown error.`, exit 19 (MOSQ_ERR_KEEPALIVE).
+pub fn drain_stalled() -> Failure {
+    let (code, text) = MOSQ_ERR_KEEPALIVE;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// The end of a run could not write what was accepted before our DISCONNECT: the connection
+/// failed (the broker closed or reset it). `Error: The connection was lost.`, exit 7, as
+/// mosquitto_pub when the connection goes while a message is being written.
+pub fn drain_failed() -> Failure {
+    let (code, text) = MOSQ_ERR_CONN_LOST;
+    Failure::runtime(format!("Error: {text}"), code)
+}
+
+/// Our addition (mosquitto loses its stdio buffer silently): a run that ended at once (SIGINT,
+/// SIGTERM, `-W`) while stdout took nothing dropped what it had not taken yet.
+pub fn output_dropped_line(bytes: usize) -> String {
+    format!("Warning: {bytes} bytes of output were not written: stdout was not being read.")
 }
 
 /// How rpub ends after an MQTT 5 server's DISCONNECT (`-m`/`-f`/`-s`/`-n`; `-l` always exits 0):

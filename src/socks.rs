@@ -1,9 +1,9 @@
 //! SOCKS5 client handshake (RFC 1928, username/password auth RFC 1929) for `--proxy socks5h://...`.
 //!
 //! `socks5h` means the proxy resolves the broker's host name: the CONNECT request always carries the
-//! name as given (address type 3, "domain name"), never an address we resolved. The handshake runs once,
-//! blocking, on the freshly connected socket before it is handed to the event loop (as the TCP connect
-//! itself is blocking), bounded by the socket's read/write timeouts set by the caller.
+//! name as given (address type 3, "domain name"), never an address we resolved. The handshake is a
+//! state machine without I/O ([`Handshake`]): the event loop runs it on the non-blocking socket
+//! before MQTT starts, so signals and deadlines are honoured while a proxy takes its time.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -145,56 +145,177 @@ pub fn connect_request(host: &str, port: u16) -> Result<Vec<u8>, SocksError> {
     Ok(request)
 }
 
+/// The SOCKS5 handshake as a state machine without I/O, so the event loop can run it on a
+/// non-blocking socket (a proxy that stops answering must not block signals or deadlines): send
+/// [`Handshake::to_send`], read exactly [`Handshake::wanted`] bytes and hand them to
+/// [`Handshake::received`], until it says the tunnel is open. Reading no more than asked for
+/// leaves whatever follows the proxy's reply to the protocol on top.
+#[derive(Debug)]
+pub struct Handshake {
+    step: Step,
+    /// Bytes to send, and how many of them are sent.
+    out: Vec<u8>,
+    sent: usize,
+    /// Bytes of the current reply received so far, and how long it is (so far as known).
+    reply: Vec<u8>,
+    reply_len: usize,
+    username: Option<String>,
+    password: Option<String>,
+    /// The CONNECT request, sent once the login is done.
+    connect: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Waiting for the method choice (2 bytes).
+    Method,
+    /// Waiting for the user name/password status (2 bytes).
+    Auth,
+    /// Waiting for the CONNECT reply head (4 bytes, then the bound address).
+    Reply,
+    /// The tunnel to the broker is open.
+    Done,
+}
+
+impl Handshake {
+    /// A handshake with `proxy` for a tunnel to `host:port`; the greeting is ready to send.
+    pub fn new(proxy: &ProxyConfig, host: &str, port: u16) -> Result<Handshake, SocksError> {
+        Ok(Handshake {
+            step: Step::Method,
+            out: greeting(proxy),
+            sent: 0,
+            reply: Vec::new(),
+            reply_len: 2,
+            username: proxy.username.clone(),
+            password: proxy.password.clone(),
+            connect: connect_request(host, port)?,
+        })
+    }
+
+    /// The bytes to send now (empty: wait for the proxy).
+    pub fn to_send(&self) -> &[u8] {
+        &self.out[self.sent..]
+    }
+
+    /// `n` bytes of [`Handshake::to_send`] were sent.
+    pub fn sent(&mut self, n: usize) {
+        self.sent = (self.sent + n).min(self.out.len());
+    }
+
+    /// How many bytes to read next (0: nothing to read now).
+    pub fn wanted(&self) -> usize {
+        if self.step == Step::Done || !self.to_send().is_empty() {
+            0
+        } else {
+            self.reply_len - self.reply.len()
+        }
+    }
+
+    /// The tunnel is open: the socket now carries bytes to and from the broker.
+    pub fn is_done(&self) -> bool {
+        self.step == Step::Done
+    }
+
+    /// Takes bytes read from the proxy (at most [`Handshake::wanted`]).
+    pub fn received(&mut self, bytes: &[u8]) -> Result<(), SocksError> {
+        let take = bytes.len().min(self.wanted());
+        self.reply.extend_from_slice(&bytes[..take]);
+        if self.reply.len() < self.reply_len {
+            return Ok(());
+        }
+        match self.step {
+            Step::Method => {
+                if self.reply[0] != VERSION {
+                    return Err(SocksError::NotSocks5);
+                }
+                match (self.reply[1], &self.username) {
+                    (METHOD_NONE, _) => self.send_connect(),
+                    (METHOD_USER_PASSWORD, Some(username)) => {
+                        let password = self.password.as_deref().unwrap_or("");
+                        let request = auth_request(username, password)?;
+                        self.send(request, Step::Auth, 2);
+                    }
+                    (METHOD_UNACCEPTABLE, _) => return Err(SocksError::NoAcceptableAuth),
+                    _ => return Err(SocksError::NotSocks5),
+                }
+            }
+            Step::Auth => {
+                if self.reply[1] != 0 {
+                    return Err(SocksError::AuthRejected);
+                }
+                self.send_connect();
+            }
+            Step::Reply => self.reply_received()?,
+            Step::Done => {}
+        }
+        Ok(())
+    }
+
+    /// The CONNECT reply: its head says how long the bound address is; the address itself is of no
+    /// use to us, but it must be read off the stream.
+    fn reply_received(&mut self) -> Result<(), SocksError> {
+        let head = &self.reply;
+        if head[0] != VERSION {
+            return Err(SocksError::NotSocks5);
+        }
+        if head[1] != 0 {
+            return Err(SocksError::ConnectRejected(head[1]));
+        }
+        let total = match head[3] {
+            ADDRESS_IPV4 => 4 + 4 + 2,
+            ADDRESS_IPV6 => 4 + 16 + 2,
+            // The name's length byte comes first.
+            ADDRESS_DOMAIN if head.len() == 4 => {
+                self.reply_len = 5;
+                return Ok(());
+            }
+            ADDRESS_DOMAIN => 5 + usize::from(head[4]) + 2,
+            _ => return Err(SocksError::NotSocks5),
+        };
+        if self.reply.len() >= total {
+            self.step = Step::Done;
+        } else {
+            self.reply_len = total;
+        }
+        Ok(())
+    }
+
+    fn send_connect(&mut self) {
+        let request = std::mem::take(&mut self.connect);
+        self.send(request, Step::Reply, 4);
+    }
+
+    fn send(&mut self, request: Vec<u8>, step: Step, reply_len: usize) {
+        self.out = request;
+        self.sent = 0;
+        self.step = step;
+        self.reply.clear();
+        self.reply_len = reply_len;
+    }
+}
+
 /// Runs the whole handshake on a connected, blocking stream to the proxy: afterwards the stream carries
-/// bytes to and from `host:port`.
+/// bytes to and from `host:port`. (The client runs [`Handshake`] in its event loop instead.)
 pub fn handshake<S: Read + Write>(
     stream: &mut S,
     proxy: &ProxyConfig,
     host: &str,
     port: u16,
 ) -> Result<(), SocksError> {
-    stream.write_all(&greeting(proxy))?;
-    let mut choice = [0u8; 2];
-    stream.read_exact(&mut choice)?;
-    if choice[0] != VERSION {
-        return Err(SocksError::NotSocks5);
-    }
-    match (choice[1], &proxy.username) {
-        (METHOD_NONE, _) => {}
-        (METHOD_USER_PASSWORD, Some(username)) => {
-            let password = proxy.password.as_deref().unwrap_or("");
-            stream.write_all(&auth_request(username, password)?)?;
-            let mut status = [0u8; 2];
-            stream.read_exact(&mut status)?;
-            if status[1] != 0 {
-                return Err(SocksError::AuthRejected);
-            }
+    let mut handshake = Handshake::new(proxy, host, port)?;
+    let mut buf = [0u8; 262];
+    while !handshake.is_done() {
+        if !handshake.to_send().is_empty() {
+            stream.write_all(handshake.to_send())?;
+            let n = handshake.to_send().len();
+            handshake.sent(n);
         }
-        (METHOD_UNACCEPTABLE, _) => return Err(SocksError::NoAcceptableAuth),
-        _ => return Err(SocksError::NotSocks5),
-    }
-    stream.write_all(&connect_request(host, port)?)?;
-    let mut head = [0u8; 4];
-    stream.read_exact(&mut head)?;
-    if head[0] != VERSION {
-        return Err(SocksError::NotSocks5);
-    }
-    if head[1] != 0 {
-        return Err(SocksError::ConnectRejected(head[1]));
-    }
-    // The bound address is of no use to us, but it must be read off the stream.
-    let address_len = match head[3] {
-        ADDRESS_IPV4 => 4,
-        ADDRESS_IPV6 => 16,
-        ADDRESS_DOMAIN => {
-            let mut len = [0u8; 1];
-            stream.read_exact(&mut len)?;
-            usize::from(len[0])
+        let wanted = handshake.wanted().min(buf.len());
+        if wanted > 0 {
+            stream.read_exact(&mut buf[..wanted])?;
+            handshake.received(&buf[..wanted])?;
         }
-        _ => return Err(SocksError::NotSocks5),
-    };
-    let mut rest = vec![0u8; address_len + 2];
-    stream.read_exact(&mut rest)?;
+    }
     Ok(())
 }
 
@@ -283,6 +404,40 @@ mod tests {
             SocksError::ConnectRejected(5).to_string(),
             "the SOCKS5 proxy could not connect to the broker: connection refused (reply code 5)"
         );
+    }
+
+    /// The event loop reads exactly what the handshake asks for, a byte at a time if the proxy
+    /// trickles: never more than the reply, so nothing of the broker's is swallowed.
+    #[test]
+    fn the_handshake_asks_for_exactly_the_bytes_of_each_reply() {
+        let mut handshake = Handshake::new(&proxy(None), "broker.example", 1883).unwrap();
+        assert_eq!(handshake.to_send(), &[5, 1, 0]);
+        assert_eq!(
+            handshake.wanted(),
+            0,
+            "nothing to read before the greeting is sent"
+        );
+        handshake.sent(2);
+        assert_eq!(handshake.to_send(), &[0]);
+        handshake.sent(1);
+        let reply: &[u8] = &[5, 0, 5, 0, 0, 3, 4, b'h', b'o', b's', b't', 0x1f, 0x90];
+        let mut fed = 0;
+        while !handshake.is_done() {
+            if !handshake.to_send().is_empty() {
+                let n = handshake.to_send().len();
+                handshake.sent(n);
+                continue;
+            }
+            let wanted = handshake.wanted();
+            assert!(
+                wanted >= 1 && fed + wanted <= reply.len(),
+                "asks for {wanted} at {fed}"
+            );
+            handshake.received(&reply[fed..fed + 1]).unwrap();
+            fed += 1;
+        }
+        assert_eq!(fed, reply.len());
+        assert_eq!(handshake.wanted(), 0);
     }
 
     #[test]

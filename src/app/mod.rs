@@ -142,7 +142,9 @@ fn start_session(
         Err(failure) => return Err(session.opening_failed(config.ci.connect_timeout, &failure)),
     };
     let policy = policy::ConnectPolicy::from_options(&config.ci);
-    Ok(session.with_policy(policy, started, first))
+    Ok(session
+        .quiet(config.quiet)
+        .with_policy(policy, started, first))
 }
 
 /// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use super::input::{load_file, load_stdin};
-use super::session::{Link, Role, Session, is_lost};
+use super::session::{Link, Role, Session, is_lost, is_protocol_violation};
 use super::subscriber::v5_properties;
 use crate::cli::config::{MessageSource, RrConfig};
 use crate::exit::{self, Failure};
@@ -310,7 +310,9 @@ impl Requester {
             s.abort(exit::requester_connection_end(&error).map_or(Ok(()), Err));
             return;
         }
-        if is_lost(&error) {
+        if is_lost(&error) || is_protocol_violation(&error) {
+            // A failed TLS handshake, or a TLS server answering plain MQTT (bytes that are not
+            // MQTT): said as such.
             if let Some(failure) = s.take_tls_failure() {
                 s.finish(Err(exit::tls_failure(&failure)));
                 return;

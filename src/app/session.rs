@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use super::policy::{BrokerWait, ConnectPolicy, ReconnectBudget, broker_not_listening};
 use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
-use crate::net::WsFailure;
 use crate::net::{
-    ConnectFailure, ConnectSpec, ConnectStage, ConnectTimes, Driver, Endpoint, IoTimes, Turn,
+    ConnectFailure, ConnectSpec, ConnectStage, ConnectTimes, Drain, Driver, Endpoint, IoTimes,
+    Turn, WsFailure,
 };
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -32,8 +32,6 @@ use crate::proto::event::{ConnectionError, Event};
 use crate::tls::TlsFailure;
 use crate::trace::{self, TraceRecord, TraceSink};
 
-/// How long the final DISCONNECT may take to be written.
-const FINISH_LIMIT: Duration = Duration::from_secs(5);
 pub use super::policy::RECONNECT_DELAY;
 
 /// Where the current connection attempt is, for `--connect-timeout`'s message.
@@ -82,10 +80,14 @@ pub trait Link {
     fn turn(&mut self, deadline: Option<Instant>) -> io::Result<Turn>;
     /// Writes what the client has queued, as far as the socket takes it without blocking.
     fn write_out(&mut self);
-    /// Writes everything still queued (waiting at most `limit`), closes the transport, flushes stdout.
-    fn finish(&mut self, limit: Duration);
+    /// One step of the final write of a run: writes what the socket takes; if bytes remain, waits
+    /// until it can take more, a signal or `deadline`, and writes again (see [`Driver::drain`]).
+    fn drain(&mut self, deadline: Option<Instant>) -> Drain;
     /// Drops the transport.
     fn close_stream(&mut self);
+    /// The end of a run: writes what stdout has not taken yet, as long as its reader needs unless
+    /// a signal arrives (`hurry`: only what it takes now). Returns how many bytes were dropped.
+    fn finish_output(&mut self, hurry: bool) -> usize;
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
     /// Starts or stops reporting connection stages (for `--trace`; off by default).
@@ -94,6 +96,8 @@ pub trait Link {
     fn stages(&mut self) -> Vec<ConnectStage> {
         Vec::new()
     }
+    /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure>;
     /// Where the current connection attempt is.
     fn attempt_info(&self) -> AttemptInfo;
     /// The last socket write and read.
@@ -138,11 +142,14 @@ impl Link for NetLink {
     fn write_out(&mut self) {
         self.driver.write_out();
     }
-    fn finish(&mut self, limit: Duration) {
-        self.driver.finish(limit);
+    fn drain(&mut self, deadline: Option<Instant>) -> Drain {
+        self.driver.drain(deadline)
     }
     fn close_stream(&mut self) {
         self.driver.close_stream();
+    }
+    fn finish_output(&mut self, hurry: bool) -> usize {
+        self.driver.finish_output(hurry)
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
@@ -153,15 +160,12 @@ impl Link for NetLink {
     fn stages(&mut self) -> Vec<ConnectStage> {
         self.driver.stages.take()
     }
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
+        self.driver.take_connect_failure()
+    }
     fn attempt_info(&self) -> AttemptInfo {
         let broker = broker_label(&self.spec);
-        let pending = if !self.driver.has_stream() {
-            PendingStage::Tcp
-        } else if self.driver.tls_handshaking() {
-            PendingStage::Tls
-        } else {
-            PendingStage::Connack
-        };
+        let pending = self.driver.pending_stage();
         AttemptInfo {
             broker,
             pending,
@@ -259,6 +263,11 @@ pub struct Session<L: Link> {
     reconnect_at: Option<Instant>,
     /// A CONNACK accepted the connection at least once in this run.
     ever_connected: bool,
+    /// The run is to end now (a signal, `-W`): the last writes take what the socket and stdout
+    /// take at once, without waiting for them.
+    hurried: bool,
+    /// `--quiet`: no warning about output that could not be written.
+    quiet: bool,
     leave: Option<Leave>,
     /// Reconnect attempts made so far (for the trace).
     reconnects: u32,
@@ -287,6 +296,8 @@ impl<L: Link> Session<L> {
             display_id: trace::display_client_id(client_id).to_string(),
             reconnect_at: None,
             ever_connected: false,
+            hurried: false,
+            quiet: false,
             leave: None,
             policy: ConnectPolicy::default(),
             budget: ReconnectBudget::default(),
@@ -296,6 +307,19 @@ impl<L: Link> Session<L> {
             started: link_now,
             reconnects: 0,
         }
+    }
+
+    /// `--quiet` (see [`Session::print_error`]).
+    pub fn quiet(mut self, quiet: bool) -> Session<L> {
+        self.quiet = quiet;
+        self
+    }
+
+    /// The user wants the run to end now (SIGINT, SIGTERM, `-W`): the final writes to the broker
+    /// and to stdout take only what is taken at once, as mosquitto_sub exits at once even with a
+    /// stdout nobody reads.
+    pub fn hurry(&mut self) {
+        self.hurried = true;
     }
 
     /// When the first connection attempt began.
@@ -316,21 +340,7 @@ impl<L: Link> Session<L> {
         self.started = started;
         match first {
             FirstAttempt::Opened => self.arm_connect_deadline(started),
-            FirstAttempt::NotListening(failure) => {
-                let limit = self.policy.wait_for_broker.unwrap_or_default();
-                let mut wait = BrokerWait::new(started, limit);
-                let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
-                self.record_stages();
-                self.record_failed_attempt(&shown);
-                let now = self.now();
-                match wait.retry_at(now) {
-                    Some(at) => {
-                        self.retry_at(now, at);
-                        self.broker_wait = Some(wait);
-                    }
-                    None => self.abort(Err(shown)),
-                }
-            }
+            FirstAttempt::NotListening(failure) => self.attempt_failed(failure),
         }
         self
     }
@@ -430,8 +440,17 @@ impl<L: Link> Session<L> {
                 deadline = earliest(deadline, self.trace_deadline());
             }
             match self.link.turn(deadline) {
-                Ok(turn) if turn.signalled => role.on_signal(self),
-                Ok(_) => {}
+                Ok(turn) => {
+                    if turn.connect_failed {
+                        let failure = self.link.take_connect_failure().unwrap_or_else(|| {
+                            ConnectFailure::Io(io::Error::from_raw_os_error(libc::ECONNREFUSED))
+                        });
+                        self.attempt_failed(failure);
+                    }
+                    if turn.signalled {
+                        role.on_signal(self);
+                    }
+                }
                 Err(err) => {
                     self.link.output().flush();
                     return Err(exit::os_failure(&err));
@@ -465,6 +484,7 @@ impl<L: Link> Session<L> {
                 self.budget.connected();
                 self.connect_deadline = None;
                 self.reconnecting = false;
+                self.broker_wait = None;
             }
             role.on_event(self, event);
         }
@@ -579,31 +599,53 @@ impl<L: Link> Session<L> {
         self.record(TraceRecord::Reconnecting {
             attempt: self.reconnects,
         });
+        self.reconnecting = !waiting;
         let started = self.now();
         let result = self.link.connect();
         self.record_stages();
         match result {
-            Ok(()) => {
-                self.broker_wait = None;
-                self.reconnecting = !waiting;
-                self.arm_connect_deadline(started);
+            Ok(()) => self.arm_connect_deadline(started),
+            Err(failure) => self.attempt_failed(failure),
+        }
+    }
+
+    /// A connection attempt failed before its transport was open, at once or (connect(2) and the
+    /// proxy handshake being non-blocking) later in the loop. The first connection of a run ends
+    /// the run as mosquitto does (`Error: Connection refused`, exit 1), unless `--wait-for-broker`
+    /// waits for a broker that is not listening yet; a reconnect is retried after the delay,
+    /// silently, while `--reconnect` allows. Traced: the stages reached, `connect_failed` with the
+    /// text the user is (or would be) told, and the next attempt's delay.
+    fn attempt_failed(&mut self, failure: ConnectFailure) {
+        self.connect_deadline = None;
+        let now = self.now();
+        if self.trace.is_some() {
+            self.record_stages();
+            let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+            self.record_failed_attempt(&shown);
+        }
+        if self.reconnecting {
+            if self.budget.allows(true) {
+                self.retry_at(now, now + self.policy.reconnect_delay);
+            } else {
+                self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
             }
-            Err(failure) => {
-                let now = self.now();
-                let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
-                self.record_failed_attempt(&shown);
-                if let Some(wait) = self.broker_wait.as_mut() {
-                    match wait.retry_at(now) {
-                        Some(at) if broker_not_listening(&failure) => self.retry_at(now, at),
-                        _ => self.abort(Err(shown)),
-                    }
-                } else if self.budget.allows(true) {
-                    self.retry_at(now, now + self.policy.reconnect_delay);
-                } else {
-                    self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
-                }
+            return;
+        }
+        if let Some(limit) = self.policy.wait_for_broker
+            && broker_not_listening(&failure)
+        {
+            let started = self.started;
+            let wait = self
+                .broker_wait
+                .get_or_insert_with(|| BrokerWait::new(started, limit));
+            if let Some(at) = wait.retry_at(now) {
+                self.retry_at(now, at);
+                return;
             }
         }
+        self.broker_wait = None;
+        let failure = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+        self.abort(Err(failure));
     }
 
     /// Schedules the next connection attempt at `at` (traced with its delay from `now`).
@@ -640,11 +682,18 @@ impl<L: Link> Session<L> {
     fn leave_with(&mut self, leave: Leave) -> Result<(), Failure> {
         match leave {
             Leave::Finish(outcome) => {
-                self.link.finish(FINISH_LIMIT);
-                outcome
+                let drained = self.write_remaining();
+                self.link.close_stream();
+                self.finish_output();
+                match (outcome, drained) {
+                    // The first outcome decided wins.
+                    (Err(failure), _) => Err(failure),
+                    (Ok(()), Ok(())) => Ok(()),
+                    (Ok(()), Err(failure)) => Err(failure),
+                }
             }
             Leave::Abort(outcome) => {
-                self.link.output().flush();
+                self.finish_output();
                 outcome
             }
         }
@@ -662,6 +711,129 @@ fn failure_text(failure: &Failure) -> Option<String> {
     }
 }
 
+impl<L: Link> Session<L> {
+    /// Writes what stdout has not taken yet (see [`Link::finish_output`]); says so on stderr when
+    /// some of it had to be dropped.
+    fn finish_output(&mut self) {
+        let dropped = self.link.finish_output(self.hurried);
+        if dropped > 0 {
+            exit::print_error(
+                self.link.output(),
+                &exit::output_dropped_line(dropped),
+                self.quiet,
+            );
+        }
+    }
+
+    /// Writes what is still queued (our DISCONNECT, and before it whatever the socket has not taken
+    /// yet: the tail of a large QoS 0 message) for as long as the link is alive. An error when
+    /// bytes other than the DISCONNECT could not be written: nothing accepted is dropped silently.
+    fn write_remaining(&mut self) -> Result<(), Failure> {
+        let goodbye = self.link.client_ref().disconnect_len();
+        let mut watch = DrainWatch::new(self.link.client_ref().keep_alive(), self.now());
+        let end = loop {
+            let deadline = if self.hurried {
+                Some(self.now())
+            } else {
+                watch.deadline()
+            };
+            let step = self.link.drain(deadline);
+            let now = self.now();
+            if step.unsent == 0 {
+                return Ok(());
+            }
+            if step.failed {
+                break DrainEnd::Failed(step.unsent);
+            }
+            if step.signalled || (self.hurried && !step.progressed) {
+                // rsub: a signal while the last bytes wait (the broker takes nothing): leave.
+                break DrainEnd::Interrupted(step.unsent);
+            }
+            if step.progressed {
+                watch.progressed(now);
+            } else if watch.is_stalled(now) {
+                break DrainEnd::Stalled(step.unsent);
+            }
+        };
+        if end.unsent() <= goodbye {
+            // Only (part of) our DISCONNECT is lost: the broker sees a lost connection, nothing of
+            // the user's is missing.
+            return Ok(());
+        }
+        self.record(TraceRecord::Unsent {
+            bytes: end.unsent() - goodbye,
+            stalled_for: match end {
+                DrainEnd::Stalled(_) => watch.interval,
+                _ => None,
+            },
+        });
+        match end {
+            DrainEnd::Stalled(_) => Err(exit::drain_stalled()),
+            DrainEnd::Failed(_) => Err(exit::drain_failed()),
+            DrainEnd::Interrupted(_) => Ok(()),
+        }
+    }
+}
+
+/// How the final write of a run ended when it did not write everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DrainEnd {
+    /// The socket took nothing for a whole keepalive interval: the link is dead.
+    Stalled(usize),
+    /// The transport failed (the broker closed or reset the connection).
+    Failed(usize),
+    /// A signal cut the wait short.
+    Interrupted(usize),
+}
+
+impl DrainEnd {
+    fn unsent(self) -> usize {
+        match self {
+            DrainEnd::Stalled(bytes) | DrainEnd::Failed(bytes) | DrainEnd::Interrupted(bytes) => {
+                bytes
+            }
+        }
+    }
+}
+
+/// When the final write of a run gives up: never while the socket keeps taking bytes, however
+/// slowly (a slow link is not a dead one, and no fixed limit may cut a large message short); after
+/// a whole keepalive interval in which it took none. That is the keepalive's verdict on a broker
+/// that stopped reading, as mosquitto_pub's keepalive gives it (it exits 19 there too); with `-k 0`
+/// nothing decides that the link is dead, and the write waits as long as mosquitto's would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainWatch {
+    /// The keepalive interval; `None`: keepalive disabled.
+    interval: Option<Duration>,
+    /// When the socket last took bytes (or the write started).
+    last_progress: Instant,
+}
+
+impl DrainWatch {
+    /// A watch for a write starting at `now` on a connection with a keepalive of `keep_alive`
+    /// seconds (0: disabled).
+    pub fn new(keep_alive: u16, now: Instant) -> DrainWatch {
+        DrainWatch {
+            interval: (keep_alive != 0).then(|| Duration::from_secs(u64::from(keep_alive))),
+            last_progress: now,
+        }
+    }
+
+    /// The socket took bytes at `now`.
+    pub fn progressed(&mut self, now: Instant) {
+        self.last_progress = now;
+    }
+
+    /// When the link counts as dead if the socket takes nothing until then.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.interval.map(|interval| self.last_progress + interval)
+    }
+
+    pub fn is_stalled(&self, now: Instant) -> bool {
+        self.deadline().is_some_and(|at| now >= at)
+    }
+}
+
 /// The earlier of two optional deadlines.
 pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
@@ -670,13 +842,21 @@ pub fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     }
 }
 
-/// Whether a connection that ended with `error` was lost (rather than closed by us or refused).
+/// Whether a connection that ended with `error` was lost (rather than closed by us, refused, or
+/// ended by a protocol violation of the broker): rsub and `rpub -l` try again after a loss.
 pub fn is_lost(error: &ConnectionError) -> bool {
     matches!(
         error,
-        ConnectionError::Lost
-            | ConnectionError::KeepaliveTimeout
-            | ConnectionError::Decode(_)
-            | ConnectionError::Protocol(_)
+        ConnectionError::Lost | ConnectionError::KeepaliveTimeout
+    )
+}
+
+/// Whether the broker broke the protocol (malformed bytes, or a packet that is wrong where it
+/// came): final for both tools, exit 2, as mosquitto's clients end after MOSQ_ERR_PROTOCOL instead
+/// of reconnecting.
+pub fn is_protocol_violation(error: &ConnectionError) -> bool {
+    matches!(
+        error,
+        ConnectionError::Decode(_) | ConnectionError::Protocol(_)
     )
 }

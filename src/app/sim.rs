@@ -15,7 +15,7 @@ use super::subscriber::{Random, Subscriber};
 use crate::cli::{self, Parsed};
 use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
-use crate::net::{ChunkSource, ConnectFailure, IoTimes, StdinChunk, Turn};
+use crate::net::{ChunkSource, ConnectFailure, Drain, IoTimes, StdinChunk, Turn};
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::codec::{self, Ack, ConnAck, Packet, Publish, QoS, SubAck, UnsubAck, Version};
@@ -33,6 +33,8 @@ const SIM_BROKER: &str = "sim:1883";
 pub(super) enum Happening {
     /// Sends a QoS 0 message to the client.
     Message(&'static str, &'static [u8]),
+    /// Sends these bytes as they are (a broker breaking the protocol).
+    Raw(&'static [u8]),
     /// Sends this PUBLISH to the client (any QoS, retain flag and properties; a response, or a
     /// message it published coming back).
     Deliver(Publish),
@@ -63,6 +65,15 @@ pub(super) struct SimLink {
     pub(super) sent: Vec<(Duration, Packet)>,
     /// Bytes written by the client that do not make a whole packet yet.
     partial: Vec<u8>,
+    /// Bytes written by the client that the broker has not read yet (only with `read_rate`).
+    wire: Vec<u8>,
+    /// The broker reads this many bytes per second of what the client writes (`None`: at once;
+    /// `Some(0)`: never).
+    read_rate: Option<u64>,
+    /// The broker stops reading for good after this many bytes.
+    read_limit: Option<usize>,
+    /// Bytes the broker has read so far.
+    read_total: usize,
     /// What the broker does when, by time since the start, in order.
     script: VecDeque<(Duration, Happening)>,
     /// On this many first connections the broker acknowledges no PUBLISH (the acknowledgement is
@@ -113,6 +124,10 @@ impl SimLink {
             connects: Vec::new(),
             sent: Vec::new(),
             partial: Vec::new(),
+            wire: Vec::new(),
+            read_rate: None,
+            read_limit: None,
+            read_total: 0,
             script: script.into(),
             unacknowledged_connections: 0,
             responder: None,
@@ -137,19 +152,65 @@ impl SimLink {
         self.client.options().version
     }
 
-    /// Takes what the client wrote and answers it, until neither has more to say.
+    /// Takes what the client wrote and answers it, until neither has more to say (with a
+    /// `read_rate`, only what the broker has read by now).
     fn exchange(&mut self) {
-        while self.up && self.client.poll_transmit(&mut self.partial) {
-            while let Ok(Some((packet, used))) =
-                codec::decode(&self.partial, self.version(), usize::MAX)
-            {
-                self.partial.drain(..used);
-                self.io_times.last_write = Some(self.now);
-                let at = self.elapsed();
-                self.sent.push((at, packet.clone()));
-                self.answer(packet);
+        while self.up && self.client.poll_transmit(&mut self.wire) {
+            if self.read_rate.is_none() {
+                self.broker_reads(usize::MAX);
             }
         }
+    }
+
+    /// How many more bytes the broker will ever read.
+    fn readable_left(&self) -> usize {
+        match (self.read_rate, self.read_limit) {
+            (Some(0), _) => 0,
+            (_, Some(limit)) => limit.saturating_sub(self.read_total),
+            (_, None) => usize::MAX,
+        }
+    }
+
+    /// The broker reads up to `max` bytes of what the client wrote and answers the packets that
+    /// are complete. Returns how many it read.
+    fn broker_reads(&mut self, max: usize) -> usize {
+        let n = self.wire.len().min(max).min(self.readable_left());
+        self.partial.extend(self.wire.drain(..n));
+        self.read_total += n;
+        while self.up
+            && let Ok(Some((packet, used))) =
+                codec::decode(&self.partial, self.version(), usize::MAX)
+        {
+            self.partial.drain(..used);
+            self.io_times.last_write = Some(self.now);
+            let at = self.elapsed();
+            self.sent.push((at, packet.clone()));
+            self.answer(packet);
+        }
+        n
+    }
+
+    /// Moves the clock to `to`, the broker reading at its rate meanwhile.
+    fn advance(&mut self, to: Instant) -> usize {
+        let mut read = 0;
+        if to > self.now
+            && let Some(rate) = self.read_rate
+        {
+            let seconds = (to - self.now).as_secs_f64();
+            read = self.broker_reads((seconds * rate as f64).round() as usize);
+        }
+        self.now = self.now.max(to);
+        read
+    }
+
+    /// When the broker will have read everything written so far (with a `read_rate`).
+    fn wire_empty_at(&self) -> Option<Instant> {
+        let rate = self.read_rate.filter(|&rate| rate > 0)?;
+        if self.wire.is_empty() || self.readable_left() == 0 {
+            return None;
+        }
+        let bytes = self.wire.len().min(self.readable_left());
+        Some(self.now + Duration::from_secs_f64(bytes as f64 / rate as f64))
     }
 
     /// Schedules what the responder makes of a request, `delay` from now, in time order.
@@ -244,13 +305,17 @@ impl SimLink {
                     ..Publish::default()
                 }))
             }
+            Happening::Raw(bytes) if self.up => self.client.handle_input(bytes, self.now),
             Happening::Deliver(publish) if self.up => self.deliver(&Packet::Publish(publish)),
             Happening::Drop if self.up => {
                 self.up = false;
                 self.client.handle_eof();
             }
             Happening::Signal => turn.signalled = true,
-            Happening::Message(..) | Happening::Deliver(_) | Happening::Drop => {}
+            Happening::Message(..)
+            | Happening::Raw(_)
+            | Happening::Deliver(_)
+            | Happening::Drop => {}
         }
     }
 
@@ -288,6 +353,7 @@ impl Link for SimLink {
         self.up = true;
         self.subscriptions.clear();
         self.partial.clear();
+        self.wire.clear();
         self.client.connect(self.now);
         Ok(())
     }
@@ -300,14 +366,19 @@ impl Link for SimLink {
             return Ok(turn);
         }
         let next_happening = self.script.front().map(|(at, _)| self.start + *at);
-        let wake = [deadline, self.client.poll_timeout(), next_happening]
-            .into_iter()
-            .flatten()
-            .min();
+        let wake = [
+            deadline,
+            self.client.poll_timeout(),
+            next_happening,
+            self.wire_empty_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let Some(wake) = wake else {
             panic!("the session would wait forever at {:?}", self.elapsed());
         };
-        self.now = self.now.max(wake);
+        self.advance(wake);
         while let Some((at, _)) = self.script.front()
             && self.start + *at <= self.now
         {
@@ -323,15 +394,50 @@ impl Link for SimLink {
     fn write_out(&mut self) {
         self.exchange();
     }
-    fn finish(&mut self, _limit: Duration) {
+    fn drain(&mut self, deadline: Option<Instant>) -> Drain {
         self.exchange();
-        self.up = false;
-        self.output.flush();
+        if !self.up {
+            // The broker has read our DISCONNECT and closed: the rest is gone with the connection.
+            let unsent = self.wire.len() + self.client.pending_output_len();
+            return Drain {
+                unsent,
+                failed: unsent > 0,
+                ..Drain::default()
+            };
+        }
+        if self.wire.is_empty() {
+            return Drain::default();
+        }
+        // Wait like the driver: until the socket takes something (here: the broker has read all of
+        // it), or the deadline.
+        let wake = [self.wire_empty_at(), deadline].into_iter().flatten().min();
+        let Some(wake) = wake else {
+            panic!("the final write would wait forever at {:?}", self.elapsed());
+        };
+        let read = self.advance(wake);
+        Drain {
+            unsent: self.wire.len(),
+            progressed: read > 0,
+            ..Drain::default()
+        }
     }
     fn close_stream(&mut self) {
         self.up = false;
+        self.wire.clear();
+    }
+    fn finish_output(&mut self, hurry: bool) -> usize {
+        if hurry {
+            self.output.flush();
+            self.output.discard_unwritten()
+        } else {
+            let left = self.output.flush_all(None);
+            self.output.discard_unwritten().max(left)
+        }
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
+        None
+    }
+    fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
         None
     }
     fn attempt_info(&self) -> AttemptInfo {
@@ -388,11 +494,21 @@ pub(super) fn run_rsub(
     arguments: &[&str],
     script: Vec<(Duration, Happening)>,
 ) -> (Result<(), Failure>, SimLink) {
+    run_rsub_on(arguments, script, |_| {})
+}
+
+/// [`run_rsub`] with a link set up by `setup` (e.g. a stdout nobody reads).
+fn run_rsub_on(
+    arguments: &[&str],
+    script: Vec<(Duration, Happening)>,
+    setup: impl FnOnce(&mut SimLink),
+) -> (Result<(), Failure>, SimLink) {
     let Ok(Parsed::Run(config)) = cli::parse_sub("rsub", &args(arguments)) else {
         panic!("not a run: {arguments:?}");
     };
     let client = Client::new(super::client_options(&config.common, String::new()));
     let mut link = SimLink::new(client, script);
+    setup(&mut link);
     link.connect().expect("connects");
     let mut session = Session::new(link, "", None);
     let mut role = Subscriber::new(config, session.now(), Random::seeded(7)).expect("valid");
@@ -417,12 +533,24 @@ fn run_rpub_with(
     script: Vec<(Duration, Happening)>,
     unacknowledged_connections: usize,
 ) -> (Result<(), Failure>, SimLink) {
+    run_rpub_on(arguments, lines, script, |link| {
+        link.unacknowledged_connections = unacknowledged_connections;
+    })
+}
+
+/// [`run_rpub`] with a broker set up by `setup` (how fast it reads, what it acknowledges).
+fn run_rpub_on(
+    arguments: &[&str],
+    lines: &[&str],
+    script: Vec<(Duration, Happening)>,
+    setup: impl FnOnce(&mut SimLink),
+) -> (Result<(), Failure>, SimLink) {
     let Ok(Parsed::Run(mut config)) = cli::parse_pub("rpub", &args(arguments)) else {
         panic!("not a run: {arguments:?}");
     };
     let client = Client::new(super::client_options(&config.common, String::new()));
     let mut link = SimLink::new(client, script);
-    link.unacknowledged_connections = unacknowledged_connections;
+    setup(&mut link);
     link.connect().expect("connects");
     let mut session = Session::new(link, "", None);
     let outcome = match std::mem::replace(&mut config.source, cli::config::MessageSource::Null) {
@@ -887,4 +1015,181 @@ fn rpub_json_lines_reconnects_and_resends_like_l() {
             (reconnected, false, "b".to_string()),
         ]
     );
+}
+
+// ---- the final write: nothing accepted is lost on a slow link (issue 13, defect 1) ----
+
+/// The payload of a large QoS 0 message, as one argument.
+fn large_message(len: usize) -> String {
+    "x".repeat(len)
+}
+
+fn published_payload_len(link: &SimLink) -> Vec<usize> {
+    link.sent
+        .iter()
+        .filter_map(|(_, packet)| match packet {
+            Packet::Publish(publish) => Some(publish.payload.len()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_slow_link_gets_the_whole_message_however_long_it_takes() {
+    // 1 MB at 100 kB/s: ten seconds, twice the keepalive and twice the old fixed limit of 5 s.
+    let message = large_message(1_000_000);
+    let (outcome, link) = run_rpub_on(
+        &["-t", "a", "-k", "5", "-m", &message],
+        &[],
+        Vec::new(),
+        |link| {
+            link.read_rate = Some(100_000);
+        },
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(published_payload_len(&link), [1_000_000]);
+    let disconnected = link.sent_times(is_disconnect);
+    assert_eq!(disconnected.len(), 1);
+    assert!(disconnected[0] >= seconds(10.0), "{disconnected:?}");
+}
+
+#[test]
+fn a_broker_that_never_reads_is_dead_after_one_keepalive_interval() {
+    let message = large_message(100_000);
+    // It reads our CONNECT (14 bytes, in 14 µs), then nothing.
+    let (outcome, link) = run_rpub_on(
+        &["-t", "a", "-k", "5", "-m", &message],
+        &[],
+        Vec::new(),
+        |link| {
+            link.read_rate = Some(1_000_000);
+            link.read_limit = Some(14);
+        },
+    );
+    assert_eq!(outcome.as_ref().map_err(Failure::exit_code), Err(19));
+    assert_eq!(outcome, Err(exit::drain_stalled()));
+    assert_eq!(link.elapsed(), Duration::from_micros(14) + seconds(5.0));
+    assert!(published_payload_len(&link).is_empty());
+}
+
+#[test]
+fn a_broker_that_stops_reading_is_dead_one_keepalive_after_the_last_byte_it_took() {
+    // 40 kB/s for the first 100 kB (2.5 s), then nothing.
+    let message = large_message(300_000);
+    let (outcome, link) = run_rpub_on(
+        &["-t", "a", "-k", "7", "-m", &message],
+        &[],
+        Vec::new(),
+        |link| {
+            link.read_rate = Some(40_000);
+            link.read_limit = Some(100_000);
+        },
+    );
+    assert_eq!(outcome, Err(exit::drain_stalled()));
+    assert_eq!(link.elapsed(), seconds(2.5) + seconds(7.0));
+}
+
+#[test]
+fn losing_only_the_disconnect_is_not_an_error() {
+    // The broker reads everything but the last byte of our DISCONNECT: the message is complete.
+    let (outcome, link) = run_rpub_on(
+        &["-t", "a", "-k", "5", "-m", "hi"],
+        &[],
+        Vec::new(),
+        |link| {
+            link.read_rate = Some(1_000);
+            // CONNECT of this run: 12 + 2 bytes of client id "" = 14; PUBLISH "a" "hi" = 7.
+            link.read_limit = Some(14 + 7 + 1);
+        },
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(published_payload_len(&link), [2]);
+    assert!(link.sent_times(is_disconnect).is_empty());
+    assert_eq!(link.elapsed(), seconds(5.0) + seconds(0.022));
+}
+
+#[test]
+fn the_final_write_gives_up_only_after_a_whole_interval_without_progress() {
+    let t0 = Instant::now();
+    let mut watch = super::session::DrainWatch::new(5, t0);
+    assert_eq!(watch.deadline(), Some(t0 + seconds(5.0)));
+    assert!(!watch.is_stalled(t0 + seconds(4.9)));
+    watch.progressed(t0 + seconds(4.9));
+    assert!(!watch.is_stalled(t0 + seconds(9.8)));
+    assert!(watch.is_stalled(t0 + seconds(9.9)));
+    // -k 0: nothing decides that the link is dead.
+    let forever = super::session::DrainWatch::new(0, t0);
+    assert_eq!(forever.deadline(), None);
+    assert!(!forever.is_stalled(t0 + seconds(1e6)));
+}
+
+// ---- protocol violations end the run (issue 13, defect 6) ----
+
+#[test]
+fn rsub_ends_with_exit_2_on_a_malformed_packet_instead_of_reconnecting() {
+    // PUBLISH with QoS 3.
+    let script = vec![(
+        seconds(1.0),
+        Happening::Raw(&[0x36, 0x07, 0x00, 0x01, b'a', 0x00, 0x01, b'h', b'i']),
+    )];
+    let (outcome, link) = run_rsub(&["-t", "a"], script);
+    assert_eq!(outcome, Err(exit::protocol_violation()));
+    assert_eq!(link.connects, [seconds(0.0)]);
+    assert!(
+        link.sent_times(is_disconnect).is_empty(),
+        "mosquitto_sub sends no DISCONNECT"
+    );
+    assert_eq!(link.elapsed(), seconds(1.0));
+}
+
+#[test]
+fn rpub_l_ends_with_exit_2_on_a_protocol_error_instead_of_reconnecting() {
+    // A second CONNACK.
+    let script = vec![(seconds(0.5), Happening::Raw(&[0x20, 0x02, 0x00, 0x00]))];
+    let (outcome, link) = run_rpub_with(&["-t", "a", "-l", "-q", "1"], &["one"], script, 1);
+    assert_eq!(outcome, Err(exit::protocol_violation()));
+    assert_eq!(link.connects, [seconds(0.0)]);
+}
+
+// ---- a stdout nobody reads does not hold up -W or signals (issue 13, defect 4) ----
+
+fn busy_topic() -> Vec<(Duration, Happening)> {
+    (1..=20)
+        .map(|tenth| {
+            (
+                seconds(f64::from(tenth) / 10.0),
+                Happening::Message("a", b"0123456789"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rsub_w_ends_on_time_while_stdout_takes_nothing() {
+    let (outcome, link) = run_rsub_on(&["-t", "a", "-W", "3"], busy_topic(), |link| {
+        link.output = Output::in_memory_stalling_after(15);
+    });
+    assert_eq!(outcome, Err(exit::timed_out()));
+    assert_eq!(link.elapsed(), seconds(3.0));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(3.0)]);
+    assert_eq!(link.output.written(), b"0123456789\n0123");
+}
+
+#[test]
+fn a_signal_ends_rsub_at_once_while_stdout_takes_nothing() {
+    let mut script = busy_topic();
+    script.push((seconds(2.5), Happening::Signal));
+    let (outcome, link) = run_rsub_on(&["-t", "a"], script, |link| {
+        link.output = Output::in_memory_stalling_after(0);
+    });
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.elapsed(), seconds(2.5));
+    assert_eq!(link.sent_times(is_disconnect), [seconds(2.5)]);
+}
+
+#[test]
+fn a_normal_end_writes_everything_stdout_accepted() {
+    let (outcome, link) = run_rsub(&["-t", "a", "-C", "20"], busy_topic());
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(link.output.written(), "0123456789\n".repeat(20).as_bytes());
 }

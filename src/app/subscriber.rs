@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::expect::{Expect, Verdict, suback_problems, unsuback_problems};
 use super::monitor::{MessageRate, Watch};
-use super::session::{AfterLoss, Link, Role, Session, is_lost};
+use super::session::{AfterLoss, Link, Role, Session, is_lost, is_protocol_violation};
 pub use filter::{Random, topic_matches_filter};
 
 mod filter;
@@ -580,6 +580,29 @@ impl Subscriber {
                 self.send_disconnect(s, NORMAL_DISCONNECTION);
                 s.finish(Err(exit::subscriber_connection_refused(code)));
             }
+            error if is_protocol_violation(&error) => {
+                if self.is_ending() {
+                    // Our DISCONNECT was already on its way: the run ends as decided.
+                    self.finish(s);
+                    return;
+                }
+                self.phase = Phase::Done {
+                    ignore_queued: true,
+                };
+                // A TLS server answering our plain MQTT, or a WebSocket server breaking the
+                // framing, is reported as such (as below).
+                let failure = if let Some(failure) = s.take_tls_failure() {
+                    exit::tls_failure(&failure)
+                } else if let Some(failure) = s.take_final_ws_failure() {
+                    exit::ws_failure(&failure)
+                } else {
+                    // mosquitto_sub leaves its loop on MOSQ_ERR_PROTOCOL instead of reconnecting
+                    // (the same broker would only say the same again): exit 2, no DISCONNECT.
+                    exit::protocol_violation()
+                };
+                s.cancel_reconnect();
+                s.finish(Err(failure));
+            }
             error if is_lost(&error) => {
                 if self.is_ending() || s.client_ref().server_disconnect().is_some() {
                     // We were ending anyway (e.g. -C reached and the broker closed first), or an
@@ -620,8 +643,9 @@ impl Subscriber {
     }
 
     /// `-W` expired. Before the first CONNACK mosquitto_sub exits 255 silently; after it, it
-    /// disconnects, prints `Timed out` and exits 27.
+    /// disconnects, prints `Timed out` and exits 27. Either way at once, whatever stdout holds.
     fn timed_out<L: Link>(&mut self, s: &mut Session<L>, at: Instant) {
+        s.hurry();
         if !s.ever_connected() {
             s.abort(Err(exit::ended_before_connack()));
             return;
@@ -738,7 +762,8 @@ impl Role for Subscriber {
 
     fn on_signal<L: Link>(&mut self, s: &mut Session<L>) {
         // As mosquitto_sub: before the first CONNACK exit 255 at once, after it disconnect
-        // cleanly and exit 0.
+        // cleanly and exit 0, at once even when stdout is not being read.
+        s.hurry();
         if !s.ever_connected() {
             s.abort(Err(exit::ended_before_connack()));
             return;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::batching::{BATCH_WAIT, ReadBatching};
-use super::connect::{ConnectFailure, open_stream_within};
-use super::limit::ConnectTimes;
+use super::connect::{ConnectFailure, Opening, Progress};
+use super::limit::{ConnectTimes, PendingStage};
 use super::spec::ConnectSpec;
 use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
@@ -23,6 +23,8 @@ use crate::tls::{TlsConfig, TlsFailure};
 const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
 const SIGNALS: Token = Token(2);
+/// stdout, while bytes wait for a pipe that takes nothing (see `output::stdout`).
+const STDOUT: Token = Token(3);
 
 /// Largest chunk read from the socket in one call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -41,6 +43,8 @@ const MAX_WRITE_SLICES: usize = 16;
 pub struct Turn {
     /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
     pub signalled: bool,
+    /// The transport being opened could not be ([`Driver::take_connect_failure`] says why).
+    pub connect_failed: bool,
 }
 
 /// The driver's own timestamps of its last socket write and read (`rpub --check` measures latency
@@ -78,6 +82,16 @@ pub struct Driver {
     pub stages: StageLog,
     /// The current TLS connection's finished handshake was logged.
     tls_done_logged: bool,
+    /// Bytes that were still to be written when the transport last failed.
+    lost_on_failure: usize,
+    /// A transport being opened (TCP connect, proxy handshake), and whether its socket is
+    /// registered (by its fd).
+    opening: Option<Opening>,
+    opening_registered: Option<std::os::fd::RawFd>,
+    /// Why the last opening failed, until taken.
+    connect_failure: Option<ConnectFailure>,
+    /// stdout is registered for writability (done once, the first time it would block).
+    stdout_registered: bool,
     /// When the last write to the socket that took bytes began, and when the last read that
     /// brought bytes returned (`rpub --check` measures latency from these).
     last_write: Option<Instant>,
@@ -85,6 +99,19 @@ pub struct Driver {
     connect_times: ConnectTimes,
     /// `--connect-timeout`: how long opening each transport may take.
     connect_limit: Option<Duration>,
+}
+
+/// What one step of [`Driver::drain`] found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drain {
+    /// Bytes not written yet (0: everything was handed to the socket).
+    pub unsent: usize,
+    /// The socket took bytes during this step.
+    pub progressed: bool,
+    /// The transport failed: the `unsent` bytes will never be written.
+    pub failed: bool,
+    /// SIGINT or SIGTERM arrived (only after [`Driver::watch_signals`]).
+    pub signalled: bool,
 }
 
 impl Driver {
@@ -110,6 +137,11 @@ impl Driver {
             batching: ReadBatching::default(),
             stages: StageLog::default(),
             tls_done_logged: false,
+            lost_on_failure: 0,
+            opening: None,
+            opening_registered: None,
+            connect_failure: None,
+            stdout_registered: false,
             last_write: None,
             last_read: None,
             connect_times: ConnectTimes::default(),
@@ -118,14 +150,17 @@ impl Driver {
     }
 
     /// From now on SIGINT and SIGTERM no longer kill the process: they are reported by
-    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly.
+    /// [`Driver::turn`] (`Turn::signalled`) so the application can end cleanly. For that the loop
+    /// must never block: a pipe or socket stdout becomes non-blocking too ([`Output::never_block`]).
     pub fn watch_signals(&mut self) -> io::Result<()> {
+        self.output.never_block();
         let pipe = SignalPipe::install()?;
         self.poll.registry().register(
             &mut mio::unix::SourceFd(&pipe.read_fd),
             SIGNALS,
             Interest::READABLE,
         )?;
+        self.output.set_interrupt(pipe.read_fd);
         self.signals = Some(pipe);
         Ok(())
     }
@@ -145,23 +180,136 @@ impl Driver {
         self.tls = tls;
     }
 
-    /// Opens a transport to the broker (TLS when configured) and starts a connection on it.
+    /// Starts opening a transport to the broker (TLS when configured); once it is open a
+    /// connection starts on it (CONNECT queued). Failures found at once (name resolution, every
+    /// address refused straight away) are returned; later ones end a [`Driver::turn`] with
+    /// `Turn::connect_failed`. Nothing blocks: connect(2) and the proxy's handshake proceed in
+    /// `turn`, where signals and deadlines are watched as always.
     pub fn connect(&mut self, spec: &ConnectSpec) -> Result<(), ConnectFailure> {
+        self.close_stream();
         let started = self.now();
         self.connect_times = ConnectTimes {
             started: Some(started),
             ..ConnectTimes::default()
         };
         let deadline = self.connect_limit.map(|limit| started + limit);
-        let stream = open_stream_within(
-            spec,
-            self.tls.as_ref(),
-            deadline,
-            &mut self.connect_times,
-            &mut self.stages,
-        )?;
-        self.connect_times.opened = Some(self.now());
-        self.attach(stream).map_err(ConnectFailure::Io)
+        let (opening, progress) =
+            Opening::start(spec, self.tls.as_ref(), started, deadline, &mut self.stages);
+        self.opening = Some(opening);
+        self.opening_progress(progress)
+    }
+
+    /// The stage the current connection attempt is in: opening the transport, the TLS handshake,
+    /// or waiting for CONNACK.
+    pub fn pending_stage(&self) -> PendingStage {
+        match (&self.opening, &self.stream) {
+            (Some(opening), _) => opening.pending(),
+            (None, None) => PendingStage::Tcp,
+            (None, Some(Stream::Tls(tls))) if tls.is_handshaking() => PendingStage::Tls,
+            (None, Some(_)) => PendingStage::Connack,
+        }
+    }
+
+    /// Whether a transport is being opened.
+    pub fn is_opening(&self) -> bool {
+        self.opening.is_some()
+    }
+
+    /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
+    pub fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
+        self.connect_failure.take()
+    }
+
+    /// Acts on what the opening step reached: attach the open transport, or wait for its socket.
+    fn opening_progress(&mut self, progress: Progress) -> Result<(), ConnectFailure> {
+        match progress {
+            Progress::Pending => {
+                let Some(opening) = self.opening.as_mut() else {
+                    return Ok(());
+                };
+                let interest = if opening.wants_read() {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::WRITABLE
+                };
+                let Some(socket) = opening.socket() else {
+                    return Ok(());
+                };
+                let fd = std::os::fd::AsRawFd::as_raw_fd(socket);
+                let registry = self.poll.registry();
+                let result = if self.opening_registered == Some(fd) {
+                    registry.reregister(socket, SOCKET, interest)
+                } else {
+                    registry.register(socket, SOCKET, interest)
+                };
+                self.opening_registered = Some(fd);
+                result.map_err(ConnectFailure::Io)
+            }
+            Progress::Open(stream) => {
+                if let Some(opening) = self.opening.take() {
+                    self.connect_times = opening.times();
+                }
+                self.connect_times.opened = Some(self.now());
+                let registered = self.opening_registered.take().is_some();
+                self.attach(stream, registered).map_err(ConnectFailure::Io)
+            }
+            Progress::Failed(failure) => {
+                self.cancel_opening();
+                Err(failure)
+            }
+        }
+    }
+
+    /// Drops the transport being opened, if any.
+    fn cancel_opening(&mut self) {
+        if let Some(mut opening) = self.opening.take()
+            && self.opening_registered.take().is_some()
+            && let Some(socket) = opening.socket()
+        {
+            let _ = self.poll.registry().deregister(socket);
+        }
+        self.opening_registered = None;
+    }
+
+    /// A [`Driver::turn`] while a transport is being opened: wait for its socket, a signal,
+    /// `app_deadline` or the opening's own deadline, then take the next step.
+    fn turn_opening(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        let mut turn = Turn::default();
+        let opening_deadline = self.opening.as_ref().and_then(Opening::deadline);
+        let deadline = match (opening_deadline, app_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timeout = deadline.map(|at| at.saturating_duration_since(self.now()));
+        self.output.flush();
+        self.watch_stdout()?;
+        self.poll_events(timeout)?;
+        let mut ready = false;
+        for event in self.events.iter() {
+            match event.token() {
+                SOCKET => ready = true,
+                SIGNALS => turn.signalled = true,
+                // Written by the next flush.
+                _ => {}
+            }
+        }
+        if turn.signalled
+            && let Some(pipe) = &self.signals
+        {
+            pipe.drain();
+        }
+        let now = self.now();
+        if ready || opening_deadline.is_some_and(|at| now >= at) {
+            let progress = match self.opening.as_mut() {
+                Some(opening) => opening.advance(now, &mut self.stages),
+                None => return Ok(turn),
+            };
+            if let Err(failure) = self.opening_progress(progress) {
+                self.connect_failure = Some(failure);
+                turn.connect_failed = true;
+            }
+        }
+        Ok(turn)
     }
 
     /// `--connect-timeout`: every transport opened by [`Driver::connect`] from now on must be open
@@ -170,17 +318,24 @@ impl Driver {
         self.connect_limit = limit;
     }
 
-    /// When the current connection's transport was opened and its TLS handshake done.
+    /// When each stage of the current connection attempt finished.
     pub fn connect_times(&self) -> ConnectTimes {
-        self.connect_times
+        match &self.opening {
+            Some(opening) => opening.times(),
+            None => self.connect_times,
+        }
     }
 
     /// Starts a connection on a freshly opened transport (CONNECT is queued).
-    fn attach(&mut self, mut stream: Stream) -> io::Result<()> {
+    /// `registered`: the socket is registered already (it was watched while connecting).
+    fn attach(&mut self, mut stream: Stream, registered: bool) -> io::Result<()> {
         self.close_stream();
-        self.poll
-            .registry()
-            .register(stream.source(), SOCKET, Interest::READABLE)?;
+        let registry = self.poll.registry();
+        if registered {
+            registry.reregister(stream.source(), SOCKET, Interest::READABLE)?;
+        } else {
+            registry.register(stream.source(), SOCKET, Interest::READABLE)?;
+        }
         self.stream = Some(stream);
         self.tls_done_logged = false;
         self.batching = ReadBatching::default();
@@ -191,16 +346,6 @@ impl Driver {
         let now = self.now();
         self.client.connect(now);
         Ok(())
-    }
-
-    /// A transport is open.
-    pub fn has_stream(&self) -> bool {
-        self.stream.is_some()
-    }
-
-    /// The TLS handshake of the open transport is still going on.
-    pub fn tls_handshaking(&self) -> bool {
-        matches!(&self.stream, Some(Stream::Tls(tls)) if tls.is_handshaking())
     }
 
     /// When the last socket write returned and the last read brought bytes.
@@ -229,8 +374,9 @@ impl Driver {
         self.ws_failure.take()
     }
 
-    /// Drops the transport (after a final flush attempt by the caller).
+    /// Drops the transport (after a final flush attempt by the caller), or the one being opened.
     pub fn close_stream(&mut self) {
+        self.cancel_opening();
         if let Some(failure) = self.stream.as_ref().and_then(Stream::tls_failure) {
             self.tls_failure = Some(failure.clone());
         }
@@ -252,36 +398,89 @@ impl Driver {
         }
     }
 
-    /// Writes everything still queued (used after DISCONNECT), waiting for the socket at most `limit`,
-    /// then closes the transport.
-    pub fn finish(&mut self, limit: Duration) {
-        let deadline = self.now() + limit;
-        while self.stream.is_some() && !self.is_flushed() {
-            if !self.write_some() {
-                break;
+    /// One step of the final write of a run (after our DISCONNECT): writes what the socket takes;
+    /// if it took nothing, waits until it can take more, a signal arrives or `deadline` passes, and
+    /// writes again. What the broker sends meanwhile is read and dropped (unread bytes
+    /// would make closing the socket reset the connection and discard what the kernel still holds
+    /// for the broker). The caller decides how long a link that takes nothing is given
+    /// (`app::session`), then calls [`Driver::close_stream`].
+    pub fn drain(&mut self, deadline: Option<Instant>) -> Drain {
+        let before = self.unsent_len();
+        let mut step = Drain {
+            unsent: before,
+            ..Drain::default()
+        };
+        if self.stream.is_none() {
+            // The transport is gone: whatever is left will never be written.
+            step.failed = before > 0;
+            return step;
+        }
+        // Wait only when the socket took nothing: progress is reported when it happens.
+        if self.write_some() && !self.is_flushed() && self.unsent_len() == before {
+            let timeout = deadline.map(|at| at.saturating_duration_since(self.now()));
+            if self.poll_events(timeout).is_err() {
+                self.fail_transport();
             }
-            if self.is_flushed() {
-                break;
+            let mut readable = false;
+            for event in self.events.iter() {
+                match event.token() {
+                    SOCKET if event.is_readable() || event.is_read_closed() => readable = true,
+                    SIGNALS => step.signalled = true,
+                    _ => {}
+                }
             }
-            let now = self.now();
-            if now >= deadline {
-                break;
-            }
-            if self
-                .poll
-                .poll(&mut self.events, Some(deadline - now))
-                .is_err()
+            if step.signalled
+                && let Some(pipe) = &self.signals
             {
-                break;
+                pipe.drain();
+            }
+            if readable {
+                self.discard_input();
+            }
+            if self.stream.is_some() {
+                self.write_some();
             }
         }
-        self.close_stream();
-        self.output.flush();
+        if self.stream.is_none() {
+            step.failed = true;
+            step.unsent = self.lost_on_failure.max(1);
+        } else {
+            step.unsent = self.unsent_len();
+        }
+        step.progressed = step.unsent < before;
+        step
+    }
+
+    /// Bytes not yet handed to the socket: the write queue, what the client still holds, and
+    /// (counted as one byte, the amount is rustls's secret) what a TLS layer holds.
+    fn unsent_len(&self) -> usize {
+        let tls = self.stream.as_ref().is_some_and(Stream::wants_write);
+        self.write_queue.len() + self.client.pending_output_len() + usize::from(tls)
+    }
+
+    /// Reads and drops what the broker sent after our DISCONNECT (the client no longer reads).
+    fn discard_input(&mut self) {
+        while let Some(stream) = self.stream.as_mut() {
+            match stream.read(&mut self.read_chunk) {
+                // The broker closed its side: writing on will show whether it still listens.
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == ErrorKind::WouldBlock => return,
+                Err(_) => {
+                    self.fail_transport();
+                    return;
+                }
+            }
+        }
     }
 
     /// One loop iteration: write, wait (until socket activity, the waker, the client's timer or
     /// `app_deadline`), read, fire timers. Events produced are left in `client.poll_event()`.
     pub fn turn(&mut self, app_deadline: Option<Instant>) -> io::Result<Turn> {
+        if self.opening.is_some() {
+            return self.turn_opening(app_deadline);
+        }
         let mut turn = Turn::default();
         if self.stream.is_some() && !self.write_some() {
             return Ok(turn);
@@ -302,7 +501,9 @@ impl Driver {
             (a, b) => a.or(b),
         };
         let mut timeout = deadline.map(|at| at.saturating_duration_since(now));
-        if self.read_pending {
+        // While stdout takes nothing and too much waits for it, the broker is not read (bounded
+        // memory): wait for stdout, a signal or a deadline instead.
+        if self.read_pending && !self.output.is_congested() {
             timeout = Some(Duration::ZERO);
         }
 
@@ -313,6 +514,7 @@ impl Driver {
         let mut waited_batched = false;
         if self.events.is_empty() && timeout != Some(Duration::ZERO) {
             self.output.flush();
+            self.watch_stdout()?;
             if batched {
                 timeout = Some(timeout.map_or(BATCH_WAIT, |limit| limit.min(BATCH_WAIT)));
                 waited_batched = true;
@@ -324,6 +526,7 @@ impl Driver {
         // ended by the waker or a signal leaves the socket to the next wait).
         let timed_out = waited_batched && self.events.is_empty();
         let mut readable = self.read_pending || timed_out;
+        let mut stdout_ready = false;
         for event in self.events.iter() {
             match event.token() {
                 SOCKET if event.is_readable() || event.is_read_closed() || event.is_error() => {
@@ -332,6 +535,7 @@ impl Driver {
                 // Only there to end the wait: the application looks at stdin on every turn.
                 WAKER => {}
                 SIGNALS => turn.signalled = true,
+                STDOUT => stdout_ready = true,
                 _ => {}
             }
         }
@@ -340,8 +544,16 @@ impl Driver {
         {
             pipe.drain();
         }
+        if stdout_ready {
+            self.output.flush();
+        }
         if readable {
-            self.read_some(timed_out);
+            if self.output.is_congested() {
+                // Read once stdout has taken enough (the socket's readiness is not reported again).
+                self.read_pending = true;
+            } else {
+                self.read_some(timed_out);
+            }
         }
         if self.connect_times.tls_done.is_none()
             && matches!(&self.stream, Some(Stream::Tls(tls)) if !tls.is_handshaking())
@@ -370,6 +582,40 @@ impl Driver {
             self.stages
                 .push_with(|| ConnectStage::TlsDone(Box::new(summary)));
         }
+    }
+
+    /// Registers stdout for writability the first time bytes wait for it (edge-triggered: the
+    /// registration stays; registering reports a pipe that already has room at once).
+    fn watch_stdout(&mut self) -> io::Result<()> {
+        if !self.stdout_registered
+            && let Some(fd) = self.output.waits_on()
+        {
+            self.poll.registry().register(
+                &mut mio::unix::SourceFd(&fd),
+                STDOUT,
+                Interest::WRITABLE,
+            )?;
+            self.stdout_registered = true;
+        }
+        Ok(())
+    }
+
+    /// The end of a run: writes what stdout has not taken yet, waiting for it as long as its
+    /// reader needs unless SIGINT/SIGTERM arrives (with `hurry`: only what it takes now). Returns
+    /// how many bytes were dropped.
+    pub fn finish_output(&mut self, hurry: bool) -> usize {
+        let dropped = if hurry {
+            self.output.flush();
+            self.output.discard_unwritten()
+        } else {
+            let interrupt = self.signals.as_ref().map(|pipe| pipe.read_fd);
+            let left = self.output.flush_all(interrupt);
+            self.output.discard_unwritten().max(left)
+        };
+        if let Some(pipe) = &self.signals {
+            pipe.drain();
+        }
+        dropped
     }
 
     fn poll_events(&mut self, timeout: Option<Duration>) -> io::Result<()> {
@@ -512,6 +758,10 @@ impl Driver {
                 Ok(n) => {
                     self.last_write = Some(before_write);
                     self.write_queue.advance(n);
+                    if self.client.ping_outstanding() {
+                        // The PINGREQ may be behind these bytes: its answer cannot come before.
+                        self.client.handle_written(Instant::now());
+                    }
                 }
                 Err(err) if err.kind() == ErrorKind::WouldBlock => {
                     return self.set_writable_interest(true);
@@ -554,6 +804,7 @@ impl Driver {
     }
 
     fn fail_transport(&mut self) {
+        self.lost_on_failure = self.unsent_len();
         self.client.handle_eof();
         self.close_stream();
     }

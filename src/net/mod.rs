@@ -24,8 +24,8 @@ mod stdin;
 mod transport;
 mod ws;
 
-pub use connect::{ConnectFailure, open_stream, open_stream_within};
-pub use driver::{Driver, IoTimes, Turn};
+pub use connect::ConnectFailure;
+pub use driver::{Drain, Driver, IoTimes, Turn};
 pub use limit::{ConnectTimes, PendingStage};
 pub use spec::{ConnectSpec, Endpoint, WebSocketSpec};
 pub use stage::{ConnectStage, StageLog};

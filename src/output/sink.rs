@@ -7,7 +7,7 @@
 //! [`PAD_PIECE`] bytes and hex in pieces of [`HEX_PIECE`]; [`OutputSink`] writes stdout's buffer out
 //! whenever it is large, so a message of any size costs a bounded amount of memory.
 
-use super::stdout::Output;
+use super::stdout::{CONGESTION_HIGH_WATER, Output};
 
 /// The largest piece of padding written at once.
 pub const PAD_PIECE: usize = 8 * 1024;
@@ -16,6 +16,9 @@ pub const HEX_PIECE: usize = 8 * 1024;
 /// Pieces at least this long (a large payload, a long run of a JSON string) are written to stdout
 /// directly rather than copied into its buffer first.
 pub const DIRECT_MIN: usize = 64 * 1024;
+/// A piece written straight through goes out in slices of at most this many bytes, so that a
+/// non-blocking stdout never holds more than about this much of it.
+pub const DIRECT_SLICE: usize = 1024 * 1024;
 
 /// Takes a message's bytes in order, piece by piece.
 pub trait Sink {
@@ -63,19 +66,27 @@ impl Sink for Vec<u8> {
 /// Streams one message into the stdout [`Output`]: pieces are appended to its buffer, which is
 /// written out ([`Output::flush`]) as soon as it holds [`DIRECT_MIN`] bytes (the size at which
 /// `Output::flush_if_large` writes it between messages), and a piece of [`DIRECT_MIN`] bytes or
-/// more is written straight through ([`Output::write_unbuffered`]), never copied. The bound holds
-/// because those calls return once the bytes are written (or stdout is broken): were stdout writes
-/// to stop waiting, this sink would have to wait for room itself.
+/// more is written straight through ([`Output::write_unbuffered`]), in slices of at most
+/// [`DIRECT_SLICE`]. A blocking stdout takes each write in full; a non-blocking one (rsub with a
+/// pipe) keeps what it did not take, so once a message has written out [`CONGESTION_HIGH_WATER`]
+/// bytes itself, the sink waits for room after each write ([`Output::make_room`], interrupted by a
+/// signal) while too much waits: either way a message of any size costs a bounded amount of memory.
 pub struct OutputSink<'a> {
     output: &'a mut Output,
     /// Where this message starts in the output buffer, while none of it has been written out.
     start: Option<usize>,
+    /// Bytes of this message written out so far.
+    streamed: usize,
 }
 
 impl<'a> OutputSink<'a> {
     pub fn new(output: &'a mut Output) -> OutputSink<'a> {
         let start = Some(output.buffer().len());
-        OutputSink { output, start }
+        OutputSink {
+            output,
+            start,
+            streamed: 0,
+        }
     }
 
     /// Where the message starts in the output buffer; `None` once part of it has been written out
@@ -90,7 +101,11 @@ impl OutputSink<'_> {
     #[cold]
     #[inline(never)]
     fn put_direct(&mut self, bytes: &[u8]) {
-        self.output.write_unbuffered(bytes);
+        for slice in bytes.chunks(DIRECT_SLICE) {
+            self.output.write_unbuffered(slice);
+            self.streamed += slice.len();
+            self.make_room();
+        }
         self.start = None;
     }
 
@@ -99,8 +114,19 @@ impl OutputSink<'_> {
     #[cold]
     #[inline(never)]
     fn write_out(&mut self) {
+        self.streamed += self.output.buffer().len();
         self.output.flush();
+        self.make_room();
         self.start = None;
+    }
+
+    /// Only a message that by itself fills what a stalled stdout may hold waits for room here: the
+    /// session loop stops reading the broker while stdout is congested, so smaller messages never
+    /// wait inside the printer, and `-W` and the other deadlines are honoured between them.
+    fn make_room(&mut self) {
+        if self.streamed >= CONGESTION_HIGH_WATER {
+            self.output.make_room();
+        }
     }
 }
 

@@ -223,6 +223,10 @@ pub enum ProtocolError {
     /// MQTT 5: a PUBLISH without a topic name (a topic alias alone): libmosquitto 2.0.11 keeps no
     /// incoming topic aliases and rejects it.
     PublishWithoutTopic,
+    /// An acknowledgement of the wrong kind for one of our messages in flight: PUBREC or PUBCOMP for
+    /// a QoS 1 message, PUBACK for a QoS 2 one (libmosquitto checks the QoS and fails with
+    /// MOSQ_ERR_PROTOCOL).
+    WrongAcknowledgement { ack: PacketType, mid: u16, qos: QoS },
 }
 
 impl fmt::Display for ConnectionError {
@@ -263,6 +267,17 @@ impl fmt::Display for ProtocolError {
                 write!(
                     f,
                     "PUBLISH without a topic name (incoming topic aliases are not supported)"
+                )
+            }
+            ProtocolError::WrongAcknowledgement { ack, mid, qos } => {
+                let expected = match qos {
+                    QoS::ExactlyOnce => "PUBREC or PUBCOMP",
+                    QoS::AtLeastOnce | QoS::AtMostOnce => "PUBACK",
+                };
+                write!(
+                    f,
+                    "{ack} for packet identifier {mid}, a QoS {} message: {expected} expected",
+                    qos.as_u8()
                 )
             }
         }

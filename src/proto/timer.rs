@@ -81,6 +81,16 @@ impl Keepalive {
         }
     }
 
+    /// The transport took bytes at `now` while a PINGREQ is outstanding. The PINGREQ may still sit
+    /// behind a large message on its way out (queued is not sent): the broker cannot answer before
+    /// it arrives, so the PINGRESP's interval starts again. A link that keeps taking bytes is slow,
+    /// not dead; once everything is written the interval runs out as usual.
+    pub fn on_output_written(&mut self, now: Instant) {
+        if self.ping_outstanding && self.refs.is_some() {
+            self.refs = Some((now, now));
+        }
+    }
+
     /// PINGRESP received.
     pub fn on_ping_response(&mut self) {
         self.ping_outstanding = false;
@@ -162,6 +172,24 @@ mod tests {
         );
         ka.stop();
         assert_eq!(ka.deadline(), None);
+    }
+
+    #[test]
+    fn bytes_written_behind_an_outstanding_pingreq_postpone_the_pingresp_deadline() {
+        let mut ka = Keepalive::new(5);
+        let t0 = Instant::now();
+        ka.start(t0);
+        // Without a PINGREQ outstanding, writing does not count (the queueing did).
+        ka.on_output_written(t0 + Duration::from_secs(3));
+        assert_eq!(ka.deadline(), Some(t0 + Duration::from_secs(5)));
+        ka.on_ping_sent(t0 + Duration::from_secs(5));
+        ka.on_output_written(t0 + Duration::from_secs(8));
+        assert_eq!(ka.deadline(), Some(t0 + Duration::from_secs(13)));
+        assert_eq!(ka.expired(t0 + Duration::from_secs(12), true), None);
+        assert_eq!(
+            ka.expired(t0 + Duration::from_secs(13), true),
+            Some(Timer::PingResp)
+        );
     }
 
     #[test]

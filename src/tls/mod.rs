@@ -36,7 +36,7 @@
 //!
 //! # How the driver in [`crate::net`] uses it
 //! - Opening: when the run has a [`TlsConfig`] (built once by the app before the first connection and
-//!   handed to `Driver::set_tls`; reconnects reuse it), `open_stream` puts `TlsStream::new(config, host,
+//!   handed to `Driver::set_tls`; reconnects reuse it), `net::connect` puts `TlsStream::new(config, host,
 //!   tcp)` on the TCP connection, direct or through the SOCKS5 proxy. `host` is the `-h` value; one that is
 //!   neither a DNS name nor an IP address is a `ConnectFailure::TlsSetup`.
 //! - `Stream::Tls(Box<TlsStream>)` is read, written (`write_vectored`: rustls takes the first slice) and
@@ -45,8 +45,8 @@
 //!   sockets.
 //! - `write_some` first flushes what rustls holds (`Ok(false)`: register WRITABLE and stop); WRITABLE stays
 //!   registered while `wants_write()` is true after a read or a write (rustls may hold handshake or
-//!   encrypted bytes that the socket did not take); `is_flushed()` counts `wants_write()`, so `finish()`
-//!   waits until an encrypted DISCONNECT has really left.
+//!   encrypted bytes that the socket did not take); `is_flushed()` counts `wants_write()`, so the final
+//!   drain waits until an encrypted DISCONNECT has really left.
 //! - Closing sends close_notify and shuts the socket down ([`TlsStream::close`]). `close_stream` keeps
 //!   [`TlsStream::failure`] before the stream is dropped; the app takes it (`take_tls_failure`) and reports
 //!   it instead of "connection lost".

@@ -332,6 +332,16 @@ impl TraceSink for JsonTrace {
                 write_str(message, self.member("message"));
                 self.end();
             }
+            TraceRecord::Unsent { bytes, stalled_for } => {
+                self.begin("unsent");
+                write_u64(bytes as u64, self.member("bytes"));
+                let out = self.member("stalled_for");
+                let _ = match stalled_for {
+                    Some(interval) => write!(out, "{}", interval.as_secs_f64()),
+                    None => write!(out, "null"),
+                };
+                self.end();
+            }
             TraceRecord::Outcome { code, message } => {
                 self.begin("outcome");
                 let out = self.member("exit_code");
@@ -679,6 +689,16 @@ mod tests {
             },
             &mut Vec::new(),
         );
+        for stalled_for in [Some(Duration::from_secs(5)), None] {
+            sink.record(
+                "c",
+                TraceRecord::Unsent {
+                    bytes: 99_000,
+                    stalled_for,
+                },
+                &mut Vec::new(),
+            );
+        }
         sink.record(
             "c",
             TraceRecord::Outcome {

@@ -41,6 +41,12 @@ pub enum TraceRecord<'a> {
     ConnectFailed { message: &'a str },
     /// The run is over: the exit code and the error text the program printed, if any.
     Outcome { code: i32, message: Option<&'a str> },
+    /// The run ended with `bytes` queued before our DISCONNECT never written: the socket took
+    /// nothing for `stalled_for` (the keepalive interval), or (`None`) the connection failed.
+    Unsent {
+        bytes: usize,
+        stalled_for: Option<std::time::Duration>,
+    },
 }
 
 /// Where the session loop sends its trace. `-d` ([`DebugLines`]) is the first implementation; a
@@ -86,6 +92,9 @@ impl TraceSink for DebugLines {
             | TraceRecord::Reconnecting { .. }
             | TraceRecord::ConnectFailed { .. }
             | TraceRecord::Outcome { .. } => {}
+            TraceRecord::Unsent { bytes, stalled_for } => {
+                unsent_line(client_id, bytes, stalled_for, stdout);
+            }
         }
     }
 }
@@ -128,6 +137,17 @@ pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
         );
         return true;
     }
+    if let Event::Closed(error @ (ConnectionError::Decode(_) | ConnectionError::Protocol(_))) =
+        event
+        && !matches!(
+            error,
+            ConnectionError::Protocol(ProtocolError::ServerOnlyPacket { .. })
+        )
+    {
+        // Our addition (mosquitto says nothing under -d): what the broker did wrong.
+        violation_line(client_id, error, out);
+        return true;
+    }
     let start = out.len();
     let (start, format_len) = match event {
         Event::Sent(info) => sent(client_id, info, out, start),
@@ -144,6 +164,44 @@ pub fn event_line(client_id: &str, event: &Event, out: &mut Vec<u8>) -> bool {
     };
     finish_line(out, start, format_len);
     true
+}
+
+/// `Client <id> protocol violation by the broker: <what>`: why the connection ended, for a broker
+/// that sent malformed bytes or a packet that is wrong where it came. Not one of mosquitto's lines
+/// (it prints none there); the run ends with its `Error: A network protocol error ...`.
+fn violation_line(client_id: &str, error: &ConnectionError, out: &mut Vec<u8>) {
+    let _ = match error {
+        ConnectionError::Decode(err) => writeln!(
+            out,
+            "Client {client_id} protocol violation by the broker: malformed packet: {err}"
+        ),
+        ConnectionError::Protocol(err) => writeln!(
+            out,
+            "Client {client_id} protocol violation by the broker: {err}"
+        ),
+        _ => Ok(()),
+    };
+}
+
+/// Our addition (mosquitto has no such line): why the end of a run lost data, e.g.
+/// `Client p1 gave up: the broker took no data for 5 seconds, 1048576 bytes not sent`.
+fn unsent_line(
+    client_id: &str,
+    bytes: usize,
+    stalled_for: Option<std::time::Duration>,
+    out: &mut Vec<u8>,
+) {
+    let _ = match stalled_for {
+        Some(interval) => writeln!(
+            out,
+            "Client {client_id} gave up: the broker took no data for {} seconds, {bytes} bytes not sent",
+            interval.as_secs()
+        ),
+        None => writeln!(
+            out,
+            "Client {client_id} connection lost with {bytes} bytes not sent"
+        ),
+    };
 }
 
 /// `Subscribed (mid: 1): 0, 1`: printed by mosquitto_sub itself (not libmosquitto) after SUBACK.
@@ -720,6 +778,58 @@ mod tests {
         out.clear();
         // A 3.1.1 server's DISCONNECT is a protocol error without a line.
         assert!(!event_line("p", &closed(PacketType::Disconnect), &mut out));
+        assert!(out.is_empty());
+    }
+
+    // Our addition: mosquitto prints nothing under -d before its `Error: A network protocol error`.
+    #[test]
+    fn protocol_violations_get_a_line_saying_what_was_wrong() {
+        let cases = [
+            (
+                ConnectionError::Decode(crate::proto::codec::DecodeError::PublishQoS3),
+                "Client p protocol violation by the broker: malformed packet: PUBLISH with QoS 3: \
+                 both QoS bits must not be set (MQTT 3.1.1 §3.3.1.2)\n",
+            ),
+            (
+                ConnectionError::Protocol(ProtocolError::WrongAcknowledgement {
+                    ack: PacketType::PubRec,
+                    mid: 1,
+                    qos: QoS::AtLeastOnce,
+                }),
+                "Client p protocol violation by the broker: PUBREC for packet identifier 1, a QoS 1 \
+                 message: PUBACK expected\n",
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(line("p", Event::Closed(error)), expected);
+        }
+        let mut out = Vec::new();
+        let mut sink = DebugLines { quiet: true };
+        let stalled = TraceRecord::Unsent {
+            bytes: 7,
+            stalled_for: Some(std::time::Duration::from_secs(5)),
+        };
+        sink.record("p", stalled, &mut out);
+        sink.record(
+            "p",
+            TraceRecord::Unsent {
+                bytes: 9,
+                stalled_for: None,
+            },
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "Client p gave up: the broker took no data for 5 seconds, 7 bytes not sent\n\
+             Client p connection lost with 9 bytes not sent\n"
+        );
+        // Other ends of a connection have no line.
+        let mut out = Vec::new();
+        assert!(!event_line(
+            "p",
+            &Event::Closed(ConnectionError::Lost),
+            &mut out
+        ));
         assert!(out.is_empty());
     }
 }

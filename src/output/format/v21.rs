@@ -1,7 +1,7 @@
 //! What mosquitto 2.1 added to `-F` (see the module docs of `format`): `%f`/`%d` and hex grouping.
 
 use super::{Hex, Spec, pad_with, printf_width, spaces};
-use crate::output::sink::Sink;
+use crate::output::sink::{PAD_PIECE, Sink};
 
 /// `formatted_print_float` (mosquitto 2.1): `printf("%.*f")`, `%-*.*f`, `%0*.*f` or `%*.*f` with the
 /// precision (none: 6) and width of the specifier.
@@ -66,6 +66,48 @@ impl HexGroups {
         }
         self.pos += 1;
     }
+
+    /// `n` pad characters (none if `n` is not positive), each followed by the separator where a
+    /// group ends, exactly as [`HexGroups::after_char`] one by one would write them, but whole
+    /// groups go out in pieces of at most [`PAD_PIECE`] bytes: a width of hundreds of millions is
+    /// written at the cost of its bytes, not of a call per character (found by the `format` fuzz
+    /// target: `%0662206622.2x` took over 10 s).
+    fn put_pad<W: Sink + ?Sized>(&mut self, pad: u8, n: i64, out: &mut W) {
+        let mut left = usize::try_from(n).unwrap_or(0);
+        // Up to the end of the group in progress, one by one.
+        while left > 0 && !self.pos.is_multiple_of(self.every) {
+            out.put_byte(pad);
+            self.after_char(out);
+            left -= 1;
+        }
+        let whole = left / self.every;
+        if whole > 0 && self.every < PAD_PIECE {
+            // Several groups to a piece.
+            let per_piece = (PAD_PIECE / (self.every + 1)).min(whole);
+            let mut piece = Vec::with_capacity(per_piece * (self.every + 1));
+            for _ in 0..per_piece {
+                piece.resize(piece.len() + self.every, pad);
+                piece.push(self.sep);
+            }
+            let mut groups_left = whole;
+            while groups_left > 0 {
+                let n = groups_left.min(per_piece);
+                out.put(&piece[..n * (self.every + 1)]);
+                groups_left -= n;
+            }
+        } else {
+            // Groups larger than a piece: the pad characters in pieces, then the separator.
+            for _ in 0..whole {
+                out.put_repeated(pad, self.every);
+                out.put_byte(self.sep);
+            }
+        }
+        self.pos += whole * self.every;
+        left -= whole * self.every;
+        // Less than a group: no separator follows.
+        out.put_repeated(pad, left);
+        self.pos += left;
+    }
 }
 
 /// `%.<n>x` (mosquitto 2.1's hex grouping), entirely as 2.1's `write_payload` writes it, widths
@@ -95,10 +137,7 @@ pub(super) fn put_grouped_hex<W: Sink + ?Sized>(
         pos: 0,
     };
     if !spec.left {
-        for _ in 0..padlen.max(0) {
-            out.put_byte(spec.pad());
-            groups.after_char(out);
-        }
+        groups.put_pad(spec.pad(), padlen, out);
     }
     let digits = hex_digits(hex);
     for (i, &b) in shown.iter().enumerate() {
@@ -111,5 +150,83 @@ pub(super) fn put_grouped_hex<W: Sink + ?Sized>(
     }
     if spec.left {
         spaces(padlen.abs(), out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `after_char` one character at a time writes for `n` pad characters from `pos`.
+    fn one_by_one(every: usize, pos: usize, n: usize) -> (Vec<u8>, usize) {
+        let mut out = Vec::new();
+        let mut groups = HexGroups {
+            every,
+            sep: b':',
+            pos,
+        };
+        for _ in 0..n {
+            out.put_byte(b'0');
+            groups.after_char(&mut out);
+        }
+        (out, groups.pos)
+    }
+
+    #[test]
+    fn grouped_padding_in_pieces_is_the_same_as_one_character_at_a_time() {
+        for every in [1, 2, 3, 7, 100, PAD_PIECE - 1, PAD_PIECE, PAD_PIECE + 3] {
+            for pos in [0, 1, every.saturating_sub(1), every, every + 1] {
+                for n in [0, 1, every - 1, every, every + 1, 3 * every + 2, 40_000] {
+                    let mut out = Vec::new();
+                    let mut groups = HexGroups {
+                        every,
+                        sep: b':',
+                        pos,
+                    };
+                    groups.put_pad(b'0', n as i64, &mut out);
+                    let (expected, expected_pos) = one_by_one(every, pos, n);
+                    assert!(
+                        out == expected && groups.pos == expected_pos,
+                        "every {every}, pos {pos}, n {n}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grouped_padding_never_hands_over_a_piece_larger_than_the_pad_piece() {
+        struct Largest(usize, u64);
+        impl Sink for Largest {
+            fn put(&mut self, bytes: &[u8]) {
+                self.0 = self.0.max(bytes.len());
+                self.1 += bytes.len() as u64;
+            }
+        }
+        for every in [2, 5000, 1 << 20] {
+            let mut sink = Largest(0, 0);
+            let mut groups = HexGroups {
+                every,
+                sep: b':',
+                pos: 0,
+            };
+            groups.put_pad(b' ', 50_000_000, &mut sink);
+            let groups_written = 50_000_000 / every as u64;
+            assert_eq!(sink.1, 50_000_000 + groups_written, "every {every}");
+            assert!(sink.0 <= PAD_PIECE, "every {every}: piece of {}", sink.0);
+        }
+    }
+
+    #[test]
+    fn negative_padding_writes_nothing() {
+        let mut out = Vec::new();
+        let mut groups = HexGroups {
+            every: 2,
+            sep: b':',
+            pos: 0,
+        };
+        groups.put_pad(b'0', -5, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(groups.pos, 0);
     }
 }

@@ -30,6 +30,7 @@ impl Client {
         self.server = ServerLimits::default();
         self.connack_properties = Properties::new();
         self.server_disconnect = None;
+        self.disconnect_len = 0;
         self.state = State::AwaitConnAck;
         let connect = Packet::Connect(Connect {
             version: self.options.version,
@@ -279,7 +280,9 @@ impl Client {
             reason_code,
             properties,
         };
+        let before = self.out.len();
         if self.queue(&Packet::Disconnect(disconnect), now).is_ok() {
+            self.disconnect_len = self.out.len() - before;
             self.trace_sent(PacketInfo::Disconnect);
         }
         self.state = State::Disconnecting { report };

@@ -172,9 +172,16 @@ impl Client {
                     mid,
                     code: ack.reason_code,
                 });
-                if self.inflight.awaiting(mid) == Some(Awaiting::PubAck) {
-                    self.inflight.remove(mid);
-                    self.completed(PacketType::PubAck, ack);
+                match self.inflight.awaiting(mid) {
+                    Some(Awaiting::PubAck) => {
+                        self.inflight.remove(mid);
+                        self.completed(PacketType::PubAck, ack);
+                    }
+                    Some(Awaiting::PubRec | Awaiting::PubComp) => {
+                        self.wrong_ack(PacketType::PubAck, mid, QoS::ExactlyOnce);
+                    }
+                    // An acknowledgement of nothing we sent: ignored, as libmosquitto does.
+                    None => {}
                 }
             }
             Packet::PubRec(ack) if ack.reason_code >= 0x80 => {
@@ -184,12 +191,15 @@ impl Client {
                     mid,
                     code: ack.reason_code,
                 });
-                if matches!(
-                    self.inflight.awaiting(mid),
-                    Some(Awaiting::PubRec | Awaiting::PubComp)
-                ) {
-                    self.inflight.remove(mid);
-                    self.completed(PacketType::PubRec, ack);
+                match self.inflight.awaiting(mid) {
+                    Some(Awaiting::PubRec | Awaiting::PubComp) => {
+                        self.inflight.remove(mid);
+                        self.completed(PacketType::PubRec, ack);
+                    }
+                    Some(Awaiting::PubAck) => {
+                        self.wrong_ack(PacketType::PubRec, mid, QoS::AtLeastOnce);
+                    }
+                    None => {}
                 }
             }
             Packet::PubRec(Ack {
@@ -204,7 +214,12 @@ impl Client {
                 match self.inflight.awaiting(mid) {
                     Some(Awaiting::PubRec) => self.inflight.released(mid),
                     Some(Awaiting::PubComp) => {}
-                    Some(Awaiting::PubAck) | None => {
+                    Some(Awaiting::PubAck) => {
+                        // The id is in flight, as a QoS 1 message: not "unknown", and no PUBREL.
+                        self.wrong_ack(PacketType::PubRec, mid, QoS::AtLeastOnce);
+                        return;
+                    }
+                    None => {
                         self.events
                             .push_back(Event::Warning(Warning::UnknownPubRec { mid }));
                     }
@@ -221,12 +236,15 @@ impl Client {
                     mid,
                     code: ack.reason_code,
                 });
-                if matches!(
-                    self.inflight.awaiting(mid),
-                    Some(Awaiting::PubComp | Awaiting::PubRec)
-                ) {
-                    self.inflight.remove(mid);
-                    self.completed(PacketType::PubComp, ack);
+                match self.inflight.awaiting(mid) {
+                    Some(Awaiting::PubComp | Awaiting::PubRec) => {
+                        self.inflight.remove(mid);
+                        self.completed(PacketType::PubComp, ack);
+                    }
+                    Some(Awaiting::PubAck) => {
+                        self.wrong_ack(PacketType::PubComp, mid, QoS::AtLeastOnce);
+                    }
+                    None => {}
                 }
             }
             Packet::PubRel(Ack { packet_id: mid, .. }) => {
@@ -297,6 +315,15 @@ impl Client {
                 }));
             }
         }
+    }
+
+    /// `ack` arrived for our in-flight message `mid`, which has QoS `qos` and expects another kind:
+    /// mosquitto_pub ends at once with a protocol error (MOSQ_ERR_PROTOCOL, exit 2) rather than
+    /// waiting for an acknowledgement that will not come.
+    fn wrong_ack(&mut self, ack: PacketType, mid: u16, qos: QoS) {
+        self.fail(ConnectionError::Protocol(
+            ProtocolError::WrongAcknowledgement { ack, mid, qos },
+        ));
     }
 
     /// The outgoing message `ack.packet_id` completed its flow (and was removed from the in-flight

@@ -168,6 +168,17 @@ impl Client {
         }
     }
 
+    /// The transport took some of the bytes handed out by `poll_transmit*` at `now`. Only matters
+    /// while a PINGREQ is outstanding (see [`Keepalive::on_output_written`]); the driver calls it
+    /// only then ([`Client::ping_outstanding`]).
+    ///
+    /// [`Keepalive::on_output_written`]: crate::proto::timer::Keepalive::on_output_written
+    pub fn handle_written(&mut self, now: Instant) {
+        if self.state == State::Connected {
+            self.keepalive.on_output_written(now);
+        }
+    }
+
     /// The transport reached end of file or failed.
     pub fn handle_eof(&mut self) {
         if self.input_paused {

@@ -87,6 +87,9 @@ pub struct Client {
     /// `Some(limit)`: report every packet with its contents as `Event::Packet`, PUBLISH payloads cut
     /// to `limit` bytes (`--trace`). `None` (the default) costs one test per packet.
     packet_detail: Option<usize>,
+    /// The size of the DISCONNECT queued on the current connection (0: none): the last bytes a
+    /// closing run writes, the only ones whose loss loses nothing of the user's.
+    disconnect_len: usize,
 }
 
 /// Where the current connection is.
@@ -139,6 +142,7 @@ impl Client {
             server_disconnect: None,
             received_packets: 0,
             packet_detail: None,
+            disconnect_len: 0,
         }
     }
 
@@ -173,6 +177,11 @@ impl Client {
             self.state,
             State::Idle | State::Refused | State::Closed | State::Disconnecting { report: false }
         )
+    }
+
+    /// A PINGREQ was queued and its PINGRESP has not come yet.
+    pub fn ping_outstanding(&self) -> bool {
+        self.keepalive.ping_outstanding()
     }
 
     /// Outgoing QoS 1/2 messages not yet fully acknowledged.
@@ -241,6 +250,13 @@ impl Client {
     /// Why the last connection ended, once `Closed` was reported (`None` while a connection runs).
     pub fn close_reason(&self) -> Option<&ConnectionError> {
         self.close_reason.as_ref()
+    }
+
+    /// The encoded size of the DISCONNECT queued on the current connection, 0 if none was: when a
+    /// run ends with bytes it could not write, no more than this many means only our goodbye was
+    /// lost.
+    pub fn disconnect_len(&self) -> usize {
+        self.disconnect_len
     }
 
     /// Incoming QoS 2 messages received and waiting for their PUBREL.

@@ -206,3 +206,29 @@ fn server_pingreq_is_answered() {
     );
     assert_eq!(b.bytes(), vec![0xD0, 0x00]);
 }
+
+#[test]
+fn a_pingreq_behind_a_large_message_is_answered_only_once_written() {
+    // A slow link: the PINGREQ queued at 10 s waits behind a message the socket takes slowly.
+    let mut b = Broker::connected(ClientOptions {
+        keep_alive: 10,
+        ..options()
+    });
+    b.set_time(10.0);
+    b.tick();
+    assert!(b.client.ping_outstanding());
+    b.set_time(15.0);
+    b.client.handle_written(b.now);
+    b.set_time(24.9);
+    b.tick();
+    assert!(
+        b.client.is_connected(),
+        "bytes were still being written at 15 s"
+    );
+    b.set_time(25.0);
+    b.tick();
+    assert_eq!(
+        b.events().last(),
+        Some(&Event::Closed(ConnectionError::KeepaliveTimeout))
+    );
+}

@@ -168,3 +168,82 @@ fn eof_is_a_lost_connection() {
     assert!(fresh.events().is_empty());
     assert!(fresh.client.is_closed());
 }
+
+// ---- acknowledgements of the wrong kind (mosquitto_pub: MOSQ_ERR_PROTOCOL, exit 2) ----
+
+#[test]
+fn an_acknowledgement_of_the_wrong_kind_for_a_message_in_flight_is_a_protocol_error() {
+    let cases = [
+        (QoS::AtLeastOnce, Packet::PubRec(ack(1)), PacketType::PubRec),
+        (
+            QoS::AtLeastOnce,
+            Packet::PubComp(ack(1)),
+            PacketType::PubComp,
+        ),
+        (QoS::ExactlyOnce, Packet::PubAck(ack(1)), PacketType::PubAck),
+    ];
+    for (qos, answer, ack_type) in cases {
+        let mut b = Broker::connected(options());
+        assert_eq!(
+            b.client.publish("t", b"x".to_vec(), qos, false, b.now),
+            Ok(1)
+        );
+        b.events();
+        b.bytes();
+        b.send(answer);
+        let events = b.events();
+        let expected = Event::Closed(ConnectionError::Protocol(
+            ProtocolError::WrongAcknowledgement {
+                ack: ack_type,
+                mid: 1,
+                qos,
+            },
+        ));
+        assert_eq!(
+            events.last(),
+            Some(&expected),
+            "{qos:?} answered with {ack_type}"
+        );
+        assert!(
+            !events
+                .iter()
+                .any(|event| matches!(event, Event::Warning(_) | Event::Sent(_))),
+            "no \"unknown packet identifier\" warning and no PUBREL for an id in flight: {events:?}"
+        );
+        assert!(b.client.is_closed());
+        assert!(b.bytes().is_empty());
+    }
+}
+
+#[test]
+fn a_refusing_pubrec_for_a_qos1_message_is_a_protocol_error() {
+    let mut b = Broker::connected(v5_options());
+    b.client
+        .publish("t", b"x".to_vec(), QoS::AtLeastOnce, false, b.now)
+        .unwrap();
+    b.events();
+    b.bytes();
+    let mut refusal = ack(1);
+    refusal.reason_code = 0x87;
+    b.send(Packet::PubRec(refusal));
+    assert!(matches!(
+        b.events().last(),
+        Some(Event::Closed(ConnectionError::Protocol(
+            ProtocolError::WrongAcknowledgement { .. }
+        )))
+    ));
+}
+
+#[test]
+fn acknowledgements_of_ids_not_in_flight_stay_harmless() {
+    // As libmosquitto: PUBACK and PUBCOMP of unknown ids are ignored, PUBREC warns and is released.
+    let mut b = Broker::connected(options());
+    b.send(Packet::PubAck(ack(9)));
+    b.send(Packet::PubComp(ack(9)));
+    b.send(Packet::PubRec(ack(9)));
+    assert!(b.client.is_connected());
+    assert!(
+        b.events()
+            .contains(&Event::Warning(Warning::UnknownPubRec { mid: 9 }))
+    );
+}
