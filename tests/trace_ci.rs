@@ -155,3 +155,35 @@ fn reconnect_n_traces_the_chosen_delay_each_attempt_and_the_end() {
     assert_eq!(outcome["exit_code"], 7);
     assert_eq!(outcome["message"], message);
 }
+
+#[test]
+fn rpub_check_is_traced_with_its_options_probes_and_outcome() {
+    let broker = Broker::start();
+    let dir = TempDir::new("trace");
+    let path = trace_path(&dir);
+    let out = ClientRun::new(RPUB)
+        .args(conn(broker.port()))
+        .args(["--check", "--repeat", "2", "--check-format", "json"])
+        .args(trace_args(&path))
+        .timeout(LIMIT)
+        .run();
+    out.assert_success();
+    let lines = tracefile::read(&path);
+    let options = &lines[0]["options"];
+    assert_eq!(options["check"], true);
+    assert_eq!(options["check_format"], "json");
+    assert_eq!(
+        options["ci"]["connect_timeout"], 5.0,
+        "--check's default limit"
+    );
+    let sent = tracefile::packets(&lines, "send", "PUBLISH");
+    let received = tracefile::packets(&lines, "recv", "PUBLISH");
+    assert_eq!((sent.len(), received.len()), (2, 2));
+    assert_eq!(sent[0]["topic"], received[0]["topic"]);
+    let outcome = &events(&lines, "outcome")[0];
+    assert_eq!(outcome["exit_code"], 0);
+    assert_eq!(
+        lines.last().map(|line| &line["ev"]),
+        Some(&"outcome".into())
+    );
+}
