@@ -519,6 +519,8 @@ class Env:
             os.write(w, stdin[1])  # small: fits the pipe buffer
             os.close(w)
             stdin_f = r
+        elif stdin is not None and stdin[0] == "file":
+            stdin_f = os.open(stdin[1], os.O_RDONLY)
         b0 = self.broker_cpu()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             p = subprocess.Popen([self.launcher, res_path, str(timeout), prog, *args], stdin=stdin_f, stdout=out,
@@ -574,6 +576,10 @@ class Scenario:
 
     capped = False  # True: --pairs N never raises the default pairs (the slowest scenarios)
     warmup = True  # one unmeasured pair first (off for the slow scenarios)
+    # True: the second slot of each pair runs our own tool with the baseline arguments (issue 15's
+    # targets compare ours with ours: --json-lines with -l, --trace with no trace); the table's
+    # "mosq" columns are then that baseline
+    baseline_ours = False
 
     def __init__(self, key, title, tool, pairs, timeout=60):
         self.key, self.title, self.tool, self.pairs, self.timeout = key, title, tool, pairs, timeout
@@ -592,6 +598,10 @@ class Scenario:
     def prepare(self, env, tag):
         """Returns (args, stdin, ctx)."""
         raise NotImplementedError
+
+    def prepare_for(self, env, tag, side):
+        """(args, stdin, ctx) for `side` ("ours" or "mosq"); the same for both unless a scenario says."""
+        return self.prepare(env, tag)
 
     def check(self, env, ctx, r):
         raise NotImplementedError
@@ -618,9 +628,12 @@ class Publish(Scenario):
     """The measured publisher's messages are queued in a fresh verification session, drained, compared."""
 
     def __init__(self, key, title, pairs, extra, doc, payloads, stdin=None, timeout=60, verify_timeout=60,
-                 capped=False):
+                 capped=False, baseline=None):
         super().__init__(key, title, "pub", pairs, timeout)
         self.extra, self.doc, self.payloads, self.stdin = extra, doc, payloads, stdin
+        # baseline: (extra, stdin) that our own tool runs in the second slot of each pair
+        self.baseline = baseline
+        self.baseline_ours = baseline is not None
         self.verify_timeout, self.capped = verify_timeout, capped
         self.warmup = len(payloads) < 10_000 if isinstance(payloads, list) else True
 
@@ -634,6 +647,14 @@ class Publish(Scenario):
         extra = [a(tag) if callable(a) else a for a in self.extra]
         stdin = self.stdin(tag) if callable(self.stdin) else self.stdin
         return env.conn_args() + ["-t", topic] + extra, stdin, (topic, vid, payloads)
+
+    def prepare_for(self, env, tag, side):
+        args, stdin, ctx = self.prepare(env, tag)
+        if side == "mosq" and self.baseline is not None:
+            extra, base_stdin = self.baseline
+            args = env.conn_args() + ["-t", ctx[0]] + extra
+            stdin = base_stdin
+        return args, stdin, ctx
 
     def check(self, env, ctx, r):
         topic, vid, payloads = ctx
@@ -726,18 +747,27 @@ class Drain(Scenario):
 
     warmup = False
 
-    def __init__(self, key, title, pairs, n, qos, fmt, doc, timeout=60):
+    def __init__(self, key, title, pairs, n, qos, fmt, doc, timeout=60, other_fmt=None, json_out=False,
+                 baseline_ours=False):
         super().__init__(key, title, "sub", pairs, timeout)
         self.n, self.qos, self.fmt, self.doc = n, qos, fmt, doc
+        # other_fmt: the second slot's arguments (mosquitto's, or our baseline's) when they differ
+        self.other_fmt, self.json_out, self.baseline_ours = other_fmt, json_out, baseline_ours
         # one topic for all runs (each run has its own session, forgotten after the run)
         self.topic = f"bench/{key}"
         self.payloads = seq_payloads(n)
         self.blob = Mqtt.bulk(self.topic, self.payloads, qos)
-        if not fmt:
+        if not fmt or baseline_ours:
+            # plain output (the --trace scenario prints as the plain drain does)
             self.expected = seq_bytes(n)
         else:
             t = self.topic.encode()
             self.expected = b"".join(t + b" " + p + b"\n" for p in self.payloads)
+
+    def prepare_for(self, env, tag, side):
+        args, stdin, ctx = self.prepare(env, tag)
+        fmt = self.other_fmt if side == "mosq" and self.other_fmt is not None else self.fmt
+        return args + [a(env, tag) if callable(a) else a for a in fmt], stdin, ctx
 
     def prepare(self, env, tag):
         topic = self.topic
@@ -748,12 +778,22 @@ class Drain(Scenario):
         m = Mqtt(env.port, f"queue-{self.key}-{tag}")
         m.publish_bulk(topic, self.payloads, self.qos, blob=self.blob)
         m.close()
-        args = env.conn_args() + ["-c", "-i", cid, "-q", "1", "-t", topic, "-C", str(self.n)] + self.fmt
+        args = env.conn_args() + ["-c", "-i", cid, "-q", "1", "-t", topic, "-C", str(self.n)]
         return args, None, (topic, cid)
 
     def check(self, env, ctx, r):
         expect_exit(r, 0)
         out = read(r["stdout"])
+        if self.json_out:
+            # --json-lines or -F %j: one object per message, the payloads in order
+            lines = out.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            got = [json.loads(line)["payload"].encode() for line in lines]
+            if got != self.payloads:
+                raise CheckFailed(f"{len(got)} JSON lines; first difference at "
+                                  f"{next((i for i, (a, b) in enumerate(zip(got, self.payloads)) if a != b), len(got))}")
+            return
         exp = self.expected
         if out != exp:
             lines, elines = out.split(b"\n"), exp.split(b"\n")
@@ -767,10 +807,27 @@ class Drain(Scenario):
         forget_session(env.port, ctx[1])
 
 
-def scenarios(big_payload, big_path):
+def json_lines_file(workdir, n):
+    """n lines of `{"payload":"i"}` for `rpub --json-lines` (the payloads of `seq n`), written once."""
+    path = os.path.join(workdir, f"json-lines-{n}.jsonl")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            for i in range(1, n + 1):
+                f.write('{"payload":"%d"}\n' % i)
+    return path
+
+
+def scenarios(big_payload, big_path, workdir):
     one = lambda q: Publish(  # noqa: E731
         f"pub-q{q}", f"one-shot publish `-m` QoS {q}", 30, ["-q", str(q), "-m", lambda tag: f"hello {tag}"],
         f"pub -t T -q {q} -m 'hello N'", lambda tag: [f"hello {tag}".encode()])
+
+    def jsonl(key, n, pairs, capped=False, timeout=60):
+        path = json_lines_file(workdir, n)
+        return Publish(key, f"`rpub --json-lines -q 0`, {n:,} lines (baseline: our `seq {n} | rpub -l`)", pairs,
+                       ["--json-lines", "-q", "0"], f"pub -t T --json-lines < {n} lines / seq {n} | pub -t T -l",
+                       seq_payloads(n), stdin=("file", path), timeout=timeout, verify_timeout=timeout,
+                       capped=capped, baseline=(["-l", "-q", "0"], ("seq", n)))
 
     def stream(key, title, n, opts, pairs, capped=False, timeout=60):
         return Publish(key, title, pairs, ["-l"] + opts, f"seq {n} | pub -t T -l {' '.join(opts)}",
@@ -808,6 +865,17 @@ def scenarios(big_payload, big_path):
                   100_000, ["-q", "0"], {"ours": ("rpub", "ws"), "mosq": ("mosquitto_pub", "ws")}),
         WsPublish("ws-vs-tcp-q0-100k", "`seq 100000 | rpub -l -q 0`: over ws vs over TCP (mosq columns: rpub TCP)",
                   15, 100_000, ["-q", "0"], {"ours": ("rpub", "ws"), "mosq": ("rpub", "tcp")}),
+        # issue 15
+        Drain("drain-jsonl-100k", "drain 100,000 queued QoS 0, `--json-lines` (mosquitto: `-F %j`)", 8, 100_000,
+              0, ["--json-lines"], "sub -c -i ID -q 1 -t T -C 100000 --json-lines / mosquitto_sub ... -F %j",
+              other_fmt=["-F", "%j"], json_out=True),
+        Drain("drain-trace-100k", "drain 100,000 queued QoS 0 with `--trace` (baseline: ours without)", 8,
+              100_000, 0, ["--trace", lambda env, tag: os.path.join(env.workdir, "trace.jsonl")],
+              "sub -c -i ID -q 1 -t T -C 100000 --trace FILE / the same without --trace", other_fmt=[],
+              baseline_ours=True),
+        jsonl("jsonl-q0-100k", 100_000, 8),
+        jsonl("jsonl-q0-1k", 1_000, 30),
+        jsonl("jsonl-q0-1M", 1_000_000, 3, capped=True, timeout=120),
     ]
 
 
@@ -827,14 +895,17 @@ def med(xs):
 def run_scenario(env, sc, idx, total):
     plan = []
     res = {"key": sc.key, "title": sc.title, "command": sc.doc, "pairs": sc.pairs, "status": "ok", "notes": [],
-           "runs": {"ours": [], "mosq": []}}
+           "runs": {"ours": [], "mosq": []}, "baseline_ours": sc.baseline_ours}
     t0 = time.monotonic()
     mosq_failures = []
 
     def one(side, tag, measured):
-        args, stdin, ctx = sc.prepare(env, tag)
+        args, stdin, ctx = sc.prepare_for(env, tag, side)
         args = sc.conn(env, side) + args
-        r = env.run(side, sc.tool, args, stdin, sc.timeout, prog=sc.program(env, side))
+        prog = sc.program(env, side)
+        if prog is None and sc.baseline_ours:
+            prog = env.tools["ours"][sc.tool]
+        r = env.run(side, sc.tool, args, stdin, sc.timeout, prog=prog)
         try:
             sc.check(env, ctx, r)
             r["ok"] = True
@@ -950,13 +1021,21 @@ def targets(results, big_len):
     add("ws 100k QoS 0: rpub over ws / mosquitto_pub 2.1.2 over ws ≤ 0.6", "ws-stream-q0-100k", "wall_s", 0.6)
     add("ws 100k QoS 0: rpub over ws / rpub over TCP ≤ 1.5", "ws-vs-tcp-q0-100k", "wall_s", 1.5)
     measured = [r for r in results if r["status"] == "ok" and r.get("ratio_maxrss_kb") is not None
-                and not r["key"].startswith("ws-vs-tcp")]
+                and not r["key"].startswith("ws-vs-tcp") and not r.get("baseline_ours")]
     if measured:
         over = [r["key"] for r in measured if r["ratio_maxrss_kb"] > 1.0]
         worst = max(measured, key=lambda r: r["ratio_maxrss_kb"])
         rows.append({"target": "peak RSS ratio ≤ 1.0 in every scenario", "limit": 1.0,
                      "scenario": ", ".join(over) if over else f"all {len(measured)} (highest: {worst['key']})",
                      "value": worst["ratio_maxrss_kb"], "holds": not over})
+    # issue 15
+    add("`rsub --json-lines` drain CPU ≤ 0.5 × `mosquitto_sub -F %j`", "drain-jsonl-100k", "cpu_s", 0.5)
+    add("`rpub --json-lines` 100k lines wall ≤ 1.5 × our `rpub -l`", "jsonl-q0-100k", "wall_s", 1.5)
+    add("`--trace` on a 100k drain CPU ≤ 3 × without", "drain-trace-100k", "cpu_s", 3.0)
+    if "jsonl-q0-1M" in by and "jsonl-q0-1k" in by and by["jsonl-q0-1k"].get("ours_maxrss_kb"):
+        jbase = by["jsonl-q0-1k"]["ours_maxrss_kb"]
+        add("`--json-lines` 1,000,000 lines: our peak RSS ≤ 1.05 × ours for 1,000", "jsonl-q0-1M", "maxrss_kb", 1.05,
+            absolute=lambda r: r["ours_maxrss_kb"] / jbase)
     limit_mib = (1.2 * big_len + 2 * MIB) / MIB
     for k in ("pub-10MB-q1", "sub-10MB-q1"):
         add(f"10 MiB: our peak RSS ≤ 1.2 × payload + 2 MiB = {limit_mib:.1f} MiB", k, "maxrss_kb", limit_mib,
@@ -1078,7 +1157,7 @@ def main():
         big_path = os.path.join(env.workdir, "payload-10MiB")
         with open(big_path, "wb") as f:
             f.write(big_payload)
-        all_sc = scenarios(big_payload, big_path)
+        all_sc = scenarios(big_payload, big_path, env.workdir)
         chosen = [s for s in all_sc if not args.only or re.search(args.only, s.key)]
         for s in chosen:
             if args.pairs is not None:

@@ -621,6 +621,34 @@ pub fn ended_before_connack() -> Failure {
     Failure::Silent { code: 255 }
 }
 
+/// `--trace FILE` cannot be created (before connecting): exit 1.
+pub fn trace_file_unopenable(path: &std::path::Path, err: &std::io::Error) -> Failure {
+    Failure::runtime(
+        format!(
+            "Error: Unable to open trace file \"{}\": {}.",
+            path.display(),
+            crate::sys::os_error_text(err)
+        ),
+        1,
+    )
+}
+
+/// `rpub --json-lines` / `-l --topic-separator`: line `number` (1-based) cannot be published.
+pub fn bad_input_line(number: u64, problem: &dyn std::fmt::Display) -> String {
+    format!("Error: line {number}: {problem}")
+}
+
+/// A bad input line ends the run (without `--skip-bad-lines`) once what was published before it
+/// is acknowledged: exit 1, the line was reported when it was read.
+pub fn bad_input_failure() -> Failure {
+    Failure::Silent { code: 1 }
+}
+
+/// `--template`: the message is not a valid template (before connecting): exit 1.
+pub fn template_failure(problem: &dyn std::fmt::Display) -> Failure {
+    Failure::runtime(format!("Error: Invalid --template message: {problem}."), 1)
+}
+
 /// A failure of the local machinery (poll, registration, a connect() error): `Error: <strerror>`,
 /// exit 1 as everything that fails before mosquitto's network loop.
 pub fn os_failure(err: &std::io::Error) -> Failure {

@@ -15,6 +15,7 @@ use crate::cli::config::{CheckConfig, ClientIdChoice, PubConfig};
 use crate::exit::{self, Failure};
 use crate::proto::codec::{RetainHandling, SUBACK_FAILURE, SubscribeFilter};
 use crate::proto::event::{ConnectionError, Event};
+use crate::tool::Tool;
 pub use report::CheckReport;
 
 /// Without `--connect-timeout`, a check gives up on a broker that does not answer after this.
@@ -36,16 +37,37 @@ pub fn run(mut config: PubConfig) -> Result<(), Failure> {
         qos: config.common.qos.as_u8(),
         ..CheckReport::default()
     };
-    let outcome = match super::start_session(&config.common, &client_id, false) {
+    let started = super::start_session(&config.common, &client_id, false, Tool::Pub, || {
+        check_trace_options(&config, &check)
+    });
+    match started {
         Ok(mut session) => {
             let mut checker = Checker::new(config, &check, session.started());
             let outcome = session.run(&mut checker);
             report = checker.into_report(report);
+            let outcome = finish(&check, report, outcome);
+            session.record_outcome(&outcome);
             outcome
         }
-        Err(failure) => Err(failure),
-    };
-    finish(&check, report, outcome)
+        // Traced already, as the outcome of the run.
+        Err(failure) => finish(&check, report, Err(failure)),
+    }
+}
+
+/// The check's own options, for the first line of `--trace`.
+fn check_trace_options(
+    config: &PubConfig,
+    check: &CheckConfig,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    options.insert("check".into(), serde_json::json!(true));
+    options.insert("topic".into(), serde_json::json!(config.topic));
+    options.insert("repeat".into(), serde_json::json!(config.repeat));
+    options.insert(
+        "check_format".into(),
+        serde_json::json!(format!("{:?}", check.format).to_lowercase()),
+    );
+    options
 }
 
 /// A private client id and topic, and a time limit for the connection.

@@ -130,6 +130,23 @@ pub fn check_pattern(expectation: Option<&Expectation>) -> Result<(), Failure> {
     }
 }
 
+/// The expectation as `--trace`'s first line shows it (`null`: none).
+pub fn describe(expectation: Option<&Expectation>) -> serde_json::Value {
+    match expectation {
+        None => serde_json::Value::Null,
+        Some(Expectation::None) => serde_json::json!("none"),
+        Some(Expectation::Messages {
+            payload,
+            regex,
+            count,
+        }) => serde_json::json!({
+            "payload": payload.as_ref().map(|bytes| String::from_utf8_lossy(bytes)),
+            "regex": regex,
+            "count": count,
+        }),
+    }
+}
+
 /// The time shown, to the millisecond.
 fn elapsed_millis(elapsed: Duration) -> Duration {
     Duration::from_millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))

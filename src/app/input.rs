@@ -184,7 +184,10 @@ pub fn load_input(source: &MessageSource) -> Result<Option<Vec<u8>>, Failure> {
     match source {
         MessageSource::File(path) => load_file(path).map(Some),
         MessageSource::StdinWhole => load_stdin().map(Some),
-        MessageSource::Message(_) | MessageSource::Null | MessageSource::StdinLines => Ok(None),
+        MessageSource::Message(_)
+        | MessageSource::Null
+        | MessageSource::StdinLines
+        | MessageSource::JsonLines => Ok(None),
     }
 }
 

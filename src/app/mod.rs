@@ -4,7 +4,10 @@
 mod check;
 mod expect;
 pub mod input;
+mod json_fast;
+mod json_input;
 mod monitor;
+mod pacing;
 pub mod policy;
 pub mod publisher;
 pub mod rr;
@@ -16,19 +19,21 @@ mod sim_rr;
 #[cfg(test)]
 mod sim_v21;
 pub mod subscriber;
+mod template;
+mod tracing;
 
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
+use std::time::Instant;
 
 use crate::cli::config::{ClientIdChoice, CommonConfig};
 use crate::cli::{self, Parsed};
 use crate::exit::{self, Failure};
-use crate::net::Driver;
+use crate::net::{ConnectFailure, Driver};
 use crate::proto::client::{Client, ClientOptions};
 use crate::proto::codec::{Properties, Property, Version};
 use crate::tls;
 use crate::tool::Tool;
-use crate::trace::{DebugLines, TraceSink};
 use session::{FirstAttempt, Link, NetLink, Session};
 
 /// The largest packet we accept from the broker: the protocol's own maximum.
@@ -113,30 +118,49 @@ pub fn connect_properties(config: &CommonConfig) -> Properties {
     properties
 }
 
-/// Creates the driver and opens the first connection (CONNECT queued), then the session over it
-/// with the connection policies of the CI flags. With `watch_signals`, SIGINT/SIGTERM are reported
-/// by the driver from before the connection attempt on.
+/// Builds the trace sink (the `-d` lines, `--trace`'s JSON lines: `tool_options` gives the tool's
+/// own options for its first line), creates the driver and opens the first connection (CONNECT
+/// queued), then the session over it with the connection policies of the CI flags. With
+/// `watch_signals`, SIGINT/SIGTERM are reported by the driver from before the connection attempt
+/// on. A failure before the session runs is traced as the outcome (with the attempt's stages when
+/// the first connection failed).
 fn start_session(
     config: &CommonConfig,
     client_id: &str,
     watch_signals: bool,
+    tool: Tool,
+    tool_options: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
 ) -> Result<Session<NetLink>, Failure> {
-    let (link, started, first) = start(config, client_id, watch_signals)?;
-    let trace = trace_sink(config);
+    let mut trace = tracing::sink(config, tool, tool_options)?;
+    let (link, started, first) = match start(config, client_id, watch_signals) {
+        Ok(opened) => opened,
+        Err(failure) => return Err(traced_failure(&mut trace, failure)),
+    };
+    let mut session = Session::new(link, client_id, trace);
+    let first = match first {
+        Ok(first) => first,
+        Err(failure) => return Err(session.opening_failed(config.ci.connect_timeout, &failure)),
+    };
     let policy = policy::ConnectPolicy::from_options(&config.ci);
-    Ok(Session::new(link, client_id, trace)
+    Ok(session
         .quiet(config.quiet)
         .with_policy(policy, started, first))
 }
 
 /// Creates the driver and opens the first connection (CONNECT queued): the link, when the attempt
-/// began and how it went (with `--wait-for-broker`, a broker not listening yet is not a failure).
+/// began and how it went (with `--wait-for-broker`, a broker not listening yet is not a failure;
+/// any other failure is handed back with the link, whose stages the trace records). With
+/// `--trace`, the client reports every packet with its contents and the driver the connection
+/// stages.
 fn start(
     config: &CommonConfig,
     client_id: &str,
     watch_signals: bool,
-) -> Result<(NetLink, std::time::Instant, FirstAttempt), Failure> {
-    let client = Client::new(client_options(config, client_id.to_string()));
+) -> Result<(NetLink, Instant, Result<FirstAttempt, ConnectFailure>), Failure> {
+    let mut client = Client::new(client_options(config, client_id.to_string()));
+    if let Some(trace) = &config.trace {
+        client.set_packet_detail(Some(trace.payload_bytes));
+    }
     let mut driver = Driver::new(client).map_err(|err| io_failure(&err))?;
     if watch_signals {
         driver.watch_signals().map_err(|err| io_failure(&err))?;
@@ -154,32 +178,42 @@ fn start(
         driver,
         spec: config.connect.clone(),
     };
+    link.report_stages(config.trace.is_some());
     let started = link.now();
     let first = match link.connect() {
-        Ok(()) => FirstAttempt::Opened,
+        Ok(()) => Ok(FirstAttempt::Opened),
         Err(failure)
             if config.ci.wait_for_broker.is_some() && policy::broker_not_listening(&failure) =>
         {
-            FirstAttempt::NotListening(failure)
+            Ok(FirstAttempt::NotListening(failure))
         }
-        Err(failure) => {
-            return Err(session::connect_failure(
-                &link,
-                config.ci.connect_timeout,
-                &failure,
-            ));
-        }
+        Err(failure) => Err(failure),
     };
     Ok((link, started, first))
 }
 
-/// The trace sink the options ask for: `-d` lines, or none.
-fn trace_sink(config: &CommonConfig) -> Option<Box<dyn TraceSink>> {
-    config.debug.then(|| {
-        Box::new(DebugLines {
-            quiet: config.quiet,
-        }) as Box<dyn TraceSink>
-    })
+/// Records `failure` as the outcome in `trace` (for a run that ends before its session starts)
+/// and hands it back.
+fn traced_failure(
+    trace: &mut Option<Box<dyn crate::trace::TraceSink>>,
+    failure: Failure,
+) -> Failure {
+    if let Some(sink) = trace.as_mut() {
+        let text = match &failure {
+            Failure::Runtime { text, .. } => Some(text.trim_end().to_string()),
+            _ => None,
+        };
+        sink.record(
+            "",
+            crate::trace::TraceRecord::Outcome {
+                code: failure.exit_code(),
+                message: text.as_deref(),
+            },
+            &mut Vec::new(),
+        );
+        sink.flush();
+    }
+    failure
 }
 
 /// A failure of the local machinery (poll, registration): mosquitto's MOSQ_ERR_ERRNO path.

@@ -10,42 +10,178 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::input::{LineReader, NextLine, load_file, load_stdin};
+use super::json_input::{LineError, Outgoing, parse_json_line, split_topic_line};
+use super::pacing::Pacer;
 use super::session::{AfterLoss, Link, Role, Session, is_lost};
+use super::subscriber::Random;
+use super::template::Template;
 use crate::cli::config::{MessageSource, PubConfig};
 use crate::exit::{self, Failure};
 use crate::net::{ChunkSource, StdinFeed};
+use crate::output::Clock as _;
+use crate::output::SystemClock;
 use crate::proto::client::{CommandError, Payload, PublishError};
 use crate::proto::codec::{QoS, Version};
 use crate::proto::event::{ConnectionError, Event};
+use crate::tool::Tool;
 
 /// QoS 0 lines are not read further while this many bytes wait to be written to the socket. Small
 /// enough that a million lines need no more memory than a thousand (issue 7), large enough that
 /// each write still carries over a thousand short messages.
 const QOS0_OUTPUT_HIGH_WATER: usize = 16 * 1024;
 
+/// `--json-lines` reads stdin in chunks of this size (see `StdinFeed::start_with_chunk`).
+const JSON_STDIN_CHUNK: usize = 32 * 1024;
+
 /// Runs rpub; `Ok(())` is exit code 0.
 pub fn run(mut config: PubConfig) -> Result<(), Failure> {
     // Input is loaded before connecting, as mosquitto does: a missing file never opens a connection.
     // The payload is moved out of the config, not copied (it may be a file of many megabytes).
-    let single_payload = match std::mem::replace(&mut config.source, MessageSource::Null) {
+    // Built before the source is taken out of the config, and only for `--trace`.
+    let options = config
+        .common
+        .trace
+        .is_some()
+        .then(|| trace_options(&config));
+    let source = std::mem::replace(&mut config.source, MessageSource::Null);
+    let kind = match &source {
+        MessageSource::JsonLines => Some(LineKind::Json),
+        MessageSource::StdinLines => Some(match &config.topic_separator {
+            Some(separator) => LineKind::Split(separator.clone()),
+            None => LineKind::Plain,
+        }),
+        _ => None,
+    };
+    let single_payload = match source {
         MessageSource::Message(bytes) => Some(bytes),
         MessageSource::Null => Some(Vec::new()),
         MessageSource::File(path) => Some(load_file(&path)?),
         MessageSource::StdinWhole => Some(load_stdin()?),
-        MessageSource::StdinLines => None,
+        MessageSource::StdinLines | MessageSource::JsonLines => None,
+    };
+    // A bad template is refused before connecting, like a missing file.
+    let template = match (&single_payload, config.template) {
+        (Some(payload), true) => {
+            Some(Template::parse(payload).map_err(|err| exit::template_failure(&err))?)
+        }
+        _ => None,
     };
     let client_id = super::resolve_client_id(&config.common);
-    let mut session = super::start_session(&config.common, &client_id, false)?;
+    let mut session = super::start_session(&config.common, &client_id, false, Tool::Pub, || {
+        options.unwrap_or_default()
+    })?;
     let started = session.started();
-    match single_payload {
-        Some(payload) => {
-            session.run(&mut Publisher::<StdinFeed>::repeating(config, payload).timed_from(started))
+    let outcome = match (single_payload, kind) {
+        (Some(payload), _) => {
+            let publisher = Publisher::<StdinFeed>::repeating_with(
+                config,
+                payload,
+                template,
+                Random::from_clock(),
+            );
+            session.run(&mut publisher.timed_from(started))
         }
-        None => {
-            let feed = StdinFeed::start(session.link.driver.waker());
-            session.run(&mut Publisher::lines(config, feed).timed_from(started))
+        (None, kind) => {
+            let kind = kind.unwrap_or(LineKind::Plain);
+            let waker = session.link.driver.waker();
+            let feed = match kind {
+                LineKind::Json => StdinFeed::start_with_chunk(waker, JSON_STDIN_CHUNK),
+                LineKind::Plain | LineKind::Split(_) => StdinFeed::start(waker),
+            };
+            session.run(&mut Publisher::reading(config, feed, kind).timed_from(started))
+        }
+    };
+    session.record_outcome(&outcome);
+    outcome
+}
+
+/// rpub's own options, for the first line of `--trace`.
+fn trace_options(config: &PubConfig) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let mut options = serde_json::Map::new();
+    let source = match &config.source {
+        MessageSource::Message(_) => "message",
+        MessageSource::Null => "null",
+        MessageSource::File(_) => "file",
+        MessageSource::StdinWhole => "stdin",
+        MessageSource::StdinLines => "lines",
+        MessageSource::JsonLines => "json-lines",
+    };
+    options.insert("topic".into(), json!(config.topic));
+    options.insert("source".into(), json!(source));
+    options.insert("retain".into(), json!(config.retain));
+    options.insert("repeat".into(), json!(config.repeat));
+    options.insert(
+        "repeat_delay".into(),
+        json!(config.repeat_delay.as_secs_f64()),
+    );
+    options.insert(
+        "rate_interval".into(),
+        json!(config.rate_interval.map(|interval| interval.as_secs_f64())),
+    );
+    options.insert(
+        "replay_speed".into(),
+        json!(config.replay_speed.map(|speed| speed.factor)),
+    );
+    options.insert("skip_bad_lines".into(), json!(config.skip_bad_lines));
+    options.insert("template".into(), json!(config.template));
+    options
+}
+
+/// How stdin lines become messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKind {
+    /// `-l`: the line is the payload.
+    Plain,
+    /// `-l --topic-separator SEP`: `TOPIC SEP PAYLOAD`.
+    Split(Vec<u8>),
+    /// `--json-lines`.
+    Json,
+}
+
+/// stdin read line by line, with the line read but not yet published.
+struct LineInput<S: ChunkSource> {
+    reader: LineReader<S>,
+    kind: LineKind,
+    /// Lines read so far (the number of the last one).
+    number: u64,
+    /// Read, waiting for room in the window or for its time.
+    pending: Option<Line>,
+    /// No more lines are read: end of input, or a bad line ended the reading.
+    done: bool,
+}
+
+/// One line to publish: a plain `-l` line is its payload alone (kept apart from [`Outgoing`], which
+/// `-l` does not need: the common stream stays as cheap as before `--json-lines` existed).
+enum Line {
+    Payload(Vec<u8>),
+    Message(Outgoing),
+}
+
+impl Line {
+    fn qos(&self) -> Option<QoS> {
+        match self {
+            Line::Payload(_) => None,
+            Line::Message(message) => message.qos,
         }
     }
+
+    fn tst_micros(&self) -> Option<i64> {
+        match self {
+            Line::Payload(_) => None,
+            Line::Message(message) => message.tst_micros,
+        }
+    }
+}
+
+/// What reading the next line gave.
+enum Read {
+    Message(Line),
+    Bad(u64, LineError),
+    Pending,
+    Eof,
+    Failed,
+    TooLong,
 }
 
 /// What is published.
@@ -55,11 +191,15 @@ enum Mode<S: ChunkSource> {
     Repeat {
         /// Shared with the client for every repeat: a large payload is resident once.
         payload: Arc<Vec<u8>>,
+        /// `--template`: each message is expanded from it instead.
+        template: Option<Template>,
+        /// Messages published so far (`{n}` of the next one is this plus one).
+        published: u64,
         remaining: u32,
         next_at: Option<Instant>,
     },
-    /// `-l`.
-    Lines(LineReader<S>),
+    /// `-l` and `--json-lines`.
+    Lines(LineInput<S>),
 }
 
 /// Where the publisher is in its run.
@@ -83,6 +223,14 @@ pub struct Publisher<S: ChunkSource> {
     /// MQTT 5 `-D publish topic-alias`: a message with the topic and the alias was sent on this
     /// connection, so the next ones are sent without the topic.
     topic_alias_set: bool,
+    /// `--rate` and `--replay-speed`.
+    pacer: Pacer,
+    /// When the pending line is due (paced).
+    wake_at: Option<Instant>,
+    /// A bad line ended the input: the run ends with this once the connection is closed.
+    input_failure: Option<Failure>,
+    /// For `--template`'s `{rand}` and `{uuid}`.
+    random: Random,
     /// `-l`: reading stdin failed. The lines read before are delivered, then the run fails.
     input_failed: bool,
     /// `--timeout`: the run must be over by then.
@@ -96,28 +244,84 @@ pub struct Publisher<S: ChunkSource> {
 impl<S: ChunkSource> Publisher<S> {
     /// `-m/-n/-f/-s`: `payload`, `--repeat` times.
     pub fn repeating(config: PubConfig, payload: Vec<u8>) -> Publisher<S> {
+        Publisher::repeating_with(config, payload, None, Random::seeded(1))
+    }
+
+    /// `-m/-n/-f/-s`, `--repeat` times, expanded from `template` when there is one.
+    pub fn repeating_with(
+        config: PubConfig,
+        payload: Vec<u8>,
+        template: Option<Template>,
+        random: Random,
+    ) -> Publisher<S> {
         let remaining = config.repeat.max(1);
-        Publisher::new(
+        let mut publisher = Publisher::new(
             config,
             Mode::Repeat {
                 payload: Arc::new(payload),
+                template,
+                published: 0,
                 remaining,
                 next_at: None,
             },
-        )
+        );
+        publisher.random = random;
+        publisher
     }
 
     /// `-l`: one message per line of `input`.
     pub fn lines(config: PubConfig, input: S) -> Publisher<S> {
-        Publisher::new(config, Mode::Lines(LineReader::new(input)))
+        let kind = match &config.topic_separator {
+            Some(separator) => LineKind::Split(separator.clone()),
+            None => LineKind::Plain,
+        };
+        Publisher::reading(config, input, kind)
+    }
+
+    /// One message per line of `input`, read as `kind` says.
+    pub fn reading(config: PubConfig, input: S, kind: LineKind) -> Publisher<S> {
+        Publisher::reading_lines(config, LineReader::new(input), kind)
+    }
+
+    /// [`Publisher::reading`] with lines of at most `limit` bytes (the largest payload otherwise;
+    /// tests use small limits).
+    #[cfg(test)]
+    pub fn reading_limited(
+        config: PubConfig,
+        input: S,
+        kind: LineKind,
+        limit: usize,
+    ) -> Publisher<S> {
+        Publisher::reading_lines(config, LineReader::with_limit(input, limit), kind)
+    }
+
+    fn reading_lines(config: PubConfig, reader: LineReader<S>, kind: LineKind) -> Publisher<S> {
+        Publisher::new(
+            config,
+            Mode::Lines(LineInput {
+                reader,
+                kind,
+                number: 0,
+                pending: None,
+                done: false,
+            }),
+        )
     }
 
     fn new(config: PubConfig, mode: Mode<S>) -> Publisher<S> {
+        let pacer = Pacer::new(
+            config.rate_interval,
+            config.replay_speed.map(|speed| speed.factor),
+        );
         Publisher {
             config,
             mode,
             phase: Phase::Connecting,
             topic_alias_set: false,
+            pacer,
+            wake_at: None,
+            input_failure: None,
+            random: Random::seeded(1),
             input_failed: false,
             timeout_at: None,
             completed: 0,
@@ -166,9 +370,15 @@ impl<S: ChunkSource> Publisher<S> {
     }
 
     fn waiting_for_socket_room<L: Link>(&self, s: &Session<L>) -> bool {
-        matches!(self.mode, Mode::Lines(_))
-            && self.config.common.qos == QoS::AtMostOnce
-            && s.client_ref().pending_output_len() >= QOS0_OUTPUT_HIGH_WATER
+        let Mode::Lines(input) = &self.mode else {
+            return false;
+        };
+        let qos = input
+            .pending
+            .as_ref()
+            .and_then(Line::qos)
+            .unwrap_or(self.config.common.qos);
+        qos == QoS::AtMostOnce && s.client_ref().pending_output_len() >= QOS0_OUTPUT_HIGH_WATER
     }
 
     /// A message completed its flow (acknowledged or refused by the broker).
@@ -196,6 +406,11 @@ impl<S: ChunkSource> Publisher<S> {
         if let Some(failure) = s.take_final_ws_failure() {
             // The same for a failed WebSocket upgrade or a server breaking the framing.
             s.finish(Err(exit::ws_failure(&failure)));
+            return;
+        }
+        if was_disconnecting && let Some(failure) = self.input_failure.take() {
+            // A bad line ended the input; what came before it is delivered.
+            s.finish(Err(failure));
             return;
         }
         if let Some(disconnect) = s.client_ref().server_disconnect() {
@@ -252,6 +467,8 @@ impl<S: ChunkSource> Publisher<S> {
         match &mut self.mode {
             Mode::Repeat {
                 payload,
+                template,
+                published,
                 remaining,
                 next_at,
             } => {
@@ -265,9 +482,31 @@ impl<S: ChunkSource> Publisher<S> {
                 if busy || next_at.is_some_and(|at| now < at) {
                     return false;
                 }
+                // `--rate`: not before its interval since the last publish.
+                if let Some(due) = self.pacer.due(None)
+                    && now < due
+                {
+                    *next_at = Some(due);
+                    return false;
+                }
                 *next_at = None;
-                let payload = Payload::Shared(Arc::clone(payload));
-                self.publish(s, payload, now);
+                *published += 1;
+                let payload = match template {
+                    Some(template) => {
+                        let mut bytes = Vec::new();
+                        let random = &mut self.random;
+                        template.expand(
+                            *published,
+                            SystemClock.now(),
+                            &mut || random.next_u64(),
+                            &mut bytes,
+                        );
+                        Payload::Owned(bytes)
+                    }
+                    None => Payload::Shared(Arc::clone(payload)),
+                };
+                self.pacer.sent(None, now);
+                self.publish(s, None, payload, now);
                 true
             }
             Mode::Lines(_) => self.feed_lines(s, now),
@@ -275,33 +514,15 @@ impl<S: ChunkSource> Publisher<S> {
     }
 
     fn feed_lines<L: Link>(&mut self, s: &mut Session<L>, now: Instant) -> bool {
-        let qos = self.config.common.qos;
         let mut progressed = false;
         loop {
             if s.is_leaving() || self.phase == Phase::Disconnecting || s.client_ref().is_closed() {
                 return progressed;
             }
-            let has_room = if qos == QoS::AtMostOnce {
-                s.client_ref().pending_output_len() < QOS0_OUTPUT_HIGH_WATER
-            } else {
-                s.client_ref().can_publish()
-            };
-            if !has_room {
-                return progressed;
-            }
-            let Mode::Lines(reader) = &mut self.mode else {
-                return progressed;
-            };
-            match reader.next_line() {
-                NextLine::Line(line) => {
-                    self.publish(s, line, now);
-                    // Each publish queues events (`Published`, `-d` lines): handle them now rather
-                    // than after the burst, or the queue grows with the number of lines.
-                    s.drain(self);
-                    progressed = true;
-                }
-                NextLine::Pending => return progressed,
-                NextLine::Eof => {
+            let message = match self.next_message() {
+                Read::Message(message) => message,
+                Read::Pending => return progressed,
+                Read::Eof => {
                     if s.client_ref().inflight_count() == 0 {
                         self.disconnect(s);
                         return true;
@@ -310,17 +531,111 @@ impl<S: ChunkSource> Publisher<S> {
                 }
                 // The reader returns `Eof` from now on: what was read is delivered as at the end of
                 // input, then the run ends with the error (exit 1).
-                NextLine::Failed => self.input_failed = true,
-                NextLine::TooLong => {
+                Read::Failed => {
+                    self.input_failed = true;
+                    continue;
+                }
+                Read::TooLong => {
                     // As when a line is refused in `-l` mode: the loop ends, no DISCONNECT.
                     s.finish(Err(exit::line_too_long()));
                     return true;
                 }
+                Read::Bad(number, error) => {
+                    s.print_error(
+                        &exit::bad_input_line(number, &error),
+                        self.config.common.quiet,
+                    );
+                    if !self.config.skip_bad_lines {
+                        // Stop reading; what was published before is still delivered.
+                        self.input_failure = Some(exit::bad_input_failure());
+                        if let Mode::Lines(input) = &mut self.mode {
+                            input.done = true;
+                        }
+                    }
+                    progressed = true;
+                    continue;
+                }
+            };
+            let qos = message.qos().unwrap_or(self.config.common.qos);
+            let has_room = if qos == QoS::AtMostOnce {
+                s.client_ref().pending_output_len() < QOS0_OUTPUT_HIGH_WATER
+            } else {
+                s.client_ref().can_publish()
+            };
+            let tst = message.tst_micros();
+            let due = self.pacer.due(tst).filter(|due| now < *due);
+            if !has_room || due.is_some() {
+                self.wake_at = due;
+                if let Mode::Lines(input) = &mut self.mode {
+                    input.pending = Some(message);
+                }
+                return progressed;
             }
+            self.wake_at = None;
+            match message {
+                Line::Payload(payload) => self.publish(s, None, Payload::Owned(payload), now),
+                Line::Message(mut message) => {
+                    let payload = Payload::Owned(std::mem::take(&mut message.payload));
+                    self.publish(s, Some(&message), payload, now);
+                }
+            }
+            self.pacer.sent(tst, now);
+            // Each publish queues events (`Published`, `-d` lines): handle them now rather
+            // than after the burst, or the queue grows with the number of lines.
+            s.drain(self);
+            progressed = true;
         }
     }
 
-    fn publish<L: Link>(&mut self, s: &mut Session<L>, payload: impl Into<Payload>, now: Instant) {
+    /// The pending message, or the next line read as a message.
+    fn next_message(&mut self) -> Read {
+        let has_topic = !self.config.topic.is_empty();
+        let Mode::Lines(input) = &mut self.mode else {
+            return Read::Eof;
+        };
+        if let Some(message) = input.pending.take() {
+            return Read::Message(message);
+        }
+        if input.done {
+            return Read::Eof;
+        }
+        let line = match input.reader.next_line() {
+            NextLine::Line(line) => line,
+            NextLine::Pending => return Read::Pending,
+            NextLine::Eof => {
+                input.done = true;
+                return Read::Eof;
+            }
+            NextLine::Failed => return Read::Failed,
+            NextLine::TooLong => return Read::TooLong,
+        };
+        input.number += 1;
+        let message = match &input.kind {
+            LineKind::Plain => return Read::Message(Line::Payload(line)),
+            LineKind::Split(separator) => split_topic_line(line, separator, has_topic),
+            LineKind::Json => parse_json_line(&line).and_then(|message| {
+                if message.topic.is_none() && !has_topic {
+                    Err(LineError::NoTopic)
+                } else {
+                    Ok(message)
+                }
+            }),
+        };
+        match message {
+            Ok(message) => Read::Message(Line::Message(message)),
+            Err(error) => Read::Bad(input.number, error),
+        }
+    }
+
+    /// Publishes `payload` with the topic, QoS, retain flag and properties of `message` (each
+    /// defaulting to the command line's; `None`: all of them the command line's).
+    fn publish<L: Link>(
+        &mut self,
+        s: &mut Session<L>,
+        message: Option<&Outgoing>,
+        payload: Payload,
+        now: Instant,
+    ) {
         let common = &self.config.common;
         if common.version != Version::V5 && !self.config.publish_properties.is_empty() {
             // `-D publish` followed by a `-V` back to v3.x: libmosquitto refuses every publish
@@ -333,27 +648,37 @@ impl<S: ChunkSource> Publisher<S> {
             }
             return;
         }
-        if self.config.topic.is_empty() {
+        let own_topic = message.and_then(|m| m.topic.as_deref());
+        let topic = own_topic.unwrap_or(&self.config.topic);
+        if topic.is_empty() {
             // libmosquitto refuses an empty topic; mosquitto_pub reports it and disconnects (exit 0).
             s.print_error(exit::INVALID_PUBLISH_INPUT, common.quiet);
             self.refused = self.refused.saturating_add(1);
             self.disconnect(s);
             return;
         }
-        // mosquitto_pub sends the topic with the first message only once a topic alias is set.
-        let uses_alias =
-            common.version == Version::V5 && self.config.publish_properties.topic_alias().is_some();
+        // mosquitto_pub sends the topic with the first message only once a topic alias is set
+        // (only for the `-t` topic: a line with a topic of its own always sends it).
+        let uses_alias = common.version == Version::V5
+            && own_topic.is_none()
+            && self.config.publish_properties.topic_alias().is_some();
         let topic = if uses_alias && self.topic_alias_set {
             ""
         } else {
-            self.config.topic.as_str()
+            topic
         };
+        let mut properties = self.config.publish_properties.clone();
+        if let Some(message) = message {
+            for property in message.properties.iter() {
+                properties.push(property.clone());
+            }
+        }
         let result = s.client().publish_with_properties(
             topic,
             payload,
-            common.qos,
-            self.config.retain,
-            self.config.publish_properties.clone(),
+            message.and_then(|m| m.qos).unwrap_or(common.qos),
+            message.and_then(|m| m.retain).unwrap_or(self.config.retain),
+            properties,
             now,
         );
         let error = match result {
@@ -442,7 +767,7 @@ impl<S: ChunkSource> Role for Publisher<S> {
     fn deadline(&self) -> Option<Instant> {
         let next = match &self.mode {
             Mode::Repeat { next_at, .. } => *next_at,
-            Mode::Lines(_) => None,
+            Mode::Lines(_) => self.wake_at,
         };
         super::session::earliest(next, self.timeout_at)
     }

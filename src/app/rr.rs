@@ -22,6 +22,7 @@ use crate::proto::codec::{
     Properties, Property, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
 };
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
+use crate::tool::Tool;
 
 /// MQTT 5 DISCONNECT reason codes: a normal end, and the one that has the broker publish the will
 /// (what mosquitto_rr's `-W` alarm sends).
@@ -34,16 +35,32 @@ pub fn run(mut config: RrConfig, prog: &str) -> Result<(), Failure> {
     // still gets its input read before connecting, as rpub does.
     let payload = match std::mem::replace(&mut config.source, MessageSource::Null) {
         MessageSource::Message(bytes) => bytes,
-        MessageSource::Null | MessageSource::StdinLines => Vec::new(),
+        MessageSource::Null | MessageSource::StdinLines | MessageSource::JsonLines => Vec::new(),
         MessageSource::File(path) => load_file(&path)?,
         MessageSource::StdinWhole => load_stdin()?,
     };
     let client_id = super::resolve_client_id(&config.common);
     // No signal watching: mosquitto_rr has no SIGINT/SIGTERM handler, so either ends it at once.
-    let mut session = super::start_session(&config.common, &client_id, false)?;
+    let mut session = super::start_session(&config.common, &client_id, false, Tool::Rr, || {
+        trace_options(&config)
+    })?;
     // mosquitto_rr arms the -W alarm once the TCP connection is made, before CONNACK.
     let mut requester = Requester::new(config, payload, prog, session.now());
-    session.run(&mut requester)
+    let outcome = session.run(&mut requester);
+    session.record_outcome(&outcome);
+    outcome
+}
+
+/// rrr's own options, for the first line of `--trace`.
+fn trace_options(config: &RrConfig) -> serde_json::Map<String, serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    options.insert("topic".into(), serde_json::json!(config.topic));
+    options.insert(
+        "response_topic".into(),
+        serde_json::json!(config.response_topic),
+    );
+    options.insert("timeout".into(), serde_json::json!(config.timeout));
+    options
 }
 
 /// Where the requester is in its run.

@@ -23,7 +23,8 @@ use super::policy::{BrokerWait, ConnectPolicy, ReconnectBudget, broker_not_liste
 use crate::exit::ci::PendingStage;
 use crate::exit::{self, Failure};
 use crate::net::{
-    ConnectFailure, ConnectSpec, ConnectTimes, Drain, Driver, Endpoint, IoTimes, Turn, WsFailure,
+    ConnectFailure, ConnectSpec, ConnectStage, ConnectTimes, Drain, Driver, Endpoint, IoTimes,
+    Turn, WsFailure,
 };
 use crate::output::stdout::Output;
 use crate::proto::client::Client;
@@ -89,6 +90,12 @@ pub trait Link {
     fn finish_output(&mut self, hurry: bool) -> usize;
     /// Why the last TLS connection failed, once.
     fn take_tls_failure(&mut self) -> Option<TlsFailure>;
+    /// Starts or stops reporting connection stages (for `--trace`; off by default).
+    fn report_stages(&mut self, _on: bool) {}
+    /// The connection stages reached since the last call, in order (empty unless reported).
+    fn stages(&mut self) -> Vec<ConnectStage> {
+        Vec::new()
+    }
     /// Why the transport being opened could not be, once (after `Turn::connect_failed`).
     fn take_connect_failure(&mut self) -> Option<ConnectFailure>;
     /// Where the current connection attempt is.
@@ -146,6 +153,12 @@ impl Link for NetLink {
     }
     fn take_tls_failure(&mut self) -> Option<TlsFailure> {
         self.driver.take_tls_failure()
+    }
+    fn report_stages(&mut self, on: bool) {
+        self.driver.stages.set_on(on);
+    }
+    fn stages(&mut self) -> Vec<ConnectStage> {
+        self.driver.stages.take()
     }
     fn take_connect_failure(&mut self) -> Option<ConnectFailure> {
         self.driver.take_connect_failure()
@@ -256,6 +269,8 @@ pub struct Session<L: Link> {
     /// `--quiet`: no warning about output that could not be written.
     quiet: bool,
     leave: Option<Leave>,
+    /// Reconnect attempts made so far (for the trace).
+    reconnects: u32,
     /// The CI flags' connection policies (issue 14).
     policy: ConnectPolicy,
     /// `--reconnect`: attempts since the last CONNACK.
@@ -290,6 +305,7 @@ impl<L: Link> Session<L> {
             connect_deadline: None,
             reconnecting: false,
             started: link_now,
+            reconnects: 0,
         }
     }
 
@@ -333,6 +349,68 @@ impl<L: Link> Session<L> {
         self.connect_deadline = self.policy.connect_timeout.map(|limit| started + limit);
     }
 
+    /// The first connection attempt failed before the session could run: traced (the stages it
+    /// reached, `connect_failed`, the outcome) and turned into what the user is told.
+    pub fn opening_failed(&mut self, limit: Option<Duration>, failure: &ConnectFailure) -> Failure {
+        let failure = connect_failure(&self.link, limit, failure);
+        if self.trace.is_some() {
+            self.record_stages();
+            self.record_failed_attempt(&failure);
+            self.record_outcome(&Err(failure.clone()));
+        }
+        failure
+    }
+
+    /// Traces an attempt that failed with `failure` (what the user is, or would be, told).
+    fn record_failed_attempt(&mut self, failure: &Failure) {
+        if self.trace.is_some() {
+            let text = failure_text(failure);
+            self.record(TraceRecord::ConnectFailed {
+                message: text.as_deref().unwrap_or("connection failed"),
+            });
+        }
+    }
+
+    /// Traces the end of the run (exit code and the error text printed) and writes out what the
+    /// trace holds.
+    pub fn record_outcome(&mut self, outcome: &Result<(), Failure>) {
+        if self.trace.is_none() {
+            return;
+        }
+        let (code, message) = match outcome {
+            Ok(()) => (0, None),
+            Err(failure) => (failure.exit_code(), failure_text(failure)),
+        };
+        self.record(TraceRecord::Outcome {
+            code,
+            message: message.as_deref(),
+        });
+        if let Some(sink) = self.trace.as_mut() {
+            sink.flush();
+        }
+    }
+
+    /// Traces the connection stages the link reached since the last time.
+    fn record_stages(&mut self) {
+        if self.trace.is_none() {
+            return;
+        }
+        for stage in self.link.stages() {
+            self.record(TraceRecord::Stage(&stage));
+        }
+    }
+
+    /// The trace's flush deadline; writes it out now when that has passed.
+    fn trace_deadline(&mut self) -> Option<Instant> {
+        let sink = self.trace.as_mut()?;
+        let due = sink.flush_deadline()?;
+        if Instant::now() >= due {
+            sink.flush();
+            return None;
+        }
+        Some(due)
+    }
+
     /// Runs `role` until the run is over; `Ok(())` is exit code 0.
     pub fn run<R: Role>(&mut self, role: &mut R) -> Result<(), Failure> {
         loop {
@@ -354,10 +432,13 @@ impl<L: Link> Session<L> {
                 self.connect_timed_out();
                 continue;
             }
-            let deadline = earliest(
+            let mut deadline = earliest(
                 earliest(role.deadline(), self.reconnect_at),
                 self.connect_deadline,
             );
+            if self.trace.is_some() {
+                deadline = earliest(deadline, self.trace_deadline());
+            }
             match self.link.turn(deadline) {
                 Ok(turn) => {
                     if turn.connect_failed {
@@ -380,7 +461,14 @@ impl<L: Link> Session<L> {
 
     /// Handles every queued event: the displayed id, the trace, then the role.
     pub fn drain<R: Role>(&mut self, role: &mut R) {
+        self.record_stages();
         while let Some(event) = self.link.client().poll_event() {
+            if let Event::Packet(_) = event {
+                // Packets with their contents exist only for the trace, which shows every packet
+                // that really went out or came in, whatever the role makes of it.
+                self.record(TraceRecord::Client(&event));
+                continue;
+            }
             if !role.accepts(&event) {
                 continue;
             }
@@ -460,7 +548,9 @@ impl<L: Link> Session<L> {
     pub fn reconnect_later(&mut self) {
         self.link.close_stream();
         self.connect_deadline = None;
-        self.reconnect_at = Some(self.now() + self.policy.reconnect_delay);
+        let delay = self.policy.reconnect_delay;
+        self.reconnect_at = Some(self.now() + delay);
+        self.record(TraceRecord::ReconnectScheduled { delay });
     }
 
     /// The connection was lost: reconnect if `--reconnect` allows it, or without that flag if the
@@ -505,9 +595,15 @@ impl<L: Link> Session<L> {
         if !waiting {
             self.budget.attempt();
         }
+        self.reconnects = self.reconnects.saturating_add(1);
+        self.record(TraceRecord::Reconnecting {
+            attempt: self.reconnects,
+        });
         self.reconnecting = !waiting;
         let started = self.now();
-        match self.link.connect() {
+        let result = self.link.connect();
+        self.record_stages();
+        match result {
             Ok(()) => self.arm_connect_deadline(started),
             Err(failure) => self.attempt_failed(failure),
         }
@@ -517,13 +613,19 @@ impl<L: Link> Session<L> {
     /// proxy handshake being non-blocking) later in the loop. The first connection of a run ends
     /// the run as mosquitto does (`Error: Connection refused`, exit 1), unless `--wait-for-broker`
     /// waits for a broker that is not listening yet; a reconnect is retried after the delay,
-    /// silently, while `--reconnect` allows.
+    /// silently, while `--reconnect` allows. Traced: the stages reached, `connect_failed` with the
+    /// text the user is (or would be) told, and the next attempt's delay.
     fn attempt_failed(&mut self, failure: ConnectFailure) {
         self.connect_deadline = None;
         let now = self.now();
+        if self.trace.is_some() {
+            self.record_stages();
+            let shown = connect_failure(&self.link, self.policy.connect_timeout, &failure);
+            self.record_failed_attempt(&shown);
+        }
         if self.reconnecting {
             if self.budget.allows(true) {
-                self.reconnect_at = Some(now + self.policy.reconnect_delay);
+                self.retry_at(now, now + self.policy.reconnect_delay);
             } else {
                 self.abort(Err(exit::ci::connection_lost(self.budget.attempts())));
             }
@@ -537,13 +639,20 @@ impl<L: Link> Session<L> {
                 .broker_wait
                 .get_or_insert_with(|| BrokerWait::new(started, limit));
             if let Some(at) = wait.retry_at(now) {
-                self.reconnect_at = Some(at);
+                self.retry_at(now, at);
                 return;
             }
         }
         self.broker_wait = None;
         let failure = connect_failure(&self.link, self.policy.connect_timeout, &failure);
         self.abort(Err(failure));
+    }
+
+    /// Schedules the next connection attempt at `at` (traced with its delay from `now`).
+    fn retry_at(&mut self, now: Instant, at: Instant) {
+        let delay = at.saturating_duration_since(now);
+        self.reconnect_at = Some(at);
+        self.record(TraceRecord::ReconnectScheduled { delay });
     }
 
     /// `--connect-timeout` ran out before CONNACK. The first connection ends the run with a message
@@ -554,17 +663,15 @@ impl<L: Link> Session<L> {
         let limit = self.policy.connect_timeout.unwrap_or_default();
         let info = self.link.attempt_info();
         self.link.close_stream();
+        let failure =
+            exit::ci::connect_timed_out(&info.broker, limit, info.pending, info.proxy, info.tls);
+        self.record_stages();
+        self.record_failed_attempt(&failure);
         if self.reconnecting {
             self.link.client().handle_eof();
             return;
         }
-        self.abort(Err(exit::ci::connect_timed_out(
-            &info.broker,
-            limit,
-            info.pending,
-            info.proxy,
-            info.tls,
-        )));
+        self.abort(Err(failure));
     }
 
     /// The driver's last socket write and read.
@@ -590,6 +697,17 @@ impl<L: Link> Session<L> {
                 outcome
             }
         }
+    }
+}
+
+/// The text a failure shows the user, without its final newline (`None` for a silent one).
+fn failure_text(failure: &Failure) -> Option<String> {
+    match failure {
+        Failure::Runtime { text, .. }
+        | Failure::Usage { text }
+        | Failure::UsageWithHelp { text, .. }
+        | Failure::UsageRaw { text } => Some(text.trim_end().to_string()),
+        Failure::Silent { .. } => None,
     }
 }
 

@@ -9,7 +9,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use super::input::LineReader;
-use super::publisher::Publisher;
+use super::publisher::{LineKind, Publisher};
 use super::session::{AttemptInfo, Link, RECONNECT_DELAY, Session};
 use super::subscriber::{Random, Subscriber};
 use crate::cli::{self, Parsed};
@@ -23,6 +23,7 @@ use crate::tls::TlsFailure;
 
 #[cfg(test)]
 mod ci;
+mod lines;
 
 /// How the simulated broker is called in messages.
 const SIM_BROKER: &str = "sim:1883";
@@ -457,7 +458,7 @@ impl Link for SimLink {
 }
 
 /// Lines for `rpub -l`, all there from the start, then the end of input.
-struct ScriptedInput(VecDeque<Vec<u8>>);
+pub(super) struct ScriptedInput(pub(super) VecDeque<Vec<u8>>);
 
 impl ChunkSource for ScriptedInput {
     fn try_next(&mut self) -> StdinChunk {
@@ -469,7 +470,7 @@ impl ChunkSource for ScriptedInput {
 }
 
 /// Lines for `rpub -l`, then a read error (stdin is a directory: every read fails with EISDIR).
-struct FailingInput(VecDeque<Vec<u8>>);
+pub(super) struct FailingInput(pub(super) VecDeque<Vec<u8>>);
 
 impl ChunkSource for FailingInput {
     fn try_next(&mut self) -> StdinChunk {
@@ -489,7 +490,7 @@ pub(super) fn seconds(value: f64) -> Duration {
 }
 
 /// rsub with `arguments`, against the simulated broker doing `script`.
-fn run_rsub(
+pub(super) fn run_rsub(
     arguments: &[&str],
     script: Vec<(Duration, Happening)>,
 ) -> (Result<(), Failure>, SimLink) {
@@ -558,6 +559,23 @@ fn run_rpub_on(
             session.run(&mut Publisher::lines(
                 config,
                 ScriptedInput(input.collect()),
+            ))
+        }
+        cli::config::MessageSource::JsonLines => {
+            let input = lines.iter().map(|line| format!("{line}\n").into_bytes());
+            session.run(&mut Publisher::reading(
+                config,
+                ScriptedInput(input.collect()),
+                LineKind::Json,
+            ))
+        }
+        cli::config::MessageSource::Message(payload) if config.template => {
+            let template = super::template::Template::parse(&payload).expect("a valid template");
+            session.run(&mut Publisher::<ScriptedInput>::repeating_with(
+                config,
+                payload,
+                Some(template),
+                Random::seeded(3),
             ))
         }
         cli::config::MessageSource::Message(payload) => {
@@ -780,6 +798,223 @@ fn the_line_reader_publishes_each_line_in_order() {
         lines.push(line);
     }
     assert_eq!(lines, [b"a".to_vec(), b"bc".to_vec(), Vec::new()]);
+}
+
+/// The topic and payload of every PUBLISH the client sent, with when.
+fn publishes(link: &SimLink) -> Vec<(Duration, String, Vec<u8>)> {
+    link.sent
+        .iter()
+        .filter_map(|(at, packet)| match packet {
+            Packet::Publish(publish) => Some((*at, publish.topic.clone(), publish.payload.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn rpub_replay_speed_keeps_the_recorded_spacing_divided_by_the_speed() {
+    let lines = [
+        r#"{"tst":"2026-12-04T09:30:00Z","topic":"a","payload":"one"}"#,
+        r#"{"tst":"2026-12-04T09:30:01Z","topic":"b","payload":"two"}"#,
+        r#"{"tst":"2026-12-04T09:30:03.5Z","topic":"c","payload":"three"}"#,
+    ];
+    let (outcome, link) = run_rpub(&["--json-lines", "--replay-speed", "2"], &lines, Vec::new());
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        publishes(&link),
+        [
+            (seconds(0.0), "a".to_string(), b"one".to_vec()),
+            (seconds(0.5), "b".to_string(), b"two".to_vec()),
+            (seconds(1.75), "c".to_string(), b"three".to_vec()),
+        ]
+    );
+    assert_eq!(link.sent_times(is_disconnect), [seconds(1.75)]);
+}
+
+#[test]
+fn rpub_replay_speed_1_replays_in_real_time_and_qos_comes_from_each_line() {
+    let lines = [
+        r#"{"tst":"2026-12-04T09:30:00Z","topic":"a","qos":1}"#,
+        r#"{"tst":"2026-12-04T10:30:00+01:00","topic":"a","qos":2}"#,
+        r#"{"tst":"2026-12-04T09:30:02Z","topic":"a"}"#,
+    ];
+    let (outcome, link) = run_rpub(
+        &["--json-lines", "--replay-speed", "1", "-t", "x"],
+        &lines,
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    let qos: Vec<_> = link
+        .sent
+        .iter()
+        .filter_map(|(at, packet)| match packet {
+            Packet::Publish(publish) => Some((*at, publish.qos)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        qos,
+        [
+            (seconds(0.0), QoS::AtLeastOnce),
+            (seconds(0.0), QoS::ExactlyOnce),
+            (seconds(2.0), QoS::AtMostOnce),
+        ]
+    );
+}
+
+#[test]
+fn rpub_rate_spaces_lines_evenly() {
+    let (outcome, link) = run_rpub(
+        &["-t", "a", "-l", "--rate", "4"],
+        &["1", "2", "3", "4"],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        link.sent_times(is_publish),
+        [seconds(0.0), seconds(0.25), seconds(0.5), seconds(0.75)]
+    );
+}
+
+#[test]
+fn rpub_rate_below_one_per_second_and_with_repeat() {
+    let (outcome, link) = run_rpub(
+        &["-t", "a", "-m", "x", "--repeat", "3", "--rate", "0.5"],
+        &[],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        link.sent_times(is_publish),
+        [seconds(0.0), seconds(2.0), seconds(4.0)]
+    );
+}
+
+#[test]
+fn rpub_rate_caps_a_faster_replay() {
+    let lines = [
+        r#"{"tst":"2026-12-04T09:30:00Z","payload":"1"}"#,
+        r#"{"tst":"2026-12-04T09:30:00.1Z","payload":"2"}"#,
+        r#"{"tst":"2026-12-04T09:30:05Z","payload":"3"}"#,
+    ];
+    let (outcome, link) = run_rpub(
+        &[
+            "-t",
+            "t",
+            "--json-lines",
+            "--replay-speed",
+            "1",
+            "--rate",
+            "1",
+        ],
+        &lines,
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(
+        link.sent_times(is_publish),
+        [seconds(0.0), seconds(1.0), seconds(5.0)]
+    );
+}
+
+#[test]
+fn rpub_template_numbers_each_repeat() {
+    let (outcome, link) = run_rpub(
+        &["-t", "a", "-m", "m{n} {{x}}", "--repeat", "3", "--template"],
+        &[],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    let payloads: Vec<_> = publishes(&link).into_iter().map(|(_, _, p)| p).collect();
+    assert_eq!(
+        payloads,
+        [b"m1 {x}".to_vec(), b"m2 {x}".to_vec(), b"m3 {x}".to_vec()]
+    );
+}
+
+#[test]
+fn rpub_topic_separator_publishes_each_line_to_its_topic() {
+    let (outcome, link) = run_rpub(
+        &["-l", "--topic-separator", "|"],
+        &["a/1|x", "b/2|y|z", "c|"],
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    let sent: Vec<_> = publishes(&link)
+        .into_iter()
+        .map(|(_, topic, payload)| (topic, payload))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("a/1".to_string(), b"x".to_vec()),
+            ("b/2".to_string(), b"y|z".to_vec()),
+            ("c".to_string(), Vec::new()),
+        ]
+    );
+}
+
+#[test]
+fn a_bad_json_line_stops_the_input_after_what_came_before_is_delivered() {
+    let lines = [
+        r#"{"topic":"a","payload":"ok","qos":1}"#,
+        r#"{"topic":"a/#","payload":"bad"}"#,
+        r#"{"topic":"a","payload":"never"}"#,
+    ];
+    let (outcome, link) = run_rpub(&["--json-lines", "--quiet"], &lines, Vec::new());
+    assert_eq!(outcome, Err(exit::bad_input_failure()));
+    let payloads: Vec<_> = publishes(&link).into_iter().map(|(_, _, p)| p).collect();
+    assert_eq!(payloads, [b"ok".to_vec()]);
+    assert_eq!(link.sent_times(is_disconnect).len(), 1);
+}
+
+#[test]
+fn skip_bad_lines_goes_on_after_a_bad_line() {
+    let lines = [
+        r#"{"topic":"a","payload":"1"}"#,
+        r#"{"topic":"a","payload_base64":"%%"}"#,
+        r#"not json"#,
+        r#"{"topic":"a","payload":"2"}"#,
+    ];
+    let (outcome, link) = run_rpub(
+        &["--json-lines", "--skip-bad-lines", "--quiet"],
+        &lines,
+        Vec::new(),
+    );
+    assert_eq!(outcome, Ok(()));
+    let payloads: Vec<_> = publishes(&link).into_iter().map(|(_, _, p)| p).collect();
+    assert_eq!(payloads, [b"1".to_vec(), b"2".to_vec()]);
+}
+
+#[test]
+fn rpub_json_lines_reconnects_and_resends_like_l() {
+    // The connection drops before the PUBACK came: after the reconnect the message is sent again
+    // with DUP, and the lines after it follow.
+    let lines = [
+        r#"{"topic":"a","payload":"one","qos":1}"#,
+        r#"{"topic":"b","payload":"two","qos":1}"#,
+    ];
+    let script = vec![(seconds(0.5), Happening::Drop)];
+    let (outcome, link) = run_rpub_with(&["--json-lines", "-M", "1"], &lines, script, 1);
+    assert_eq!(outcome, Ok(()));
+    let reconnected = seconds(0.5) + RECONNECT_DELAY;
+    assert_eq!(link.connects, [seconds(0.0), reconnected]);
+    let sent: Vec<_> = link
+        .sent
+        .iter()
+        .filter_map(|(at, packet)| match packet {
+            Packet::Publish(publish) => Some((*at, publish.dup, publish.topic.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (seconds(0.0), false, "a".to_string()),
+            (reconnected, true, "a".to_string()),
+            (reconnected, false, "b".to_string()),
+        ]
+    );
 }
 
 // ---- the final write: nothing accepted is lost on a slow link (issue 13, defect 1) ----

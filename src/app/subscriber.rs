@@ -18,6 +18,8 @@ pub use filter::{Random, topic_matches_filter};
 mod filter;
 use crate::cli::config::SubConfig;
 use crate::exit::{self, Failure};
+use crate::output::Clock as _;
+use crate::output::json_lines::{self, JsonMessage};
 use crate::output::{
     MessageView, OutputMode, OutputSink, PlainParts, Printer, SystemClock, V5Properties, V5Property,
 };
@@ -26,6 +28,7 @@ use crate::proto::codec::{
     Property, QoS, RetainHandling, SUBACK_FAILURE, SubscribeFilter, Version,
 };
 use crate::proto::event::{ConnectionError, Event, Message, PacketInfo};
+use crate::tool::Tool;
 use crate::trace::TraceRecord;
 
 /// `--random-filter` draws a number below this (its value is in tenths of a percent).
@@ -43,11 +46,41 @@ const UNBUFFERED_PAYLOAD_MIN: usize = 64 * 1024;
 pub fn run(config: SubConfig) -> Result<(), Failure> {
     super::expect::check_pattern(config.ci.expect.as_ref())?;
     let client_id = super::resolve_client_id(&config.common);
-    let mut session = super::start_session(&config.common, &client_id, true)?;
+    let mut session = super::start_session(&config.common, &client_id, true, Tool::Sub, || {
+        trace_options(&config)
+    })?;
     // mosquitto arms the -W alarm right after the TCP connection is made, before CONNACK.
-    let mut subscriber = Subscriber::new(config, session.now(), Random::from_clock())?;
-    subscriber.start(&mut session);
-    session.run(&mut subscriber)
+    let outcome =
+        Subscriber::new(config, session.now(), Random::from_clock()).and_then(|mut subscriber| {
+            subscriber.start(&mut session);
+            session.run(&mut subscriber)
+        });
+    session.record_outcome(&outcome);
+    outcome
+}
+
+/// rsub's own options, for the first line of `--trace`.
+fn trace_options(config: &SubConfig) -> serde_json::Map<String, serde_json::Value> {
+    let mut options = serde_json::Map::new();
+    let mut put = |key: &str, value: serde_json::Value| {
+        options.insert(key.to_string(), value);
+    };
+    put("topics", serde_json::json!(config.topics));
+    put("count", serde_json::json!(config.count));
+    put("timeout", serde_json::json!(config.timeout));
+    put("json_lines", serde_json::json!(config.json_lines));
+    put("verbose", serde_json::json!(config.verbose));
+    put("no_retain", serde_json::json!(config.no_retain));
+    put("retained_only", serde_json::json!(config.retained_only));
+    put("remove_retained", serde_json::json!(config.remove_retained));
+    put("filter_out", serde_json::json!(config.filter_outs));
+    put("unsubscribe", serde_json::json!(config.unsubscribe));
+    put(
+        "idle_timeout",
+        serde_json::json!(config.ci.idle_timeout.map(|idle| idle.as_secs_f64())),
+    );
+    put("expect", super::expect::describe(config.ci.expect.as_ref()));
+    options
 }
 
 /// Where the subscriber is in its run.
@@ -343,6 +376,22 @@ impl Subscriber {
         if let Some(chance) = self.config.random_filter
             && self.random.below(RANDOM_RANGE) >= u64::from(chance)
         {
+            return;
+        }
+        if self.config.json_lines {
+            let line = JsonMessage {
+                topic: &message.topic,
+                payload: &message.payload,
+                qos: message.qos.as_u8(),
+                retain: message.retain,
+                mid: message.packet_id,
+                properties: &message.properties,
+            };
+            json_lines::write_message(&line, SystemClock.now(), s.output().buffer());
+            self.watch_after(s);
+            // Written out at 64 KiB as `-F` output is (a read batch of thousands of messages
+            // would otherwise gather all their lines first).
+            s.output().flush_if_large();
             return;
         }
         // MQTT 5 properties for %A..%S and the JSON `properties`, in packet order.

@@ -50,9 +50,36 @@ pub struct CommonConfig {
     /// `-x` and `-c` resolved for MQTT 5: the Session Expiry Interval CONNECT carries after the
     /// `-D connect` properties (`-c` without `-x`: `u32::MAX`). `None` or 0: none is sent (the default).
     pub session_expiry: Option<u32>,
+    /// `--trace FILE` and `--trace-payload`.
+    pub trace: Option<TraceConfig>,
     /// The flags for scripts and CI (issue 14).
     pub ci: CiOptions,
 }
+
+/// Where `--trace` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceTarget {
+    /// `--trace -`.
+    Stderr,
+    File(PathBuf),
+}
+
+/// `--trace` and its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceConfig {
+    pub target: TraceTarget,
+    /// `--trace-payload`: payload bytes shown per PUBLISH (default 0).
+    pub payload_bytes: usize,
+}
+
+/// `--replay-speed X`: the recorded spacing is divided by `factor` (finite, above 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplaySpeed {
+    pub factor: f64,
+}
+
+// The factor is checked to be a finite number, so equality is reflexive.
+impl Eq for ReplaySpeed {}
 
 /// Where rpub's (and rrr's) payload comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +94,8 @@ pub enum MessageSource {
     StdinWhole,
     /// `-l`: one message per line of stdin (rpub only).
     StdinLines,
+    /// `--json-lines`: one JSON object per line of stdin, each its own message.
+    JsonLines,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +112,16 @@ pub struct PubConfig {
     /// `-D publish ...`: MQTT 5 PUBLISH properties of every message (empty by default). With a
     /// topic-alias property, messages after the first are sent without a topic, as mosquitto_pub does.
     pub publish_properties: Properties,
+    /// `--replay-speed` (only with `--json-lines`).
+    pub replay_speed: Option<ReplaySpeed>,
+    /// `--skip-bad-lines`: report a bad `--json-lines` or `--topic-separator` line and go on.
+    pub skip_bad_lines: bool,
+    /// `--topic-separator SEP` (only with `-l`): each line is `TOPIC SEP PAYLOAD`.
+    pub topic_separator: Option<Vec<u8>>,
+    /// `--rate N`: at least this long between two publishes (1/N s).
+    pub rate_interval: Option<Duration>,
+    /// `--template`: the message is expanded per publish (`{n}`, `{ts}`, ...).
+    pub template: bool,
     /// `--check`: probe the broker instead of publishing a message.
     pub check: Option<CheckConfig>,
 }
@@ -133,6 +172,8 @@ pub struct SubConfig {
     pub subscribe_properties: Properties,
     /// `-D unsubscribe ...`: MQTT 5 UNSUBSCRIBE properties of every `-U` (empty by default).
     pub unsubscribe_properties: Properties,
+    /// `--json-lines`: one JSON object per message instead of the mosquitto formats.
+    pub json_lines: bool,
     /// rsub's flags for scripts and CI (issue 14).
     pub ci: SubCiOptions,
 }

@@ -60,6 +60,16 @@ fn repeat_delay(seconds: f32) -> Duration {
     Duration::from_micros(micros as u64)
 }
 
+/// A finite number above 0, written the usual way (`2`, `0.5`, `1e3`); new flags are not read with
+/// `atof`, so `2x` is an error rather than 2.
+fn positive_number(value: &[u8]) -> Option<f64> {
+    std::str::from_utf8(value)
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .filter(|number| number.is_finite() && *number > 0.0)
+}
+
 /// A `-T` / `-U` topic filter, checked as mosquitto checks it: UTF-8 first, then the wildcards.
 /// `what` names the filter in the error (`filter`, `unsubscribe`).
 fn checked_filter(value: &[u8], flag: &str, what: &str) -> Result<String, Failure> {
@@ -132,6 +142,17 @@ pub(super) struct Options {
     pub(super) retain_as_published: bool,
     pub(super) tls: TlsArgs,
     pub(super) proxy: Option<ProxyConfig>,
+    /// `--trace FILE` (`-` is stderr).
+    pub(super) trace: Option<Vec<u8>>,
+    pub(super) trace_payload: Option<usize>,
+    /// rsub `--json-lines` (rpub's is a message source).
+    pub(super) json_lines: bool,
+    pub(super) replay_speed: Option<f64>,
+    pub(super) skip_bad_lines: bool,
+    pub(super) topic_separator: Option<Vec<u8>>,
+    /// `--rate`, messages per second.
+    pub(super) rate: Option<f64>,
+    pub(super) template: bool,
     /// `--ws`, `-L ws://`, `-L wss://` (mosquitto 2.1): MQTT over WebSockets.
     pub(super) websocket: bool,
     /// `--ws-path`.
@@ -210,6 +231,14 @@ impl Default for Options {
             retain_as_published: false,
             tls: TlsArgs::default(),
             proxy: None,
+            trace: None,
+            trace_payload: None,
+            json_lines: false,
+            replay_speed: None,
+            skip_bad_lines: false,
+            topic_separator: None,
+            rate: None,
+            template: false,
             websocket: false,
             ws_path: None,
             no_tls: false,
@@ -313,6 +342,9 @@ impl ArgProcessor {
             Opt::Message | Opt::File | Opt::StdinFile | Opt::StdinLine | Opt::NullMessage
                 if o.source.is_some() =>
             {
+                Err(usage(ONLY_ONE_MESSAGE))
+            }
+            Opt::JsonLines if self.tool == Tool::Pub && o.source.is_some() => {
                 Err(usage(ONLY_ONE_MESSAGE))
             }
             Opt::Id if o.id_prefix.is_some() => Err(usage(ID_AND_PREFIX)),
@@ -514,6 +546,41 @@ impl ArgProcessor {
             Opt::Property => {}
             Opt::SessionExpiry => o.v5.session_expiry = v5::parse_session_expiry(value)?,
             Opt::RetainAsPublished => o.retain_as_published = true,
+            Opt::Trace => o.trace = Some(value.to_vec()),
+            Opt::TracePayload => {
+                o.trace_payload = Some(
+                    std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|text| text.parse::<usize>().ok())
+                        .ok_or_else(|| {
+                            usage("Error: --trace-payload must be a number of bytes (0 or more).\n\n")
+                        })?,
+                )
+            }
+            Opt::JsonLines => match self.tool {
+                Tool::Pub => o.source = Some(MessageSource::JsonLines),
+                Tool::Sub => o.json_lines = true,
+                // Not one of rrr's flags (the table gives it no row for rrr).
+                Tool::Rr => {}
+            },
+            Opt::ReplaySpeed => {
+                o.replay_speed = Some(positive_number(value).ok_or_else(|| {
+                    usage("Error: --replay-speed must be a number above 0 (1 replays as recorded).\n\n")
+                })?)
+            }
+            Opt::SkipBadLines => o.skip_bad_lines = true,
+            Opt::TopicSeparator => {
+                if value.is_empty() {
+                    return Err(usage("Error: --topic-separator must not be empty.\n\n"));
+                }
+                o.topic_separator = Some(value.to_vec());
+            }
+            Opt::Rate => {
+                o.rate = Some(positive_number(value).ok_or_else(|| {
+                    usage("Error: --rate must be a number of messages per second above 0 (fractions allowed).\n\n")
+                })?)
+            }
+            Opt::Template => o.template = true,
             Opt::WebSocket => o.websocket = true,
             Opt::WsPath => {
                 // It goes into the request line as it is: no room for spaces or line breaks.

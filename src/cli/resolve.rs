@@ -5,7 +5,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use super::config::{
-    ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, RrConfig, SubConfig,
+    ClientIdChoice, CommonConfig, Endpoint, MessageSource, PubConfig, ReplaySpeed, RrConfig,
+    SubConfig, TraceConfig, TraceTarget,
 };
 use super::ctext;
 use super::parse::{ArgProcessor, DEFAULT_PORT, DEFAULT_TLS_PORT, lossy, usage};
@@ -294,8 +295,64 @@ impl ArgProcessor {
             connect_properties,
             disconnect_properties: o.v5.disconnect.clone(),
             session_expiry,
+            trace: o.trace.as_ref().map(|path| TraceConfig {
+                target: if path.as_slice() == b"-" {
+                    TraceTarget::Stderr
+                } else {
+                    TraceTarget::File(PathBuf::from(std::ffi::OsString::from_vec(path.clone())))
+                },
+                payload_bytes: o.trace_payload.unwrap_or(0),
+            }),
             ci: self.ci_options(),
         }
+    }
+
+    /// The new flags (issue 15) that only make sense together with another one.
+    fn check_new_flags(&self) -> Result<(), Failure> {
+        let o = &self.options;
+        if o.trace_payload.is_some() && o.trace.is_none() {
+            return Err(usage("Error: --trace-payload needs --trace.\n"));
+        }
+        match self.tool {
+            Tool::Rr => {}
+            Tool::Sub => {
+                if o.json_lines && (o.format.is_some() || o.verbose || o.no_eol) {
+                    return Err(usage(
+                        "Error: --json-lines prints whole JSON objects: it cannot be combined with -F, -v or -N.\n",
+                    ));
+                }
+            }
+            Tool::Pub => {
+                let json = matches!(o.source, Some(MessageSource::JsonLines));
+                let lines = matches!(o.source, Some(MessageSource::StdinLines));
+                if o.replay_speed.is_some() && !json {
+                    return Err(usage("Error: --replay-speed needs --json-lines.\n"));
+                }
+                if o.topic_separator.is_some() && !lines {
+                    return Err(usage("Error: --topic-separator needs -l.\n"));
+                }
+                if o.skip_bad_lines && !json && o.topic_separator.is_none() {
+                    return Err(usage(
+                        "Error: --skip-bad-lines needs --json-lines or -l with --topic-separator.\n",
+                    ));
+                }
+                if o.template
+                    && !matches!(
+                        o.source,
+                        Some(
+                            MessageSource::Message(_)
+                                | MessageSource::File(_)
+                                | MessageSource::StdinWhole
+                        )
+                    )
+                {
+                    return Err(usage(
+                        "Error: --template needs the message from -m, -f or -s.\n",
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Final checks and resolution for rpub.
@@ -304,6 +361,7 @@ impl ArgProcessor {
         load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
     ) -> Result<PubConfig, Failure> {
         self.check_loaded()?;
+        self.check_new_flags()?;
         self.check_ci()?;
         self.prepare_check();
         let quiet = self.options.quiet;
@@ -316,6 +374,12 @@ impl ArgProcessor {
         };
         if let Some(payload) = loaded {
             self.options.source = Some(MessageSource::Message(payload));
+        }
+        // `--json-lines` and `-l --topic-separator` lines name their own topics: `-t` is optional.
+        let own_topics = matches!(self.options.source, Some(MessageSource::JsonLines))
+            || self.options.topic_separator.is_some();
+        if own_topics && self.options.topic.is_none() {
+            self.options.topic = Some(String::new());
         }
         // Moved out, not cloned: the source may hold a loaded file of many megabytes. Neither is
         // looked at by the checks below.
@@ -336,6 +400,17 @@ impl ArgProcessor {
             repeat: self.options.repeat,
             repeat_delay: self.options.repeat_delay,
             publish_properties: self.options.v5.publish.clone(),
+            replay_speed: self
+                .options
+                .replay_speed
+                .map(|factor| ReplaySpeed { factor }),
+            skip_bad_lines: self.options.skip_bad_lines,
+            topic_separator: self.options.topic_separator.clone(),
+            rate_interval: self
+                .options
+                .rate
+                .map(|rate| std::time::Duration::from_secs_f64((1.0 / rate).min(1.0e9))),
+            template: self.options.template,
             check: self.check_config(),
         })
     }
@@ -343,6 +418,7 @@ impl ArgProcessor {
     /// Final checks and resolution for rsub.
     pub(crate) fn finish_sub(mut self) -> Result<SubConfig, Failure> {
         self.check_loaded()?;
+        self.check_new_flags()?;
         // mosquitto_sub's own check, right after the shared ones: its text starts with an empty
         // line and has no `Use ...` line.
         if self.options.no_retain && self.options.retained_only {
@@ -388,6 +464,7 @@ impl ArgProcessor {
             message_rate: o.message_rate,
             subscribe_properties: o.v5.subscribe,
             unsubscribe_properties: o.v5.unsubscribe,
+            json_lines: o.json_lines,
             ci,
         })
     }
@@ -403,6 +480,7 @@ impl ArgProcessor {
         load: impl FnOnce(&MessageSource) -> Result<Option<Vec<u8>>, Failure>,
     ) -> Result<RrConfig, Failure> {
         self.check_loaded()?;
+        self.check_new_flags()?;
         let quiet = self.options.quiet;
         let loaded = match &self.options.source {
             Some(source) => {

@@ -67,6 +67,17 @@ pub(crate) enum Opt {
     /// One of the TLS options (see [`TlsArg`]).
     Tls(TlsArg),
     Proxy,
+    /// `--trace FILE`: the JSON-lines trace (issue 15).
+    Trace,
+    /// `--trace-payload BYTES`.
+    TracePayload,
+    /// `--json-lines`: rsub prints, rpub reads, one JSON object per message.
+    JsonLines,
+    ReplaySpeed,
+    SkipBadLines,
+    TopicSeparator,
+    Rate,
+    Template,
     /// `--generate KIND`: print a man page or a shell completion script made from this table.
     Generate,
     /// `--ws` (mosquitto 2.1): MQTT over WebSockets.
@@ -510,6 +521,29 @@ pub(crate) static FLAGS: &[Flag] = &[
     row(&["--repeat-delay"], Tools::PUB, Opt::RepeatDelay, Section::Publish,
         "wait this long between repeats (fractions allowed)")
         .value("SECONDS", "seconds", "Error: --repeat-delay argument given but no time specified.\n\n"),
+    row(&["--json-lines"], Tools::PUB, Opt::JsonLines, Section::Publish,
+        "each line of standard input is a JSON object with its own topic, payload, QoS, retain\n\
+         and properties, as rsub --json-lines prints them (docs/rsub-output.md)")
+        .from(Origin::Rpubsub),
+    row(&["--replay-speed"], Tools::PUB, Opt::ReplaySpeed, Section::Publish,
+        "with --json-lines: keep the spacing of the \"tst\" times, divided by X (1: as recorded)")
+        .value("X", "speed", "Error: --replay-speed argument given but no speed specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--skip-bad-lines"], Tools::PUB, Opt::SkipBadLines, Section::Publish,
+        "report a line that cannot be published and go on (default: stop there, exit 1)")
+        .from(Origin::Rpubsub),
+    row(&["--topic-separator"], Tools::PUB, Opt::TopicSeparator, Section::Publish,
+        "with -l: each line is TOPIC, SEP, then the payload (the first SEP splits)")
+        .value("SEP", "separator", "Error: --topic-separator argument given but no separator specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--rate"], Tools::PUB, Opt::Rate, Section::Publish,
+        "publish at most N messages per second, evenly spaced (fractions allowed: 0.5)")
+        .value("N", "rate", "Error: --rate argument given but no rate specified.\n\n")
+        .from(Origin::Rpubsub),
+    row(&["--template"], Tools::PUB, Opt::Template, Section::Publish,
+        "the message is a template: {n} counter, {ts} unix ms, {iso} time, {rand:A-B}, {uuid},\n\
+         {{ and }} for braces (with --repeat, each message its own)")
+        .from(Origin::Rpubsub),
     row(&["-e"], Tools::RR, Opt::ResponseTopic, Section::Receive,
         "topic the response comes on: subscribed to, and sent with the request as its MQTT 5\n\
          response topic (no + or # wildcards)")
@@ -533,6 +567,9 @@ pub(crate) static FLAGS: &[Flag] = &[
         .value("FORMAT", "format", "Error: -F argument given but no format specified.\n\n"),
     row(&["--pretty"], Tools::SUB.with(Tools::RR), Opt::Pretty, Section::Receive,
         "print the JSON of %j and %J indented over several lines"),
+    row(&["--json-lines"], Tools::SUB, Opt::JsonLines, Section::Receive,
+        "print each message as one JSON object, losslessly (not with -F, -v or -N)")
+        .from(Origin::Rpubsub),
     row(&["-C"], Tools::SUB, Opt::Count, Section::Receive,
         "exit after COUNT messages (the ones -R, -T or --retained-only skip do not count)")
         .value("COUNT", "count", "Error: -C argument given but no count specified.\n\n"),
@@ -647,6 +684,15 @@ pub(crate) static FLAGS: &[Flag] = &[
         .from(Origin::Mosquitto2_1),
     row(&["-d", "--debug"], Tools::ALL, Opt::Debug, Section::Output,
         "print a line for every MQTT packet sent or received"),
+    row(&["--trace"], Tools::ALL, Opt::Trace, Section::Output,
+        "write every event of the session to FILE as JSON lines ('-': stderr; docs/trace.md)")
+        .value("FILE", "file", "Error: --trace argument given but no file specified.\n\n")
+        .hint(ValueHint::File)
+        .from(Origin::Rpubsub),
+    row(&["--trace-payload"], Tools::ALL, Opt::TracePayload, Section::Output,
+        "with --trace: show up to BYTES bytes of each payload (default: 0)")
+        .value("BYTES", "bytes", "Error: --trace-payload argument given but no size specified.\n\n")
+        .from(Origin::Rpubsub),
     row(&["--quiet"], Tools::ALL, Opt::Quiet, Section::Output,
         "hide errors that happen after the arguments were accepted"),
     row(&["--help"], Tools::ALL, Opt::Help, Section::Output,

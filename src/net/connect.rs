@@ -14,6 +14,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::limit::{ConnectTimes, PendingStage, resolve_within};
 use super::spec::{ConnectSpec, Endpoint, WebSocketSpec};
+use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
 use crate::socks::{Handshake, SocksError};
 use crate::tls::{TlsConfig, TlsSetupError, TlsStream};
@@ -89,18 +90,24 @@ impl Opening {
     /// a local socket does not wait for a peer); TCP resolves the names (getaddrinfo, as
     /// libmosquitto) and starts connecting to the first address.
     /// `deadline` (`--connect-timeout`) bounds name resolution, the one step that blocks; the
-    /// session loop watches the same deadline for the stages that follow.
+    /// session loop watches the same deadline for the stages that follow. Each stage reached goes
+    /// to `stages` (when it is on: `--trace`), here and in [`Opening::advance`].
     pub(super) fn start(
         spec: &ConnectSpec,
         tls: Option<&TlsConfig>,
         started: Instant,
         deadline: Option<Instant>,
+        stages: &mut StageLog,
     ) -> (Opening, Progress) {
+        stages.new_attempt();
         let (host, port) = match &spec.endpoint {
             Endpoint::Unix { path } => {
                 let opening = Opening::idle(spec, tls, started);
                 let progress = match open_unix(path) {
-                    Ok(stream) => Progress::Open(opening.upgraded(stream)),
+                    Ok(stream) => {
+                        stages.push_with(|| ConnectStage::UnixConnected { path: path.clone() });
+                        Progress::Open(opening.upgraded(stream))
+                    }
                     Err(failure) => Progress::Failed(failure),
                 };
                 return (opening, progress);
@@ -108,10 +115,19 @@ impl Opening {
             Endpoint::Tcp { host, port } => (host.clone(), *port),
         };
         let mut opening = Opening::idle(spec, tls, started);
-        let target = match &spec.proxy {
-            Some(proxy) => resolve(&proxy.host, proxy.port, deadline),
-            None => resolve(&host, port, deadline),
+        // With a proxy, its name is resolved (the proxy resolves the broker's: socks5h).
+        let (target_host, target_port) = match &spec.proxy {
+            Some(proxy) => (proxy.host.as_str(), proxy.port),
+            None => (host.as_str(), port),
         };
+        let target = resolve(target_host, target_port, deadline);
+        if let Ok(addresses) = &target {
+            stages.push_with(|| ConnectStage::Resolved {
+                host: target_host.to_string(),
+                port: target_port,
+                addresses: addresses.clone(),
+            });
+        }
         let bind_addrs = match spec
             .bind_address
             .as_deref()
@@ -195,7 +211,7 @@ impl Opening {
 
     /// The socket is ready (or `now` reached [`Opening::deadline`]): takes the next step. After
     /// `Pending` the caller registers [`Opening::socket`] again (it may be a new one).
-    pub(super) fn advance(&mut self, now: Instant) -> Progress {
+    pub(super) fn advance(&mut self, now: Instant, stages: &mut StageLog) -> Progress {
         match std::mem::replace(&mut self.stage, Stage::Idle) {
             Stage::Idle => Progress::Failed(self.failure()),
             Stage::Tcp(socket) => match connect_result(&socket) {
@@ -203,7 +219,7 @@ impl Opening {
                     self.stage = Stage::Tcp(socket);
                     Progress::Pending
                 }
-                Some(Ok(())) => self.connected(socket, now),
+                Some(Ok(())) => self.connected(socket, now, stages),
                 Some(Err(err)) => {
                     self.last_error = Some(err);
                     self.connect_next()
@@ -218,7 +234,7 @@ impl Opening {
                     let timed_out = io::Error::from(io::ErrorKind::TimedOut);
                     return Progress::Failed(ConnectFailure::Proxy(SocksError::Io(timed_out)));
                 }
-                self.proxy_step(socket, handshake, deadline)
+                self.proxy_step(socket, handshake, deadline, stages)
             }
         }
     }
@@ -272,15 +288,29 @@ impl Opening {
     }
 
     /// TCP is up: the proxy's handshake next, or the transport is ready.
-    fn connected(&mut self, socket: mio::net::TcpStream, now: Instant) -> Progress {
+    fn connected(
+        &mut self,
+        socket: mio::net::TcpStream,
+        now: Instant,
+        stages: &mut StageLog,
+    ) -> Progress {
         self.times.tcp = Some(Instant::now());
+        stages.push_with(|| {
+            let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
+            ConnectStage::TcpConnected {
+                local: socket.local_addr().unwrap_or(unknown),
+                remote: socket.peer_addr().unwrap_or(unknown),
+            }
+        });
         if self.nodelay {
             // mosquitto only warns when this fails; a slower socket still works.
             let _ = socket.set_nodelay(true);
         }
         match &self.proxy {
             Some(proxy) => match Handshake::new(proxy, &self.host, self.port) {
-                Ok(handshake) => self.proxy_step(socket, handshake, now + PROXY_HANDSHAKE_TIMEOUT),
+                Ok(handshake) => {
+                    self.proxy_step(socket, handshake, now + PROXY_HANDSHAKE_TIMEOUT, stages)
+                }
                 Err(err) => Progress::Failed(ConnectFailure::Proxy(err)),
             },
             None => self.open(socket),
@@ -293,12 +323,17 @@ impl Opening {
         mut socket: mio::net::TcpStream,
         mut handshake: Handshake,
         deadline: Instant,
+        stages: &mut StageLog,
     ) -> Progress {
         use std::io::{Read, Write};
         let mut buf = [0u8; 262];
         loop {
             if handshake.is_done() {
                 self.times.proxy = Some(Instant::now());
+                stages.push_with(|| ConnectStage::ProxyConnected {
+                    host: self.host.clone(),
+                    port: self.port,
+                });
                 return self.open(socket);
             }
             let result = if !handshake.to_send().is_empty() {

@@ -11,6 +11,7 @@ use super::batching::{BATCH_WAIT, ReadBatching};
 use super::connect::{ConnectFailure, Opening, Progress};
 use super::limit::{ConnectTimes, PendingStage};
 use super::spec::ConnectSpec;
+use super::stage::{ConnectStage, StageLog};
 use super::transport::Stream;
 use super::ws::WsFailure;
 use crate::output::stdout::Output;
@@ -77,6 +78,10 @@ pub struct Driver {
     /// Nothing has been read on the current connection yet.
     first_read: bool,
     batching: ReadBatching,
+    /// How far each connection got (gathered only while on: `--trace`).
+    pub stages: StageLog,
+    /// The current TLS connection's finished handshake was logged.
+    tls_done_logged: bool,
     /// Bytes that were still to be written when the transport last failed.
     lost_on_failure: usize,
     /// A transport being opened (TCP connect, proxy handshake), and whether its socket is
@@ -130,6 +135,8 @@ impl Driver {
             ws_failure: None,
             first_read: false,
             batching: ReadBatching::default(),
+            stages: StageLog::default(),
+            tls_done_logged: false,
             lost_on_failure: 0,
             opening: None,
             opening_registered: None,
@@ -186,7 +193,8 @@ impl Driver {
             ..ConnectTimes::default()
         };
         let deadline = self.connect_limit.map(|limit| started + limit);
-        let (opening, progress) = Opening::start(spec, self.tls.as_ref(), started, deadline);
+        let (opening, progress) =
+            Opening::start(spec, self.tls.as_ref(), started, deadline, &mut self.stages);
         self.opening = Some(opening);
         self.opening_progress(progress)
     }
@@ -293,7 +301,7 @@ impl Driver {
         let now = self.now();
         if ready || opening_deadline.is_some_and(|at| now >= at) {
             let progress = match self.opening.as_mut() {
-                Some(opening) => opening.advance(now),
+                Some(opening) => opening.advance(now, &mut self.stages),
                 None => return Ok(turn),
             };
             if let Err(failure) = self.opening_progress(progress) {
@@ -329,6 +337,7 @@ impl Driver {
             registry.register(stream.source(), SOCKET, Interest::READABLE)?;
         }
         self.stream = Some(stream);
+        self.tls_done_logged = false;
         self.batching = ReadBatching::default();
         self.first_read = true;
         self.writable_interest = false;
@@ -555,7 +564,24 @@ impl Driver {
         if self.client.poll_timeout().is_some_and(|at| at <= now) {
             self.client.handle_timeout(now);
         }
+        if self.stages.is_on() {
+            self.log_tls_done();
+        }
         Ok(turn)
+    }
+
+    /// Logs the TLS handshake of the current connection once it has finished.
+    fn log_tls_done(&mut self) {
+        if self.tls_done_logged {
+            return;
+        }
+        if let Some(Stream::Tls(tls)) = &self.stream
+            && let Some(summary) = tls.summary()
+        {
+            self.tls_done_logged = true;
+            self.stages
+                .push_with(|| ConnectStage::TlsDone(Box::new(summary)));
+        }
     }
 
     /// Registers stdout for writability the first time bytes wait for it (edge-triggered: the

@@ -11,6 +11,7 @@
 //! - `transport.rs`: the connected [`Stream`];
 //! - `ws.rs`: MQTT over WebSockets, the upgrade and the framing ([`WsStream`]);
 //! - `driver.rs`: the loop itself; `batching.rs`: its read-batching policy;
+//! - `stage.rs`: [`ConnectStage`], how far opening a connection got (for traces and messages);
 //! - `stdin.rs`: stdin chunks for `rpub -l`.
 
 mod batching;
@@ -18,6 +19,7 @@ mod connect;
 mod driver;
 mod limit;
 mod spec;
+mod stage;
 mod stdin;
 mod transport;
 mod ws;
@@ -26,6 +28,7 @@ pub use connect::ConnectFailure;
 pub use driver::{Drain, Driver, IoTimes, Turn};
 pub use limit::{ConnectTimes, PendingStage};
 pub use spec::{ConnectSpec, Endpoint, WebSocketSpec};
+pub use stage::{ConnectStage, StageLog};
 pub use stdin::{ChunkSource, StdinChunk, StdinFeed};
 pub use transport::Stream;
 pub use ws::{WsFailure, WsStream};

@@ -36,8 +36,15 @@ pub enum StdinChunk {
 
 impl StdinFeed {
     pub fn start(waker: Arc<Waker>) -> StdinFeed {
+        StdinFeed::start_with_chunk(waker, STDIN_CHUNK)
+    }
+
+    /// As [`StdinFeed::start`], reading up to `chunk_size` bytes at a time: `--json-lines` lines are
+    /// three times as long as `-l` lines for the same messages, and every chunk is a hand-over
+    /// between the threads (memory stays bounded by the queue either way).
+    pub fn start_with_chunk(waker: Arc<Waker>, chunk_size: usize) -> StdinFeed {
         let (sender, chunks) = sync_channel(STDIN_QUEUE_CHUNKS);
-        std::thread::spawn(move || read_stdin_into(sender, waker));
+        std::thread::spawn(move || read_stdin_into(sender, waker, chunk_size.max(1)));
         StdinFeed {
             chunks,
             finished: false,
@@ -69,11 +76,11 @@ impl ChunkSource for StdinFeed {
     }
 }
 
-fn read_stdin_into(sender: SyncSender<io::Result<Vec<u8>>>, waker: Arc<Waker>) {
+fn read_stdin_into(sender: SyncSender<io::Result<Vec<u8>>>, waker: Arc<Waker>, chunk_size: usize) {
     let stdin = io::stdin();
     let mut lock = stdin.lock();
     loop {
-        let mut chunk = vec![0; STDIN_CHUNK];
+        let mut chunk = vec![0; chunk_size];
         let result = loop {
             match lock.read(&mut chunk) {
                 Err(err) if err.kind() == ErrorKind::Interrupted => continue,

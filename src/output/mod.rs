@@ -17,6 +17,7 @@
 
 mod format;
 mod json;
+pub mod json_lines;
 mod sink;
 pub mod stdout;
 mod time;

@@ -39,6 +39,9 @@ pub struct Output {
     /// (counted here) instead of held, and the run is ending.
     discarding: bool,
     dropped: usize,
+    /// The most bytes handed to one write (tests check how much output is held back).
+    #[cfg(test)]
+    largest_write: usize,
 }
 
 /// Where flushed bytes go.
@@ -65,6 +68,8 @@ impl Output {
             interrupt: None,
             discarding: false,
             dropped: 0,
+            #[cfg(test)]
+            largest_write: 0,
         }
     }
 
@@ -117,6 +122,8 @@ impl Output {
             interrupt: None,
             discarding: false,
             dropped: 0,
+            #[cfg(test)]
+            largest_write: 0,
         }
     }
 
@@ -136,6 +143,12 @@ impl Output {
             Sink::Memory { kept, .. } => kept,
             Sink::Stdout | Sink::NonBlocking { .. } => &[],
         }
+    }
+
+    /// The most bytes handed to one write so far (how much output was held in the buffer).
+    #[cfg(test)]
+    pub fn largest_write(&self) -> usize {
+        self.largest_write
     }
 
     /// The file descriptor the driver waits on for room while bytes are pending (`None`: writes
@@ -298,6 +311,10 @@ impl Output {
     /// Writes as much of `bytes` as the sink takes now (all of it when it blocks); marks the
     /// output broken when writing fails. Returns how many bytes were written.
     fn write(&mut self, bytes: &[u8]) -> usize {
+        #[cfg(test)]
+        {
+            self.largest_write = self.largest_write.max(bytes.len());
+        }
         match &mut self.sink {
             Sink::Stdout => {
                 if write_stdout(bytes) {

@@ -1,6 +1,6 @@
 //! What the driver learns from the client state machine.
 
-use super::codec::{DecodeError, PacketType, Properties, Publish, QoS};
+use super::codec::{DecodeError, Packet, PacketType, Properties, Publish, QoS};
 use std::fmt;
 
 /// Everything a `-d` line needs about one packet sent or received (see `trace.rs`).
@@ -97,6 +97,71 @@ pub enum Event {
     Warning(Warning),
     /// The connection ended; the client is closed until the driver calls `connect` again.
     Closed(ConnectionError),
+    /// A packet with its contents, as it was queued for sending or received (only after
+    /// [`Client::set_packet_detail`](super::client::Client::set_packet_detail): `--trace`).
+    /// Boxed: the common events stay small.
+    Packet(Box<PacketRecord>),
+}
+
+/// Which way a [`PacketRecord`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Queued for sending (it leaves with the next write).
+    Out,
+    /// Received and decoded.
+    In,
+}
+
+/// One packet and everything in it, for a trace that shows more than `-d` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketRecord {
+    pub direction: Direction,
+    /// The packet as encoded or decoded, except that a PUBLISH carries only the first bytes of its
+    /// payload (as many as the detail level allows, often none).
+    pub packet: Packet,
+    /// The full payload length of a PUBLISH (0 for the other packets).
+    pub payload_len: usize,
+}
+
+impl PacketRecord {
+    /// A record of `packet` with a PUBLISH payload cut to `payload_limit` bytes (copied: the packet
+    /// itself goes on unchanged).
+    pub fn of(direction: Direction, packet: &Packet, payload_limit: usize) -> PacketRecord {
+        match packet {
+            Packet::Publish(publish) => {
+                PacketRecord::publish(direction, publish, &publish.payload, payload_limit)
+            }
+            other => PacketRecord {
+                direction,
+                packet: other.clone(),
+                payload_len: 0,
+            },
+        }
+    }
+
+    /// A record of the PUBLISH `publish` whose payload is `payload` (`publish.payload` is not looked
+    /// at: a large outgoing payload is kept apart from its packet).
+    pub fn publish(
+        direction: Direction,
+        publish: &Publish,
+        payload: &[u8],
+        payload_limit: usize,
+    ) -> PacketRecord {
+        let kept = &payload[..payload.len().min(payload_limit)];
+        PacketRecord {
+            direction,
+            packet: Packet::Publish(Publish {
+                dup: publish.dup,
+                qos: publish.qos,
+                retain: publish.retain,
+                topic: publish.topic.clone(),
+                packet_id: publish.packet_id,
+                payload: kept.to_vec(),
+                properties: publish.properties.clone(),
+            }),
+            payload_len: payload.len(),
+        }
+    }
 }
 
 /// An outgoing message the broker refused (see [`Event::PublishFailed`]).

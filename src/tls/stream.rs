@@ -139,6 +139,28 @@ impl<S: Read + Write> TlsStream<S> {
         self.conn.alpn_protocol()
     }
 
+    /// What the finished handshake negotiated and the broker's chain (`None` while handshaking).
+    pub fn summary(&self) -> Option<super::TlsSummary> {
+        if self.conn.is_handshaking() {
+            return None;
+        }
+        let peer_chain = self
+            .conn
+            .peer_certificates()
+            .unwrap_or_default()
+            .iter()
+            .map(|cert| super::describe_certificate(cert.as_ref()))
+            .collect();
+        Some(super::TlsSummary {
+            version: self.protocol_version().unwrap_or("unknown").to_string(),
+            cipher: self.cipher_suite().unwrap_or("unknown").to_string(),
+            alpn: self
+                .alpn_protocol()
+                .map(|alpn| String::from_utf8_lossy(alpn).into_owned()),
+            peer_chain,
+        })
+    }
+
     pub fn get_ref(&self) -> &S {
         &self.socket
     }

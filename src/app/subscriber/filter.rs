@@ -75,6 +75,11 @@ impl Random {
     pub(super) fn below(&mut self, range: u64) -> u64 {
         (self.next() >> 32) % range
     }
+
+    /// A uniformly random 64-bit number (`--template`'s `{rand}` and `{uuid}`).
+    pub fn next_u64(&mut self) -> u64 {
+        self.next()
+    }
 }
 
 #[cfg(test)]

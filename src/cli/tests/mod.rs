@@ -11,6 +11,7 @@ mod ci;
 mod ctext;
 mod errors;
 mod help;
+mod json_trace;
 mod rr;
 mod sub_output;
 mod table;
@@ -137,6 +138,7 @@ fn default_common() -> CommonConfig {
         connect_properties: Default::default(),
         disconnect_properties: Default::default(),
         session_expiry: None,
+        trace: None,
         ci: Default::default(),
     }
 }
@@ -150,6 +152,11 @@ fn default_pub(topic: &str, source: MessageSource) -> PubConfig {
         repeat: 1,
         repeat_delay: Duration::ZERO,
         publish_properties: Default::default(),
+        replay_speed: None,
+        skip_bad_lines: false,
+        topic_separator: None,
+        rate_interval: None,
+        template: false,
         check: None,
     }
 }
@@ -177,6 +184,7 @@ fn default_sub(topics: &[&str]) -> SubConfig {
         message_rate: false,
         subscribe_properties: Default::default(),
         unsubscribe_properties: Default::default(),
+        json_lines: false,
         ci: Default::default(),
     }
 }

@@ -10,7 +10,7 @@ use crate::proto::codec::{
     Ack, ConnAck, Packet, PacketType, Publish, QoS, SubAck, UnsubAck, Version,
 };
 use crate::proto::event::{
-    ConnectionError, Event, PacketInfo, ProtocolError, PublishFailure, Warning,
+    ConnectionError, Direction, Event, PacketInfo, ProtocolError, PublishFailure, Warning,
 };
 use crate::proto::inflight::{Awaiting, Resend};
 
@@ -18,6 +18,7 @@ impl Client {
     pub(super) fn handle_packet(&mut self, packet: Packet, now: Instant) {
         self.received_packets += 1;
         self.keepalive.on_input(now);
+        self.record_packet(Direction::In, &packet);
         // MQTT 5 DISCONNECT and AUTH may come in any state (libmosquitto handles them whatever it
         // waits for).
         let packet = match packet {

@@ -84,6 +84,9 @@ pub struct Client {
     server_disconnect: Option<Disconnect>,
     /// Packets decoded so far, on every connection (the driver compares counts to notice a stream).
     received_packets: u64,
+    /// `Some(limit)`: report every packet with its contents as `Event::Packet`, PUBLISH payloads cut
+    /// to `limit` bytes (`--trace`). `None` (the default) costs one test per packet.
+    packet_detail: Option<usize>,
     /// The size of the DISCONNECT queued on the current connection (0: none): the last bytes a
     /// closing run writes, the only ones whose loss loses nothing of the user's.
     disconnect_len: usize,
@@ -138,8 +141,17 @@ impl Client {
             connack_properties: Properties::new(),
             server_disconnect: None,
             received_packets: 0,
+            packet_detail: None,
             disconnect_len: 0,
         }
+    }
+
+    /// From now on every packet queued or received is also reported as an [`Event::Packet`] with
+    /// its contents, PUBLISH payloads cut to `payload_limit` bytes; `None` stops it. For traces that
+    /// show properties, reason codes and payloads (`--trace`); `-d` needs only
+    /// [`ClientOptions::trace_packets`].
+    pub fn set_packet_detail(&mut self, payload_limit: Option<usize>) {
+        self.packet_detail = payload_limit;
     }
 
     // ---- getters ----

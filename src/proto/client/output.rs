@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::{Client, SHARED_PAYLOAD_MIN, State};
 use crate::proto::codec::{self, Packet, Publish};
-use crate::proto::event::{ConnectionError, Event, PacketInfo};
+use crate::proto::event::{ConnectionError, Direction, Event, PacketInfo, PacketRecord};
 use crate::proto::transmit::Transmit;
 
 /// Why a packet was not queued.
@@ -98,7 +98,16 @@ impl Client {
     ) -> Result<(), codec::EncodeError> {
         codec::encode(packet, self.options.version, &mut self.out)?;
         self.keepalive.on_output(now);
+        self.record_packet(Direction::Out, packet);
         Ok(())
+    }
+
+    /// `Event::Packet` for `packet`, when packet details are asked for.
+    pub(super) fn record_packet(&mut self, direction: Direction, packet: &Packet) {
+        if let Some(limit) = self.packet_detail {
+            let record = PacketRecord::of(direction, packet, limit);
+            self.events.push_back(Event::Packet(Box::new(record)));
+        }
     }
 
     /// Encodes `packet` onto the output buffer unless it is larger than the MQTT 5 broker's maximum
@@ -119,6 +128,7 @@ impl Client {
             return Err(QueueError::ExceedsMaximum { size, maximum });
         }
         self.keepalive.on_output(now);
+        self.record_packet(Direction::Out, packet);
         Ok(())
     }
 
@@ -153,6 +163,10 @@ impl Client {
             self.out.extend_from_slice(payload);
         }
         self.keepalive.on_output(now);
+        if let Some(limit) = self.packet_detail {
+            let record = PacketRecord::publish(Direction::Out, publish, payload, limit);
+            self.events.push_back(Event::Packet(Box::new(record)));
+        }
         Ok(())
     }
 

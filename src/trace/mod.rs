@@ -1,4 +1,6 @@
-//! Every `-d` line, byte-identical to mosquitto 2.0.11's clients, and nowhere else.
+//! The trace sinks: every `-d` line, byte-identical to mosquitto 2.0.11's clients ([`DebugLines`],
+//! here and nowhere else), the JSON-lines trace of `--trace` ([`json::JsonTrace`]), and
+//! [`FanOut`] when both are on.
 //!
 //! Lines are appended to a byte buffer (the one buffered stdout writer) rather than returned as
 //! `String`s: a truncated line may end in the middle of a UTF-8 sequence, exactly as mosquitto's does.
@@ -7,8 +9,16 @@
 //! line longer than `strlen(format) + 499` bytes is cut there (the newline is added afterwards). Each
 //! template below therefore carries the length of mosquitto's C format string it reproduces.
 
-use std::io::Write;
+mod fanout;
+pub mod json;
+mod json_packet;
 
+pub use fanout::FanOut;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::net::ConnectStage;
 use crate::proto::codec::PacketType;
 use crate::proto::event::{ConnectionError, Event, PacketInfo, ProtocolError, Warning};
 
@@ -21,6 +31,16 @@ pub enum TraceRecord<'a> {
     /// rsub's own report of a SUBACK (mosquitto_sub prints it from its subscribe callback, after
     /// libmosquitto's `received SUBACK` line): the granted QoS or reason code per filter.
     Subscribed { mid: u16, return_codes: &'a [u8] },
+    /// A step of opening a connection (only while the link reports stages: `--trace`).
+    Stage(&'a ConnectStage),
+    /// The connection is down; the next attempt follows after `delay`.
+    ReconnectScheduled { delay: Duration },
+    /// Attempt number `attempt` (1 for the first reconnect) to open a connection again.
+    Reconnecting { attempt: u32 },
+    /// Opening a connection failed with this (as the user would be told).
+    ConnectFailed { message: &'a str },
+    /// The run is over: the exit code and the error text the program printed, if any.
+    Outcome { code: i32, message: Option<&'a str> },
     /// The run ended with `bytes` queued before our DISCONNECT never written: the socket took
     /// nothing for `stalled_for` (the keepalive interval), or (`None`) the connection failed.
     Unsent {
@@ -36,6 +56,15 @@ pub trait TraceSink {
     /// then [`assigned_client_id`]); `stdout` is the shared stdout buffer, for sinks whose lines
     /// interleave with the program's output as `-d` lines do.
     fn record(&mut self, client_id: &str, record: TraceRecord<'_>, stdout: &mut Vec<u8>);
+
+    /// When what the sink holds must be written at the latest (the session loop wakes up for it
+    /// and calls [`TraceSink::flush`]); `None`: nothing waits.
+    fn flush_deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    /// Writes what the sink holds (called at a flush deadline and at the end of the run).
+    fn flush(&mut self) {}
 }
 
 /// `-d`: mosquitto's debug lines, on stdout between the messages.
@@ -57,6 +86,12 @@ impl TraceSink for DebugLines {
                     subscribed_line(mid, return_codes, stdout);
                 }
             }
+            // mosquitto prints no line for these.
+            TraceRecord::Stage(_)
+            | TraceRecord::ReconnectScheduled { .. }
+            | TraceRecord::Reconnecting { .. }
+            | TraceRecord::ConnectFailed { .. }
+            | TraceRecord::Outcome { .. } => {}
             TraceRecord::Unsent { bytes, stalled_for } => {
                 unsent_line(client_id, bytes, stalled_for, stdout);
             }
