@@ -6,6 +6,8 @@
 mod common;
 #[path = "support/pki.rs"]
 mod pki;
+#[path = "support/tracefile.rs"]
+mod tracefile;
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -221,6 +223,30 @@ fn wss_with_the_tests_ca() {
         out.stderr_text().starts_with("Error: TLS: ") || out.stderr_text().contains("certificate"),
         "{}",
         out.dump()
+    );
+    // --trace sees the TLS handshake under the WebSocket too, before the broker's CONNACK.
+    let dir = common::TempDir::new("wss-trace");
+    let trace = dir.join("trace.jsonl");
+    rpub()
+        .args(["-L", &url, "--cafile", &ca, "-m", "x", "--trace"])
+        .arg(&trace)
+        .run()
+        .assert_success();
+    let lines = tracefile::read(&trace);
+    let names = tracefile::names(&lines);
+    let handshake = tracefile::events(&lines, "tls_handshake");
+    assert_eq!(handshake.len(), 1, "{names:?}");
+    assert!(
+        handshake[0]["peer_chain"][0]["subject"]
+            .as_str()
+            .is_some_and(|subject| subject.contains("CN=server")),
+        "{}",
+        handshake[0]
+    );
+    let position = |name: &str| names.iter().position(|n| n == name);
+    assert!(
+        position("tls_handshake") < position("recv CONNACK"),
+        "{names:?}"
     );
 }
 

@@ -18,7 +18,7 @@ use crate::output::stdout::Output;
 use crate::proto::client::Client;
 use crate::proto::transmit::Transmit;
 use crate::sys::SignalPipe;
-use crate::tls::{TlsConfig, TlsFailure};
+use crate::tls::{TlsConfig, TlsFailure, TlsStream};
 
 pub use finish::Drain;
 
@@ -196,7 +196,9 @@ impl Driver {
         match (&self.opening, &self.stream) {
             (Some(opening), _) => opening.pending(),
             (None, None) => PendingStage::Tcp,
-            (None, Some(Stream::Tls(tls))) if tls.is_handshaking() => PendingStage::Tls,
+            (None, Some(stream)) if stream.tls().is_some_and(TlsStream::is_handshaking) => {
+                PendingStage::Tls
+            }
             (None, Some(_)) => PendingStage::Connack,
         }
     }
@@ -470,7 +472,11 @@ impl Driver {
             }
         }
         if self.connect_times.tls_done.is_none()
-            && matches!(&self.stream, Some(Stream::Tls(tls)) if !tls.is_handshaking())
+            && self
+                .stream
+                .as_ref()
+                .and_then(Stream::tls)
+                .is_some_and(|tls| !tls.is_handshaking())
         {
             self.connect_times.tls_done = Some(self.now());
         }
@@ -489,7 +495,7 @@ impl Driver {
         if self.tls_done_logged {
             return;
         }
-        if let Some(Stream::Tls(tls)) = &self.stream
+        if let Some(tls) = self.stream.as_ref().and_then(Stream::tls)
             && let Some(summary) = tls.summary()
         {
             self.tls_done_logged = true;

@@ -82,6 +82,15 @@ impl Stream {
         };
     }
 
+    /// The TLS layer, directly over TCP or under a WebSocket (`wss://`).
+    pub(super) fn tls(&self) -> Option<&TlsStream> {
+        match self {
+            Stream::Tls(stream) => Some(stream),
+            Stream::Ws(stream) => stream.tls(),
+            Stream::Tcp(_) | Stream::Unix(_) => None,
+        }
+    }
+
     /// Why TLS ended the connection (`wss://` included), if it did.
     pub(super) fn tls_failure(&self) -> Option<&crate::tls::TlsFailure> {
         match self {

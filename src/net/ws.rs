@@ -180,6 +180,14 @@ impl WsStream {
         }
     }
 
+    /// The TLS layer under a `wss://` connection.
+    pub fn tls(&self) -> Option<&TlsStream> {
+        match self.inner()? {
+            Inner::Tls(tls) => Some(tls),
+            _ => None,
+        }
+    }
+
     fn inner(&self) -> Option<&Inner> {
         match &self.phase {
             Phase::Upgrading(upgrade) => Some(&upgrade.inner),
