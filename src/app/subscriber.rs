@@ -387,11 +387,12 @@ impl Subscriber {
                 mid: message.packet_id,
                 properties: &message.properties,
             };
-            json_lines::write_message(&line, SystemClock.now(), s.output().buffer());
+            // Streamed as `-F` output is: written out at 64 KiB, so neither a read batch of
+            // thousands of messages nor one large binary payload (4/3 of it in base64) is held
+            // whole.
+            let mut sink = OutputSink::new(s.output());
+            json_lines::write_message(&line, SystemClock.now(), &mut sink);
             self.watch_after(s);
-            // Written out at 64 KiB as `-F` output is (a read batch of thousands of messages
-            // would otherwise gather all their lines first).
-            s.output().flush_if_large();
             return;
         }
         // MQTT 5 properties for %A..%S and the JSON `properties`, in packet order.

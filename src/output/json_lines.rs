@@ -18,9 +18,13 @@
 
 use base64::Engine as _;
 
+use super::sink::Sink;
 use super::time::Timestamp;
 use crate::calendar::civil_from_days;
 use crate::proto::codec::{Properties, Property};
+
+/// Bytes of a binary value encoded at once (a multiple of 3, so the pieces join without padding).
+const BASE64_PIECE: usize = 6 * 1024;
 
 /// One received message, as `--json-lines` writes it.
 #[derive(Debug, Clone, Copy)]
@@ -35,68 +39,68 @@ pub struct JsonMessage<'a> {
 }
 
 /// Appends the line for `message`, handled at `now`, newline included.
-pub fn write_message(message: &JsonMessage<'_>, now: Timestamp, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"tst\":\"");
+pub fn write_message<W: Sink + ?Sized>(message: &JsonMessage<'_>, now: Timestamp, out: &mut W) {
+    out.put(b"{\"tst\":\"");
     write_rfc3339_micros(now, out);
-    out.extend_from_slice(b"\",\"topic\":");
+    out.put(b"\",\"topic\":");
     write_str(message.topic, out);
-    out.extend_from_slice(b",\"qos\":");
+    out.put(b",\"qos\":");
     write_u64(u64::from(message.qos), out);
-    out.extend_from_slice(if message.retain {
+    out.put(if message.retain {
         b",\"retain\":true,\"mid\":"
     } else {
         b",\"retain\":false,\"mid\":"
     });
     write_u64(u64::from(message.mid), out);
-    out.push(b',');
+    out.put_byte(b',');
     write_bytes_member("payload", message.payload, out);
     if !message.properties.is_empty() {
-        out.extend_from_slice(b",\"properties\":");
+        out.put(b",\"properties\":");
         write_properties(message.properties, out);
     }
-    out.extend_from_slice(b"}\n");
+    out.put(b"}\n");
 }
 
 /// `"KEY":"text"` when `bytes` is UTF-8, else `"KEY_base64":"..."`.
-pub fn write_bytes_member(key: &str, bytes: &[u8], out: &mut Vec<u8>) {
+pub fn write_bytes_member<W: Sink + ?Sized>(key: &str, bytes: &[u8], out: &mut W) {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             write_str(key, out);
-            out.push(b':');
+            out.put_byte(b':');
             write_str(text, out);
         }
         Err(_) => {
-            out.push(b'"');
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(b"_base64\":\"");
+            out.put_byte(b'"');
+            out.put(key.as_bytes());
+            out.put(b"_base64\":\"");
             write_base64(bytes, out);
-            out.push(b'"');
+            out.put_byte(b'"');
         }
     }
 }
 
 /// Binary property values: `"NAME":"text"` or `"NAME-base64":"..."` (property names use `-`).
-fn write_binary_property(name: &str, bytes: &[u8], out: &mut Vec<u8>) {
+fn write_binary_property<W: Sink + ?Sized>(name: &str, bytes: &[u8], out: &mut W) {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             write_str(name, out);
-            out.push(b':');
+            out.put_byte(b':');
             write_str(text, out);
         }
         Err(_) => {
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"-base64\":\"");
+            out.put_byte(b'"');
+            out.put(name.as_bytes());
+            out.put(b"-base64\":\"");
             write_base64(bytes, out);
-            out.push(b'"');
+            out.put_byte(b'"');
         }
     }
 }
 
 /// The properties as one object (see the module docs), in packet order; the repeatable ones are
 /// gathered into one array at the place of their first occurrence.
-pub fn write_properties(properties: &Properties, out: &mut Vec<u8>) {
-    out.push(b'{');
+pub fn write_properties<W: Sink + ?Sized>(properties: &Properties, out: &mut W) {
+    out.put_byte(b'{');
     let mut first = true;
     let mut users_done = false;
     let mut ids_done = false;
@@ -107,36 +111,36 @@ pub fn write_properties(properties: &Properties, out: &mut Vec<u8>) {
             _ => {}
         }
         if !first {
-            out.push(b',');
+            out.put_byte(b',');
         }
         first = false;
         let name = property.id().name();
         match property {
             Property::UserProperty(..) => {
                 users_done = true;
-                out.extend_from_slice(b"\"user-properties\":[");
+                out.put(b"\"user-properties\":[");
                 for (index, (key, value)) in properties.user_properties().enumerate() {
                     if index > 0 {
-                        out.push(b',');
+                        out.put_byte(b',');
                     }
-                    out.push(b'[');
+                    out.put_byte(b'[');
                     write_str(key, out);
-                    out.push(b',');
+                    out.put_byte(b',');
                     write_str(value, out);
-                    out.push(b']');
+                    out.put_byte(b']');
                 }
-                out.push(b']');
+                out.put_byte(b']');
             }
             Property::SubscriptionIdentifier(_) => {
                 ids_done = true;
-                out.extend_from_slice(b"\"subscription-identifier\":[");
+                out.put(b"\"subscription-identifier\":[");
                 for (index, id) in properties.subscription_identifiers().enumerate() {
                     if index > 0 {
-                        out.push(b',');
+                        out.put_byte(b',');
                     }
                     write_u64(u64::from(id), out);
                 }
-                out.push(b']');
+                out.put_byte(b']');
             }
             Property::CorrelationData(bytes) | Property::AuthenticationData(bytes) => {
                 write_binary_property(name, bytes, out);
@@ -149,22 +153,22 @@ pub fn write_properties(properties: &Properties, out: &mut Vec<u8>) {
             | Property::ServerReference(text)
             | Property::ReasonString(text) => {
                 write_str(name, out);
-                out.push(b':');
+                out.put_byte(b':');
                 write_str(text, out);
             }
             number => {
                 write_str(name, out);
-                out.push(b':');
+                out.put_byte(b':');
                 write_u64(u64::from(number.number().unwrap_or(0)), out);
             }
         }
     }
-    out.push(b'}');
+    out.put_byte(b'}');
 }
 
 /// A JSON string: `"`, `\` and control characters escaped, everything else as it is (UTF-8).
-pub fn write_str(text: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
+pub fn write_str<W: Sink + ?Sized>(text: &str, out: &mut W) {
+    out.put_byte(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
     for (index, &byte) in bytes.iter().enumerate() {
@@ -177,36 +181,35 @@ pub fn write_str(text: &str, out: &mut Vec<u8>) {
             0x00..=0x1f => b"",
             _ => continue,
         };
-        out.extend_from_slice(&bytes[start..index]);
+        out.put(&bytes[start..index]);
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(byte >> 4)]);
-            out.push(HEX[usize::from(byte & 0xf)]);
+            out.put(b"\\u00");
+            out.put_byte(HEX[usize::from(byte >> 4)]);
+            out.put_byte(HEX[usize::from(byte & 0xf)]);
         } else {
-            out.extend_from_slice(escape);
+            out.put(escape);
         }
         start = index + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    out.put(&bytes[start..]);
+    out.put_byte(b'"');
 }
 
 /// Standard base64 with padding, appended.
-pub fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    out.resize(
-        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
-        0,
-    );
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(bytes, &mut out[start..])
-        .unwrap_or(0);
-    out.truncate(start + written);
+pub fn write_base64<W: Sink + ?Sized>(bytes: &[u8], out: &mut W) {
+    // In pieces: the text of a large binary payload (4/3 of its size) is never held whole.
+    let mut piece = [0u8; 4 * BASE64_PIECE / 3];
+    for chunk in bytes.chunks(BASE64_PIECE) {
+        let written = base64::engine::general_purpose::STANDARD
+            .encode_slice(chunk, &mut piece)
+            .unwrap_or(0);
+        out.put(&piece[..written]);
+    }
 }
 
 /// A decimal integer, appended.
-pub fn write_u64(mut value: u64, out: &mut Vec<u8>) {
+pub fn write_u64<W: Sink + ?Sized>(mut value: u64, out: &mut W) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -217,44 +220,44 @@ pub fn write_u64(mut value: u64, out: &mut Vec<u8>) {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    out.put(&digits[at..]);
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.uuuuuuZ` (UTC).
-pub fn write_rfc3339_micros(time: Timestamp, out: &mut Vec<u8>) {
+pub fn write_rfc3339_micros<W: Sink + ?Sized>(time: Timestamp, out: &mut W) {
     let days = time.secs.div_euclid(86_400);
     let rem = time.secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     let micros = time.nanos / 1_000;
-    let two = |value: i64, out: &mut Vec<u8>| {
-        out.push(b'0' + (value / 10 % 10) as u8);
-        out.push(b'0' + (value % 10) as u8);
-    };
+    fn two<W: Sink + ?Sized>(value: i64, out: &mut W) {
+        out.put_byte(b'0' + (value / 10 % 10) as u8);
+        out.put_byte(b'0' + (value % 10) as u8);
+    }
     if (0..10_000).contains(&year) {
         two(year / 100, out);
         two(year % 100, out);
     } else {
-        out.extend_from_slice(year.to_string().as_bytes());
+        out.put(year.to_string().as_bytes());
     }
-    out.push(b'-');
+    out.put_byte(b'-');
     two(month, out);
-    out.push(b'-');
+    out.put_byte(b'-');
     two(day, out);
-    out.push(b'T');
+    out.put_byte(b'T');
     two(rem / 3600, out);
-    out.push(b':');
+    out.put_byte(b':');
     two(rem / 60 % 60, out);
-    out.push(b':');
+    out.put_byte(b':');
     two(rem % 60, out);
-    out.push(b'.');
+    out.put_byte(b'.');
     let mut digits = [b'0'; 6];
     let mut value = micros;
     for slot in digits.iter_mut().rev() {
         *slot = b'0' + (value % 10) as u8;
         value /= 10;
     }
-    out.extend_from_slice(&digits);
-    out.push(b'Z');
+    out.put(&digits);
+    out.put_byte(b'Z');
 }
 
 #[cfg(test)]
@@ -383,5 +386,62 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, b"2000-02-29T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn base64_in_pieces_is_the_same_as_at_once() {
+        for len in [
+            0,
+            1,
+            2,
+            3,
+            BASE64_PIECE - 1,
+            BASE64_PIECE,
+            BASE64_PIECE + 1,
+            3 * BASE64_PIECE + 2,
+        ] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let mut out = Vec::new();
+            write_base64(&bytes, &mut out);
+            let expected = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            assert!(out == expected.as_bytes(), "length {len}");
+        }
+    }
+
+    /// A large binary payload reaches the sink in pieces (rsub's `OutputSink` writes them out as
+    /// they come), never as one base64 text of 4/3 its size.
+    #[test]
+    fn a_large_binary_payload_is_written_in_pieces() {
+        struct Pieces {
+            largest: usize,
+            total: usize,
+        }
+        impl Sink for Pieces {
+            fn put(&mut self, bytes: &[u8]) {
+                self.largest = self.largest.max(bytes.len());
+                self.total += bytes.len();
+            }
+        }
+        let payload = vec![0xffu8; 3_000_000];
+        let properties = Properties::default();
+        let message = JsonMessage {
+            topic: "bin",
+            payload: &payload,
+            qos: 0,
+            retain: false,
+            mid: 0,
+            properties: &properties,
+        };
+        let mut sink = Pieces {
+            largest: 0,
+            total: 0,
+        };
+        write_message(&message, Timestamp { secs: 0, nanos: 0 }, &mut sink);
+        assert!(sink.total > 4_000_000);
+        assert!(
+            sink.largest <= 4 * BASE64_PIECE / 3,
+            "a piece of {}",
+            sink.largest
+        );
     }
 }
