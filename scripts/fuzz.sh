@@ -18,7 +18,7 @@ seconds="${1:-30}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decode client format args lines)
+  targets=(decode client format args lines jsonl)
 fi
 toolchain=()
 if [ -n "${FUZZ_TOOLCHAIN:-}" ]; then

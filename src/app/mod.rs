@@ -5,7 +5,7 @@ mod check;
 mod expect;
 pub mod input;
 mod json_fast;
-mod json_input;
+pub mod json_input;
 mod monitor;
 mod pacing;
 pub mod policy;
