@@ -63,24 +63,16 @@ pub fn write_message<W: Sink + ?Sized>(message: &JsonMessage<'_>, now: Timestamp
 
 /// `"KEY":"text"` when `bytes` is UTF-8, else `"KEY_base64":"..."`.
 pub fn write_bytes_member<W: Sink + ?Sized>(key: &str, bytes: &[u8], out: &mut W) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            write_str(key, out);
-            out.put_byte(b':');
-            write_str(text, out);
-        }
-        Err(_) => {
-            out.put_byte(b'"');
-            out.put(key.as_bytes());
-            out.put(b"_base64\":\"");
-            write_base64(bytes, out);
-            out.put_byte(b'"');
-        }
-    }
+    write_text_or_base64(key, b"_base64", bytes, out);
 }
 
 /// Binary property values: `"NAME":"text"` or `"NAME-base64":"..."` (property names use `-`).
 fn write_binary_property<W: Sink + ?Sized>(name: &str, bytes: &[u8], out: &mut W) {
+    write_text_or_base64(name, b"-base64", bytes, out);
+}
+
+/// `"NAME":"text"` when `bytes` is UTF-8, else the name with `suffix` and the base64 text.
+fn write_text_or_base64<W: Sink + ?Sized>(name: &str, suffix: &[u8], bytes: &[u8], out: &mut W) {
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             write_str(name, out);
@@ -90,7 +82,8 @@ fn write_binary_property<W: Sink + ?Sized>(name: &str, bytes: &[u8], out: &mut W
         Err(_) => {
             out.put_byte(b'"');
             out.put(name.as_bytes());
-            out.put(b"-base64\":\"");
+            out.put(suffix);
+            out.put(b"\":\"");
             write_base64(bytes, out);
             out.put_byte(b'"');
         }
