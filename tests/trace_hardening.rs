@@ -132,3 +132,51 @@ fn a_connection_lost_during_the_final_write_leaves_an_unsent_line() {
     assert_eq!(unsent[0]["stalled_for"], serde_json::Value::Null);
     assert_eq!(events(&lines, "outcome")[0]["exit_code"], 7);
 }
+
+/// `rsub --trace - 2>&1 | reader`: stderr shares rsub's non-blocking stdout pipe, and the trace
+/// waits for room there as error messages do, rather than stopping at the first full pipe. A
+/// reader that stalls for a second still gets every message and the trace to its `outcome` line
+/// (the stdlib writer failed with WouldBlock there and the trace stopped).
+#[test]
+fn a_trace_on_stderr_sharing_a_stalled_pipe_is_written_whole() {
+    let mut script = fake_broker::subscribed();
+    script.push(Step::Flood {
+        bytes: fake_broker::publish("x", &[b'm'; 1000]),
+        for_: Duration::from_secs(15),
+    });
+    let broker = FakeBroker::start(script);
+    let rsub = env!("CARGO_BIN_EXE_rsub");
+    let command = format!(
+        "exec {rsub} {} -t x -C 2000 --trace - 2>&1",
+        broker.args().join(" ")
+    );
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn rsub");
+    // Nobody reads for a second: the pipe fills, rsub waits.
+    thread::sleep(Duration::from_secs(1));
+    let mut output = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut output)
+        .expect("read the pipe");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    // The two streams share the pipe, so a trace line may land inside a message line: look for
+    // the trace's last event and count the messages' bytes rather than parse lines.
+    assert!(
+        output.contains(r#""ev":"outcome","exit_code":0"#),
+        "no outcome line in {} bytes",
+        output.len()
+    );
+    let start = output
+        .find(r#""ev":"start""#)
+        .expect("the trace's first line");
+    assert!(start < output.find(r#""ev":"outcome""#).unwrap_or(0));
+    assert!(output.matches('m').count() >= 2000 * 1000);
+}

@@ -31,7 +31,7 @@ pub fn sink(
     }
     if let Some(trace) = &common.trace {
         let out: Box<dyn std::io::Write> = match &trace.target {
-            TraceTarget::Stderr => Box::new(std::io::stderr()),
+            TraceTarget::Stderr => Box::new(crate::output::stdout::StderrWriter),
             TraceTarget::File(path) => Box::new(BufWriter::new(
                 File::create(path).map_err(|err| exit::trace_file_unopenable(path, &err))?,
             )),

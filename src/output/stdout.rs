@@ -438,6 +438,22 @@ fn wait_writable(fd: RawFd, interrupt: Option<RawFd>) -> bool {
     }
 }
 
+/// stderr as an [`io::Write`] for writers that take one (`--trace -`): every write goes through
+/// [`write_stderr`], so it waits for room when stderr shares rsub's non-blocking pipe (`2>&1 |`)
+/// instead of failing with `WouldBlock`.
+pub struct StderrWriter;
+
+impl Write for StderrWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        write_stderr(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes `bytes` to stderr in full, errors ignored (there is nowhere left to report them). When
 /// stderr shares a pipe with stdout (`2>&1 |`) it is non-blocking too: wait for room rather than
 /// lose an error message.
